@@ -1,0 +1,69 @@
+// The `peerdrive` command: parses the command line, runs one command, and
+// turns every failure into one line on stderr and a non-zero exit.
+import { parseArgs } from 'node:util'
+import { PeerDriveError, UsageError } from './core/errors.ts'
+import { commands } from './commands/index.ts'
+
+const USAGE = `usage: peerdrive <command> [options]
+
+commands:
+  start                                      run PeerDrive (what npm start runs)
+  local put <file> --vault <dir> [--donate <size>]
+                                             self-encrypt a file into a local vault; prints its handle
+  local get <handle> --vault <dir> --out <file>
+                                             write a file back from its handle
+  bench selfenc [--size <MiB>] [--json]      self-encryption throughput vs raw primitives
+  bench vault [--json]                       vault PUT/GET throughput vs plain files
+  bench all [--json]                         every benchmark above
+
+sizes: 10GB (decimal), 500MiB (binary) or a number of bytes`
+
+async function main(argv: string[]): Promise<void> {
+  const words = argv.filter((a) => !a.startsWith('-'))
+  if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
+    process.stdout.write(`${USAGE}\n`)
+    return
+  }
+  const command = commands.find((c) => c.path.every((word, i) => words[i] === word))
+  if (!command) throw new UsageError(`unknown command "${words.slice(0, 2).join(' ')}"; see peerdrive help`)
+  const rest = argv.slice()
+  for (const word of command.path) rest.splice(rest.indexOf(word), 1)
+  let parsed
+  try {
+    parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true })
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.split('\n')[0]}; usage: peerdrive ${command.usage}`)
+  }
+  if (parsed.positionals.length !== command.positionals) {
+    throw new UsageError(`usage: peerdrive ${command.usage}`)
+  }
+  await command.run(parsed.values as Record<string, string | boolean | undefined>, parsed.positionals)
+}
+
+/** One line for the user; a stack only when asked for with PEERDRIVE_DEBUG=1. */
+function explain(err: unknown): string {
+  if (err instanceof PeerDriveError) return err.message
+  const e = err as NodeJS.ErrnoException
+  if (e && typeof e.code === 'string' && e.syscall) {
+    const what: Record<string, string> = {
+      ENOENT: 'no such file or directory',
+      EACCES: 'permission denied',
+      EISDIR: 'is a directory',
+      ENOTDIR: 'not a directory',
+      ENOSPC: 'no space left on the disk',
+    }
+    return `${e.path ?? e.syscall}: ${what[e.code] ?? e.code}`
+  }
+  return `unexpected error: ${e?.message ?? String(err)} (run with PEERDRIVE_DEBUG=1 for details)`
+}
+
+main(process.argv.slice(2)).then(
+  () => {
+    process.exitCode ??= 0
+  },
+  (err: unknown) => {
+    if (process.env.PEERDRIVE_DEBUG) console.error(err)
+    process.stderr.write(`peerdrive: ${explain(err)}\n`)
+    process.exitCode = err instanceof UsageError ? 2 : 1
+  },
+)

@@ -1,0 +1,65 @@
+// `peerdrive bench …`: figures measured against a baseline taken in the same run.
+import { UsageError } from '../core/errors.ts'
+import { benchSelfenc } from '../core/selfenc/bench.ts'
+import { benchVault } from '../core/vault/bench.ts'
+import type { Command, OptionValues } from './command.ts'
+import { printFigures, stringOption } from './command.ts'
+
+function progress(json: boolean): (line: string) => void {
+  return (line) => {
+    if (!json) process.stderr.write(`${line}\n`)
+  }
+}
+
+async function selfenc(values: OptionValues): Promise<Record<string, number>> {
+  const size = stringOption(values, 'size')
+  const sizeMiB = size === undefined ? undefined : Number(size)
+  if (sizeMiB !== undefined && !(Number.isInteger(sizeMiB) && sizeMiB > 0)) {
+    throw new UsageError(`--size is a whole number of MiB, got "${size}"`)
+  }
+  return { ...(await benchSelfenc({ sizeMiB, log: progress(values.json === true) })) }
+}
+
+async function vault(values: OptionValues): Promise<Record<string, number>> {
+  return { ...(await benchVault({ log: progress(values.json === true) })) }
+}
+
+const json = { type: 'boolean' } as const
+
+export const benchCommands: Command[] = [
+  {
+    path: ['bench', 'selfenc'],
+    usage: 'bench selfenc [--size <MiB>] [--json]',
+    positionals: 0,
+    options: { size: { type: 'string' }, json },
+    async run(values) {
+      printFigures(await selfenc(values), values.json === true)
+    },
+  },
+  {
+    path: ['bench', 'vault'],
+    usage: 'bench vault [--json]',
+    positionals: 0,
+    options: { json },
+    async run(values) {
+      printFigures(await vault(values), values.json === true)
+    },
+  },
+  {
+    path: ['bench', 'all'],
+    usage: 'bench all [--json]',
+    positionals: 0,
+    options: { json },
+    async run(values) {
+      const figures = { selfenc: await selfenc(values), vault: await vault(values) }
+      if (values.json === true) {
+        process.stdout.write(`${JSON.stringify(figures)}\n`)
+        return
+      }
+      for (const [name, f] of Object.entries(figures)) {
+        process.stdout.write(`# ${name}\n`)
+        printFigures(f, false)
+      }
+    },
+  },
+]

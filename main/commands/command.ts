@@ -1,0 +1,31 @@
+// The shape every CLI command has, so main/cli.ts can route and validate them alike.
+import type { ParseArgsConfig } from 'node:util'
+
+export type OptionValues = Record<string, string | boolean | undefined>
+
+export interface Command {
+  /** The words that select it, e.g. ['local', 'put']. */
+  path: string[]
+  usage: string
+  positionals: number
+  options: NonNullable<ParseArgsConfig['options']>
+  run(values: OptionValues, positionals: string[]): Promise<void>
+}
+
+export function stringOption(values: OptionValues, name: string): string | undefined {
+  const v = values[name]
+  return typeof v === 'string' ? v : undefined
+}
+
+/** Prints benchmark or status figures as `key: value` lines, or one JSON object. */
+export function printFigures(figures: Record<string, unknown>, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(figures)}\n`)
+    return
+  }
+  const width = Math.max(...Object.keys(figures).map((k) => k.length))
+  for (const [key, value] of Object.entries(figures)) {
+    const shown = typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(2) : String(value)
+    process.stdout.write(`${key.padEnd(width)}  ${shown}\n`)
+  }
+}
