@@ -6,7 +6,7 @@
 // of the pinned runtime are taken from its own registry package and passed as
 // --nodedir.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -46,14 +46,30 @@ function headersFor(version) {
   return dir
 }
 
+/** npm's bundled node-gyp: npm names it in the environment of its scripts. */
+function nodeGyp() {
+  const fromNpm = process.env.npm_config_node_gyp
+  if (fromNpm && existsSync(fromNpm)) return fromNpm
+  const npmDir = resolve(
+    dirname(realpathSync(execFileSync('which', ['npm'], { encoding: 'utf8' }).trim())),
+    '..',
+  )
+  const bundled = join(npmDir, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')
+  if (existsSync(bundled)) return bundled
+  throw new Error('node-gyp not found: run this through npm install')
+}
+
 function ensureBetterSqlite() {
   const probe = "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()"
   if (!tryLoad(probe)) return log('better-sqlite3 loads')
   const version = pinnedVersion()
   log(`building better-sqlite3 for Node ${version} (takes a few minutes)`)
   const nodedir = headersFor(version)
-  execFileSync('npm', ['rebuild', 'better-sqlite3', '--foreground-scripts'], {
-    cwd: root,
+  // npm itself is told not to run better-sqlite3's install script (allowScripts),
+  // since that would build against the machine's Node; build it here instead.
+  execFileSync(pinnedNode, [nodeGyp(), 'rebuild', '--release', `--nodedir=${nodedir}`], {
+    cwd: join(root, 'node_modules', 'better-sqlite3'),
+    // npm exports the machine's nodedir to scripts, and node-gyp prefers it to the flag
     env: { ...env, npm_config_nodedir: nodedir },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
