@@ -1,0 +1,226 @@
+// The one place where a PeerDrive node is wired together, started and stopped:
+// the vault, the libp2p host, the chunk and peer protocols, churn handling,
+// repair and the periodic audit.
+import type { PeerId } from '@libp2p/interface'
+import { join } from 'node:path'
+import type { Request, Response } from './net/messages.ts'
+import { answerChunkRequest } from './net/chunk-service.ts'
+import type { ChunkHolder } from './net/chunk-service.ts'
+import { requestChunk, serveChunks } from './net/chunk-protocol.ts'
+import { createHost } from './net/host.ts'
+import type { Host } from './net/host.ts'
+import { loadOrCreateKey } from './net/identity.ts'
+import { NetworkChunkStore } from './net/network-store.ts'
+import { fetchPeerList, servePeerList } from './net/peer-exchange.ts'
+import { PeerScores } from './net/peer-scores.ts'
+import { PeerTable } from './net/peer-table.ts'
+import type { VaultPeer } from './net/peer-table.ts'
+import { DEFAULT_REPLICAS, kadKey, xorDistance } from './placement/index.ts'
+import { Repairer } from './replication/repairer.ts'
+import { Vault } from './vault/index.ts'
+
+export interface NodeOptions {
+  /** The vault directory; the node's identity key is kept beside its chunks. */
+  vaultDir: string
+  /** Donated bytes; omitted, the vault keeps what it had. */
+  capacity?: number
+  listen?: string[]
+  bootstrap?: string[]
+  mdns?: boolean
+  replicas?: number
+  /** How often every held chunk is checked against its close group. */
+  auditIntervalMs?: number
+  heartbeatMs?: number
+  heartbeatTimeoutMs?: number
+  log?: (line: string) => void
+  onPeerLost?: (peer: VaultPeer, at: number) => void
+}
+
+export interface NodeMetrics {
+  peerId: string
+  peers: number
+  vaultPeers: number
+  /** Vault peers known plus this node: the network's size as seen from here. */
+  networkSize: number
+  dhtPeers: number
+  chunks: number
+  bytes: number
+  capacity: number
+  repairs: number
+  lastRepairAt: number | null
+  degradedPuts: number
+}
+
+export class PeerDriveNode {
+  readonly host: Host
+  readonly vault: Vault
+  readonly peers: PeerTable
+  readonly network: NetworkChunkStore
+  readonly repairer: Repairer
+  private readonly scores = new PeerScores()
+  private readonly opts: NodeOptions
+  private auditTimer: NodeJS.Timeout | undefined
+  private auditing: Promise<unknown> = Promise.resolve()
+  private stopped = false
+
+  private constructor(host: Host, vault: Vault, opts: NodeOptions) {
+    this.host = host
+    this.vault = vault
+    this.opts = opts
+    this.peers = new PeerTable(host)
+    const ask = (peer: VaultPeer, req: Request): Promise<Response> => this.ask(peer, req)
+    const replicas = opts.replicas ?? DEFAULT_REPLICAS
+    this.network = new NetworkChunkStore({ peers: this.peers, ask }, { replicas })
+    const vaultView = {
+      addresses: () => [...vault.addresses()],
+      get: (a: Uint8Array) => vault.get(a),
+      delete: (a: Uint8Array) => vault.delete(a),
+    }
+    this.repairer = new Repairer({ peers: this.peers, vault: vaultView, ask }, { replicas, log: opts.log })
+  }
+
+  static async start(opts: NodeOptions): Promise<PeerDriveNode> {
+    const vault = await Vault.open(
+      opts.vaultDir,
+      opts.capacity === undefined ? {} : { capacity: opts.capacity },
+    )
+    let host: Host
+    try {
+      const privateKey = await loadOrCreateKey(join(opts.vaultDir, 'identity.key'))
+      host = await createHost({
+        privateKey,
+        listen: opts.listen,
+        bootstrap: opts.bootstrap,
+        mdns: opts.mdns,
+        heartbeatMs: opts.heartbeatMs,
+        heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
+      })
+    } catch (err) {
+      await vault.close()
+      throw err
+    }
+    const node = new PeerDriveNode(host, vault, opts)
+    await node.wire()
+    return node
+  }
+
+  private async wire(): Promise<void> {
+    const log = this.opts.log ?? (() => {})
+    await serveChunks(this.host, this.holder(), this.scores, {
+      onMisbehaviour: (peer, reason) => log(`peer ${peer.toString()} misbehaved: ${reason}`),
+    })
+    await servePeerList(this.host, this.peers)
+    this.peers.onJoined((peer) => void this.learnPeersFrom(peer.id))
+    this.peers.onLost((peer, at) => {
+      this.opts.onPeerLost?.(peer, at)
+      if (this.stopped) return
+      log(`lost vault ${peer.key}`)
+      this.repairer.afterLoss(peer).catch((err) => log(`repair after loss failed: ${(err as Error).message}`))
+    })
+    const every = this.opts.auditIntervalMs ?? 30_000
+    this.auditTimer = setInterval(() => {
+      this.auditing = this.repairer.audit().catch((err) => log(`audit failed: ${(err as Error).message}`))
+    }, every)
+    this.auditTimer.unref()
+  }
+
+  /** Dials the vaults a peer knows that this node does not, so small networks become a full mesh. */
+  private async learnPeersFrom(id: PeerId): Promise<void> {
+    const list = await fetchPeerList(this.host, id).catch(() => [])
+    await Promise.all(
+      list
+        .filter((p) => !p.id.equals(this.host.peerId) && !this.peers.has(p.id.toString()))
+        .map(async (p) => {
+          await this.host.peerStore.merge(p.id, { multiaddrs: p.addrs }).catch(() => {})
+          await this.host.dial(p.id, { signal: AbortSignal.timeout(5000) }).catch(() => {})
+        }),
+    )
+  }
+
+  private holder(): ChunkHolder {
+    const vault = this.vault
+    return {
+      put: (a, b) => vault.put(a, b),
+      get: (a) => vault.get(a),
+      has: (a) => vault.has(a),
+      delete: (a) => vault.delete(a),
+      listAddresses: (after, limit) => {
+        const out: Uint8Array[] = []
+        for (const a of vault.addresses()) {
+          if (after && Buffer.compare(a, after) <= 0) continue
+          out.push(a)
+          if (out.length >= limit) break
+        }
+        return out
+      },
+    }
+  }
+
+  /** A request to a vault peer, or to this node's own vault without the network. */
+  private ask(peer: VaultPeer, req: Request): Promise<Response> {
+    if (peer.key === this.peers.self.key) return answerChunkRequest(this.holder(), req)
+    return requestChunk(this.host, peer.id, req)
+  }
+
+  multiaddrs(): string[] {
+    return this.host.getMultiaddrs().map((a) => a.toString())
+  }
+
+  metrics(): NodeMetrics {
+    const s = this.vault.stats()
+    return {
+      peerId: this.host.peerId.toString(),
+      peers: this.host.getPeers().length,
+      vaultPeers: this.peers.size,
+      networkSize: this.peers.size + 1,
+      dhtPeers: this.host.services.dht.routingTable.size,
+      chunks: s.chunks,
+      bytes: s.chunkBytes,
+      capacity: s.capacity,
+      repairs: this.repairer.repairs,
+      lastRepairAt: this.repairer.lastRepairAt || null,
+      degradedPuts: this.network.degraded,
+    }
+  }
+
+  /** Runs one audit now (and waits for one already running). */
+  async audit(): Promise<number> {
+    await this.auditing
+    return this.repairer.audit()
+  }
+
+  /**
+   * Changes the donation. Lowered below what is held, chunks are first handed
+   * to other vaults and only then deleted here, until the vault fits again.
+   */
+  async setCapacity(bytes: number): Promise<{ excess: number; moved: number }> {
+    let { excess } = this.vault.setCapacity(bytes)
+    let moved = 0
+    if (excess > 0) {
+      const self = this.peers.self
+      // Hand off first what this vault is least responsible for.
+      const addresses = [...this.vault.addresses()].sort((a, b) => compareRank(self, b, a))
+      for (const address of addresses) {
+        if (this.vault.stats().excess <= 0) break
+        moved += (await this.repairer.handOff([address])).moved
+      }
+      excess = this.vault.stats().excess
+    }
+    return { excess, moved }
+  }
+
+  /** Stops the node; with `handOff`, first gives every held chunk to the vaults that remain. */
+  async stop(opts: { handOff?: boolean } = {}): Promise<void> {
+    if (opts.handOff) await this.repairer.handOff([...this.vault.addresses()])
+    this.stopped = true
+    clearInterval(this.auditTimer)
+    await this.auditing
+    await this.host.stop()
+    await this.vault.close()
+  }
+}
+
+/** Orders chunks by XOR distance from this node to their key. */
+function compareRank(self: VaultPeer, a: Uint8Array, b: Uint8Array): number {
+  return Buffer.compare(xorDistance(kadKey(a), self.kadId), xorDistance(kadKey(b), self.kadId))
+}

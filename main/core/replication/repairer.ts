@@ -1,0 +1,152 @@
+// Keeps R copies of every chunk this vault holds. For each chunk exactly one
+// holder acts — the holder closest to the chunk among its close group — so a
+// lost vault causes one repair per chunk, not a storm. It runs when a peer is
+// lost (for the chunks whose group it was in), on a periodic audit (for what
+// events miss), and before chunks are dropped (hand-off).
+import { toHex } from '../chunk-store.ts'
+import type { Ask } from '../net/network-store.ts'
+import type { VaultPeer } from '../net/peer-table.ts'
+import { DEFAULT_REPLICAS, closestFirst, kadKey } from '../placement/index.ts'
+
+export interface RepairComponents {
+  peers: { self: VaultPeer; withSelf(): VaultPeer[] }
+  vault: {
+    addresses(): Uint8Array[]
+    get(address: Uint8Array): Promise<Uint8Array>
+    delete(address: Uint8Array): Promise<boolean>
+  }
+  ask: Ask
+}
+
+export interface RepairOptions {
+  replicas?: number
+  /** Chunks checked at once. */
+  concurrency?: number
+  log?: (line: string) => void
+}
+
+export class Repairer {
+  repairs = 0
+  lastRepairAt = 0
+  private readonly components: RepairComponents
+  private readonly replicas: number
+  private readonly concurrency: number
+  private readonly inFlight = new Set<string>()
+  private readonly log: (line: string) => void
+
+  constructor(components: RepairComponents, opts: RepairOptions = {}) {
+    this.components = components
+    this.replicas = opts.replicas ?? DEFAULT_REPLICAS
+    this.concurrency = opts.concurrency ?? 8
+    this.log = opts.log ?? (() => {})
+  }
+
+  /** Repairs the chunks whose close group included `lost`; returns copies made. */
+  async afterLoss(lost: VaultPeer): Promise<number> {
+    const others = this.components.peers.withSelf()
+    const affected = this.components.vault.addresses().filter((address) => {
+      const before = closestFirst(kadKey(address), [...others, lost]).slice(0, this.replicas)
+      return before.some((p) => p.key === lost.key)
+    })
+    return this.ensureAll(affected)
+  }
+
+  /** Checks every held chunk. */
+  async audit(): Promise<number> {
+    return this.ensureAll(this.components.vault.addresses())
+  }
+
+  /**
+   * Makes sure R vaults other than this one hold each chunk, then drops the
+   * local copy — for a vault that shrinks its donation or leaves.
+   */
+  async handOff(addresses: Uint8Array[]): Promise<{ moved: number; kept: number }> {
+    let moved = 0
+    let kept = 0
+    await this.forEach(addresses, async (address) => {
+      const copies = await this.ensure(address, false)
+      if (copies >= this.replicas && (await this.components.vault.delete(address))) moved++
+      else kept++
+    })
+    return { moved, kept }
+  }
+
+  private async ensureAll(addresses: Uint8Array[]): Promise<number> {
+    let made = 0
+    await this.forEach(addresses, async (address) => {
+      made += await this.ensure(address, true).then(
+        (copies) => copies,
+        () => 0,
+      )
+    })
+    return made
+  }
+
+  /**
+   * Ensures the chunk's close group holds it. With `selfCounts`, this vault is
+   * part of the group and only the closest holder pushes; without, the group
+   * is computed as if this vault had gone and this vault pushes.
+   * Returns how many vaults besides this one hold the chunk afterwards.
+   */
+  private async ensure(address: Uint8Array, selfCounts: boolean): Promise<number> {
+    const hex = toHex(address)
+    if (this.inFlight.has(hex)) return 0
+    this.inFlight.add(hex)
+    try {
+      const { self } = this.components.peers
+      const ranked = closestFirst(
+        kadKey(address),
+        this.components.peers.withSelf().filter((p) => selfCounts || p.key !== self.key),
+      )
+      const group = ranked.slice(0, this.replicas)
+      const others = group.filter((p) => p.key !== self.key)
+      const held = await Promise.all(
+        others.map((p) =>
+          this.components.ask(p, { type: 'has', address }).then(
+            (r) => r.status === 'ok',
+            () => false,
+          ),
+        ),
+      )
+      const holders = others.filter((_, i) => held[i])
+      if (selfCounts) {
+        const selfInGroup = group.some((p) => p.key === self.key)
+        const closestHolder = group.find((p) => p.key === self.key || holders.includes(p))
+        // Another holder is closer: it leads. Outside the group this vault leads only if no member holds it.
+        if (closestHolder && closestHolder.key !== self.key && (selfInGroup || holders.length > 0))
+          return holders.length
+      }
+      const missing = others.filter((_, i) => !held[i])
+      if (missing.length === 0) return holders.length
+      const bytes = await this.components.vault.get(address)
+      let copies = holders.length
+      const spare = ranked.slice(this.replicas).filter((p) => p.key !== self.key)
+      for (const target of missing) {
+        let peer: VaultPeer | undefined = target
+        while (peer) {
+          const res = await this.components.ask(peer, { type: 'put', address, bytes }).catch(() => undefined)
+          if (res?.status === 'ok') {
+            copies++
+            this.repairs++
+            this.lastRepairAt = Date.now()
+            break
+          }
+          // A full or failing vault is passed over for the next closest one.
+          peer = spare.shift()
+        }
+      }
+      this.log(`repaired ${hex.slice(0, 12)}: ${copies} other holders`)
+      return copies
+    } finally {
+      this.inFlight.delete(hex)
+    }
+  }
+
+  private async forEach(items: Uint8Array[], work: (item: Uint8Array) => Promise<void>): Promise<void> {
+    let next = 0
+    const lane = async (): Promise<void> => {
+      while (next < items.length) await work(items[next++]!)
+    }
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, items.length) }, lane))
+  }
+}
