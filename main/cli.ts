@@ -2,6 +2,7 @@
 // turns every failure into one line on stderr and a non-zero exit.
 import { parseArgs } from 'node:util'
 import { PeerDriveError, UsageError } from './core/errors.ts'
+import type { OptionValues } from './commands/command.ts'
 import { commands } from './commands/index.ts'
 
 const USAGE = `usage: peerdrive <command> [options]
@@ -37,7 +38,8 @@ async function main(argv: string[]): Promise<void> {
   if (parsed.positionals.length !== command.positionals) {
     throw new UsageError(`usage: peerdrive ${command.usage}`)
   }
-  await command.run(parsed.values as Record<string, string | boolean | undefined>, parsed.positionals)
+  // parseArgs types values as (string | boolean)[] for multiples; options never mix the two
+  await command.run(parsed.values as OptionValues, parsed.positionals)
 }
 
 /** One line for the user; a stack only when asked for with PEERDRIVE_DEBUG=1. */

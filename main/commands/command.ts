@@ -1,7 +1,8 @@
 // The shape every CLI command has, so main/cli.ts can route and validate them alike.
 import type { ParseArgsConfig } from 'node:util'
+import { UsageError } from '../core/errors.ts'
 
-export type OptionValues = Record<string, string | boolean | undefined>
+export type OptionValues = Record<string, string | boolean | string[] | undefined>
 
 export interface Command {
   /** The words that select it, e.g. ['local', 'put']. */
@@ -15,6 +16,28 @@ export interface Command {
 export function stringOption(values: OptionValues, name: string): string | undefined {
   const v = values[name]
   return typeof v === 'string' ? v : undefined
+}
+
+export function listOption(values: OptionValues, name: string): string[] {
+  const v = values[name]
+  return Array.isArray(v) ? v : typeof v === 'string' ? [v] : []
+}
+
+export function intOption(values: OptionValues, name: string, fallback: number, min = 1): number {
+  const v = stringOption(values, name)
+  if (v === undefined) return fallback
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} must be a whole number ≥ ${min}, got "${v}"`)
+  return n
+}
+
+/** Resolves when the process is told to stop (SIGINT/SIGTERM). */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'))
+    process.once('SIGTERM', () => resolve('SIGTERM'))
+  })
 }
 
 /** Prints benchmark or status figures as `key: value` lines, or one JSON object. */

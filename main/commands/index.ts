@@ -2,6 +2,16 @@
 import type { Command } from './command.ts'
 import { benchCommands } from './bench.ts'
 import { localCommands } from './local.ts'
+import { netCommands } from './net.ts'
+import { nodeCommand } from './node.ts'
 import { startCommand } from './start.ts'
+import { testnetCommand } from './testnet.ts'
 
-export const commands: Command[] = [startCommand, ...localCommands, ...benchCommands]
+export const commands: Command[] = [
+  startCommand,
+  ...localCommands,
+  nodeCommand,
+  testnetCommand,
+  ...netCommands,
+  ...benchCommands,
+]

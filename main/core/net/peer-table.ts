@@ -29,8 +29,12 @@ export class PeerTable {
   readonly self: VaultPeer
   private readonly host: Host
 
-  constructor(host: Host) {
+  /** Whether this node is itself a vault (a client only stores on others). */
+  readonly selfIsVault: boolean
+
+  constructor(host: Host, opts: { selfIsVault?: boolean } = {}) {
     this.host = host
+    this.selfIsVault = opts.selfIsVault ?? true
     this.self = vaultPeer(host.peerId)
     host.addEventListener('peer:identify', (e) => {
       if (e.detail.protocols.includes(CHUNK_PROTOCOL)) this.add(e.detail.peerId)
@@ -69,7 +73,9 @@ export class PeerTable {
 
   /** Live vault peers and this node (when it is a vault). */
   withSelf(): VaultPeer[] {
-    return [...this.peers.values(), this.self]
+    const peers = [...this.peers.values()]
+    if (this.selfIsVault) peers.push(this.self)
+    return peers
   }
 
   get size(): number {

@@ -1,0 +1,55 @@
+// `peerdrive node run`: one vault node in this process, until SIGINT/SIGTERM.
+// Prints one JSON line when listening ({"event":"ready",…}); with --events,
+// one per lost peer too, with the wall-clock time it was noticed.
+import { PeerDriveNode } from '../core/node.ts'
+import { defaultVaultDir } from '../core/paths.ts'
+import { parseSize } from '../core/size.ts'
+import type { Command } from './command.ts'
+import { intOption, listOption, stringOption, untilSignal } from './command.ts'
+
+function emit(event: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(event)}\n`)
+}
+
+export const nodeCommand: Command = {
+  path: ['node', 'run'],
+  usage:
+    'node run [--vault <dir>] [--donate <size>] [--bootstrap <multiaddr>…] [--listen <multiaddr>…] [--events]',
+  positionals: 0,
+  options: {
+    vault: { type: 'string' },
+    donate: { type: 'string' },
+    bootstrap: { type: 'string', multiple: true },
+    listen: { type: 'string', multiple: true },
+    mdns: { type: 'boolean' },
+    events: { type: 'boolean' },
+    'audit-ms': { type: 'string' },
+    'heartbeat-ms': { type: 'string' },
+  },
+  async run(values) {
+    const donate = stringOption(values, 'donate')
+    const events = values.events === true
+    const listen = listOption(values, 'listen')
+    const node = await PeerDriveNode.start({
+      vaultDir: stringOption(values, 'vault') ?? defaultVaultDir(),
+      capacity: donate === undefined ? undefined : parseSize(donate),
+      bootstrap: listOption(values, 'bootstrap'),
+      listen: listen.length ? listen : undefined,
+      mdns: values.mdns === true,
+      auditIntervalMs: intOption(values, 'audit-ms', 30_000, 100),
+      heartbeatMs: intOption(values, 'heartbeat-ms', 2000, 200),
+      onPeerLost: events ? (peer, at) => emit({ event: 'peer-lost', peer: peer.key, at }) : undefined,
+      log: process.env.PEERDRIVE_DEBUG ? (line) => process.stderr.write(`${line}\n`) : undefined,
+    })
+    emit({
+      event: 'ready',
+      peerId: node.host.peerId.toString(),
+      multiaddrs: node.multiaddrs(),
+      pid: process.pid,
+    })
+    await untilSignal()
+    await node.stop()
+    // libp2p leaves a short debounce timer behind after stop; nothing is left to flush
+    process.exit(0)
+  },
+}

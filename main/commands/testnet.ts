@@ -1,0 +1,36 @@
+// `peerdrive testnet`: N vault nodes as separate processes on loopback.
+import { resolve } from 'node:path'
+import { Testnet } from '../core/testnet/testnet.ts'
+import { parseSize } from '../core/size.ts'
+import { UsageError } from '../core/errors.ts'
+import type { Command } from './command.ts'
+import { intOption, stringOption, untilSignal } from './command.ts'
+
+export const testnetCommand: Command = {
+  path: ['testnet'],
+  usage: 'testnet --nodes <N> --dir <dir> [--donate <size>]',
+  positionals: 0,
+  options: {
+    nodes: { type: 'string' },
+    dir: { type: 'string' },
+    donate: { type: 'string' },
+    'audit-ms': { type: 'string' },
+  },
+  async run(values) {
+    const dir = stringOption(values, 'dir')
+    if (!dir) throw new UsageError('--dir is required; usage: peerdrive testnet --nodes <N> --dir <dir>')
+    const donate = stringOption(values, 'donate')
+    if (donate !== undefined) parseSize(donate)
+    const stopped = untilSignal()
+    const net = await Testnet.start({
+      nodes: intOption(values, 'nodes', 4),
+      dir: resolve(dir),
+      donate,
+      auditMs: intOption(values, 'audit-ms', 5000, 100),
+    })
+    process.stdout.write(`testnet of ${net.nodes.length} nodes running; ${resolve(dir, 'testnet.json')}\n`)
+    process.stdout.write(`bootstrap: ${net.bootstrap[0]}\n`)
+    await stopped
+    await net.stop()
+  },
+}

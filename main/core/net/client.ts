@@ -1,0 +1,98 @@
+// A network client without a vault of its own: joins through bootstrap
+// addresses, learns the vaults, and stores and fetches chunks on them.
+import { multiaddr } from '@multiformats/multiaddr'
+import { PeerDriveError, UsageError } from '../errors.ts'
+import { DEFAULT_REPLICAS } from '../placement/index.ts'
+import { requestChunk } from './chunk-protocol.ts'
+import { createHost } from './host.ts'
+import type { Host } from './host.ts'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { Request, Response } from './messages.ts'
+import { NetworkChunkStore } from './network-store.ts'
+import { fetchPeerList } from './peer-exchange.ts'
+import { PeerTable } from './peer-table.ts'
+import type { VaultPeer } from './peer-table.ts'
+
+export class NoVaultsError extends PeerDriveError {
+  constructor(bootstrap: string[]) {
+    super('NoVaults', `no vault reachable through ${bootstrap.join(', ')}`)
+  }
+}
+
+export interface NetworkClient {
+  host: Host
+  peers: PeerTable
+  store: NetworkChunkStore
+  ask(peer: VaultPeer, req: Request): Promise<Response>
+  stop(): Promise<void>
+}
+
+export function parseBootstrap(addrs: string[]): string[] {
+  if (addrs.length === 0) throw new UsageError('--bootstrap <multiaddr> is required')
+  for (const a of addrs) {
+    let ok = false
+    try {
+      ok = multiaddr(a)
+        .getComponents()
+        .some((c) => c.name === 'p2p')
+    } catch {
+      ok = false
+    }
+    if (!ok)
+      throw new UsageError(
+        `not a peer multiaddr: "${a}" (expected e.g. /ip4/127.0.0.1/tcp/4001/p2p/12D3Koo…)`,
+      )
+  }
+  return addrs
+}
+
+export async function connectClient(opts: {
+  bootstrap: string[]
+  replicas?: number
+  timeoutMs?: number
+}): Promise<NetworkClient> {
+  const bootstrap = parseBootstrap(opts.bootstrap)
+  const host = await createHost({ privateKey: await generateKeyPair('Ed25519') })
+  const peers = new PeerTable(host, { selfIsVault: false })
+  const ask = (peer: VaultPeer, req: Request): Promise<Response> => requestChunk(host, peer.id, req)
+  const store = new NetworkChunkStore({ peers, ask }, { replicas: opts.replicas ?? DEFAULT_REPLICAS })
+  const client = {
+    host,
+    peers,
+    store,
+    ask,
+    stop: async () => {
+      await host.stop()
+    },
+  }
+  try {
+    await join(host, peers, bootstrap, opts.timeoutMs ?? 10_000)
+  } catch (err) {
+    await host.stop()
+    throw err
+  }
+  return client
+}
+
+/** Dials the bootstrap vaults, then every vault they know, and waits until each has identified. */
+async function join(host: Host, peers: PeerTable, bootstrap: string[], timeoutMs: number): Promise<void> {
+  const signal = AbortSignal.timeout(timeoutMs)
+  const expected = new Set<string>()
+  for (const addr of bootstrap) {
+    const conn = await host.dial(multiaddr(addr), { signal }).catch(() => undefined)
+    if (!conn) continue
+    expected.add(conn.remotePeer.toString())
+    const list = await fetchPeerList(host, conn.remotePeer).catch(() => [])
+    await Promise.all(
+      list.map(async (p) => {
+        expected.add(p.id.toString())
+        await host.peerStore.merge(p.id, { multiaddrs: p.addrs }).catch(() => {})
+        await host.dial(p.id, { signal }).catch(() => {})
+      }),
+    )
+  }
+  if (expected.size === 0) throw new NoVaultsError(bootstrap)
+  // identify runs just after each connection opens; wait for it to name the vaults
+  while (peers.size < expected.size && !signal.aborted) await new Promise((r) => setTimeout(r, 20))
+  if (peers.size === 0) throw new NoVaultsError(bootstrap)
+}
