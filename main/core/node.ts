@@ -32,6 +32,8 @@ export interface NodeOptions {
   auditIntervalMs?: number
   heartbeatMs?: number
   heartbeatTimeoutMs?: number
+  /** How long a peer may take to send a request before its stream is reset. */
+  requestTimeoutMs?: number
   log?: (line: string) => void
   onPeerLost?: (peer: VaultPeer, at: number) => void
 }
@@ -57,7 +59,8 @@ export class PeerDriveNode {
   readonly peers: PeerTable
   readonly network: NetworkChunkStore
   readonly repairer: Repairer
-  private readonly scores = new PeerScores()
+  /** Strikes against peers that sent malformed, oversized or no requests. */
+  readonly scores = new PeerScores()
   private readonly opts: NodeOptions
   private auditTimer: NodeJS.Timeout | undefined
   private auditing: Promise<unknown> = Promise.resolve()
@@ -107,6 +110,7 @@ export class PeerDriveNode {
   private async wire(): Promise<void> {
     const log = this.opts.log ?? (() => {})
     await serveChunks(this.host, this.holder(), this.scores, {
+      readTimeoutMs: this.opts.requestTimeoutMs,
       onMisbehaviour: (peer, reason) => log(`peer ${peer.toString()} misbehaved: ${reason}`),
     })
     await servePeerList(this.host, this.peers)

@@ -5,7 +5,8 @@ import { join } from 'node:path'
 
 export const INDEX_FILE = 'index.sqlite'
 /** SQLite's companions of the index; each one takes disk and counts against the quota. */
-export const INDEX_FILES = [INDEX_FILE, `${INDEX_FILE}-wal`, `${INDEX_FILE}-shm`, `${INDEX_FILE}-journal`]
+export const WAL_FILE = `${INDEX_FILE}-wal`
+export const INDEX_FILES = [INDEX_FILE, WAL_FILE, `${INDEX_FILE}-shm`, `${INDEX_FILE}-journal`]
 
 const CHUNK_NAME = /^[0-9a-f]{64}$/
 const SHARD_NAME = /^[0-9a-f]{2}$/
