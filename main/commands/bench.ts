@@ -2,8 +2,9 @@
 import { UsageError } from '../core/errors.ts'
 import { benchSelfenc } from '../core/selfenc/bench.ts'
 import { benchVault } from '../core/vault/bench.ts'
+import { benchNet } from '../core/testnet/bench-net.ts'
 import type { Command, OptionValues } from './command.ts'
-import { printFigures, stringOption } from './command.ts'
+import { intOption, printFigures, stringOption } from './command.ts'
 
 function progress(json: boolean): (line: string) => void {
   return (line) => {
@@ -22,6 +23,11 @@ async function selfenc(values: OptionValues): Promise<Record<string, number>> {
 
 async function vault(values: OptionValues): Promise<Record<string, number>> {
   return { ...(await benchVault({ log: progress(values.json === true) })) }
+}
+
+async function net(values: OptionValues): Promise<Record<string, number>> {
+  const nodes = intOption(values, 'nodes', 8, 5)
+  return { ...(await benchNet({ nodes, log: progress(values.json === true) })) }
 }
 
 const json = { type: 'boolean' } as const
@@ -46,12 +52,21 @@ export const benchCommands: Command[] = [
     },
   },
   {
+    path: ['bench', 'net'],
+    usage: 'bench net [--nodes <N>] [--json]',
+    positionals: 0,
+    options: { nodes: { type: 'string' }, json },
+    async run(values) {
+      printFigures(await net(values), values.json === true)
+    },
+  },
+  {
     path: ['bench', 'all'],
     usage: 'bench all [--json]',
     positionals: 0,
-    options: { json },
+    options: { nodes: { type: 'string' }, json },
     async run(values) {
-      const figures = { selfenc: await selfenc(values), vault: await vault(values) }
+      const figures = { selfenc: await selfenc(values), vault: await vault(values), net: await net(values) }
       if (values.json === true) {
         process.stdout.write(`${JSON.stringify(figures)}\n`)
         return

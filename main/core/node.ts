@@ -13,6 +13,7 @@ import { loadOrCreateKey } from './net/identity.ts'
 import { NetworkChunkStore } from './net/network-store.ts'
 import { fetchPeerList, servePeerList } from './net/peer-exchange.ts'
 import { PeerScores } from './net/peer-scores.ts'
+import { serveThroughputSink } from './net/throughput-protocol.ts'
 import { PeerTable } from './net/peer-table.ts'
 import type { VaultPeer } from './net/peer-table.ts'
 import { DEFAULT_REPLICAS, kadKey, xorDistance } from './placement/index.ts'
@@ -34,6 +35,8 @@ export interface NodeOptions {
   heartbeatTimeoutMs?: number
   /** How long a peer may take to send a request before its stream is reset. */
   requestTimeoutMs?: number
+  /** Serve the raw-throughput sink used by `peerdrive bench net`. */
+  benchmark?: boolean
   log?: (line: string) => void
   onPeerLost?: (peer: VaultPeer, at: number) => void
 }
@@ -114,6 +117,7 @@ export class PeerDriveNode {
       onMisbehaviour: (peer, reason) => log(`peer ${peer.toString()} misbehaved: ${reason}`),
     })
     await servePeerList(this.host, this.peers)
+    if (this.opts.benchmark) await serveThroughputSink(this.host)
     this.peers.onJoined((peer) => void this.learnPeersFrom(peer.id))
     this.peers.onLost((peer, at) => {
       this.opts.onPeerLost?.(peer, at)

@@ -31,6 +31,8 @@ export interface TestnetOptions {
   donate?: string
   auditMs?: number
   heartbeatMs?: number
+  /** Nodes also serve the raw-throughput sink (see `peerdrive bench net`). */
+  benchmark?: boolean
   onEvent?: (e: NodeEvent) => void
   /** Where node stderr goes; default: discarded. */
   stderr?: 'inherit' | 'ignore'
@@ -83,6 +85,7 @@ export class Testnet {
     for (const b of this.bootstrap.slice(0, 3)) args.push('--bootstrap', b)
     if (this.opts.donate) args.push('--donate', this.opts.donate)
     if (this.opts.auditMs) args.push('--audit-ms', String(this.opts.auditMs))
+    if (this.opts.benchmark) args.push('--benchmark')
     if (this.opts.heartbeatMs) args.push('--heartbeat-ms', String(this.opts.heartbeatMs))
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', this.opts.stderr ?? 'ignore'] })
     const placeholder = { peerId: '', pid: child.pid ?? 0, multiaddr: '', vault, process: child }
