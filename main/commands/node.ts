@@ -24,6 +24,7 @@ export const nodeCommand: Command = {
     mdns: { type: 'boolean' },
     events: { type: 'boolean' },
     benchmark: { type: 'boolean' },
+    'with-parent': { type: 'boolean' },
     'audit-ms': { type: 'string' },
     'heartbeat-ms': { type: 'string' },
   },
@@ -49,7 +50,12 @@ export const nodeCommand: Command = {
       multiaddrs: node.multiaddrs(),
       pid: process.pid,
     })
-    await untilSignal()
+    const parentGone = new Promise<void>((resolve) => {
+      if (values['with-parent'] !== true) return
+      // The parent holds our stdin open; when it ends, however it died, stop too.
+      process.stdin.on('end', resolve).on('error', resolve).resume()
+    })
+    await Promise.race([untilSignal(), parentGone])
     await node.stop()
     // libp2p leaves a short debounce timer behind after stop; nothing is left to flush
     process.exit(0)

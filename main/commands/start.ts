@@ -1,28 +1,62 @@
-// `peerdrive start` (npm start): opens this user's vault and reports what it holds.
-import { defaultVaultDir } from '../core/paths.ts'
-import { formatSize } from '../core/size.ts'
-import { Vault } from '../core/vault/index.ts'
+// `peerdrive start` (npm start): runs this user's vault node until Ctrl-C.
+// With no bootstrap peers it first starts a local network of vault processes
+// on this machine, so there is a network to join, and says so.
+import { join } from 'node:path'
+import { PeerDriveNode } from '../core/node.ts'
+import { defaultHome, defaultVaultDir } from '../core/paths.ts'
+import { formatSize, parseSize } from '../core/size.ts'
+import { Testnet } from '../core/testnet/testnet.ts'
 import type { Command } from './command.ts'
-import { stringOption } from './command.ts'
+import { intOption, listOption, stringOption, untilSignal } from './command.ts'
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`)
+}
 
 export const startCommand: Command = {
   path: ['start'],
-  usage: 'start [--vault <dir>]',
+  usage: 'start [--vault <dir>] [--donate <size>] [--bootstrap <multiaddr>…] [--local-nodes <N>]',
   positionals: 0,
-  options: { vault: { type: 'string' } },
+  options: {
+    vault: { type: 'string' },
+    donate: { type: 'string' },
+    bootstrap: { type: 'string', multiple: true },
+    'local-nodes': { type: 'string' },
+  },
   async run(values) {
-    const dir = stringOption(values, 'vault') ?? defaultVaultDir()
-    const vault = await Vault.open(dir, {})
-    try {
-      const s = vault.stats()
-      process.stdout.write(
-        `PeerDrive vault at ${dir}\n` +
-          `  donated  ${formatSize(s.capacity)}\n` +
-          `  used     ${formatSize(s.used)} in ${s.chunks} chunks\n` +
-          'This build stores files in the local vault only: peerdrive local put <file> --vault <dir>\n',
-      )
-    } finally {
-      vault.close()
+    const stopped = untilSignal()
+    const donate = stringOption(values, 'donate')
+    const capacity = donate === undefined ? undefined : parseSize(donate)
+    let bootstrap = listOption(values, 'bootstrap')
+    if (bootstrap.length === 0 && process.env.PEERDRIVE_BOOTSTRAP) {
+      bootstrap = process.env.PEERDRIVE_BOOTSTRAP.split(/[\s,]+/).filter(Boolean)
     }
+    say('PeerDrive: the desktop window is not part of this build; running the node headless.')
+    let local: Testnet | undefined
+    if (bootstrap.length === 0) {
+      const count = intOption(values, 'local-nodes', 7)
+      say(
+        `No bootstrap peers configured: starting a local network of ${count} vault processes on this machine.`,
+      )
+      local = await Testnet.start({ nodes: count, dir: join(defaultHome(), 'local-network'), donate: '1GiB' })
+      bootstrap = local.bootstrap
+    }
+    const vaultDir = stringOption(values, 'vault') ?? defaultVaultDir()
+    const node = await PeerDriveNode.start({ vaultDir, capacity, bootstrap })
+    const m = node.metrics()
+    say(
+      `Vault ${vaultDir}: donating ${formatSize(m.capacity)}, holding ${formatSize(m.bytes)} in ${m.chunks} chunks.`,
+    )
+    say(`Listening on ${node.multiaddrs().join(', ')}`)
+    node.peers.onJoined(() => say(`peers: ${node.peers.size}`))
+    node.peers.onLost((peer) =>
+      say(`lost vault ${peer.key}; repairing its chunks (peers: ${node.peers.size})`),
+    )
+    say('Press Ctrl-C to stop.')
+    await stopped
+    say('Stopping…')
+    await node.stop()
+    await local?.stop()
+    process.exit(0)
   },
 }

@@ -47,7 +47,8 @@ export function sealChunk(plain: Uint8Array, ikm: Uint8Array): SealedChunk {
   const nonce = packed
     ? createHmac('sha256', keys.sivKey).update(flag).update(body).digest().subarray(0, NONCE_BYTES)
     : keys.nonce
-  const chunk = new Uint8Array(CHUNK_OVERHEAD + body.byteLength)
+  // Every byte is written below, so skip zero-filling; "Slow" = never from the shared pool.
+  const chunk = Buffer.allocUnsafeSlow(CHUNK_OVERHEAD + body.byteLength)
   chunk.set(nonce, 0)
   const cipher = createCipheriv('aes-256-gcm', keys.key, nonce, { authTagLength: TAG_BYTES })
   let at = NONCE_BYTES
@@ -77,11 +78,19 @@ export function openChunk(chunk: Uint8Array, expect: ChunkExpectation): Uint8Arr
   const hex = (): string => toHex(expect.address)
   if (!sameBytes(sha256(chunk), expect.address)) throw new ChunkTamperedError(hex(), 'hash-mismatch')
   if (chunk.byteLength < CHUNK_OVERHEAD) {
-    throw new ChunkTamperedError(hex(), 'aead-failure', `${chunk.byteLength} bytes is too short to be a chunk`)
+    throw new ChunkTamperedError(
+      hex(),
+      'aead-failure',
+      `${chunk.byteLength} bytes is too short to be a chunk`,
+    )
   }
   // A payload never exceeds flag + raw plaintext: compression is used only when smaller.
   if (chunk.byteLength > CHUNK_OVERHEAD + expect.size) {
-    throw new ChunkTamperedError(hex(), 'bad-payload', `${chunk.byteLength} bytes for ${expect.size} plaintext bytes`)
+    throw new ChunkTamperedError(
+      hex(),
+      'bad-payload',
+      `${chunk.byteLength} bytes for ${expect.size} plaintext bytes`,
+    )
   }
   const keys = deriveChunkKeys(expect.ikm)
   const nonce = chunk.subarray(0, NONCE_BYTES)

@@ -55,6 +55,7 @@ export function decompressExactly(frame: Uint8Array, size: number): Uint8Array {
     maxOutputLength: Math.max(size, 1),
     params: { [constants.ZSTD_d_windowLogMax]: DECOMPRESS_WINDOW_LOG_MAX },
   })
-  if (out.byteLength !== size) throw new RangeError(`zstd frame gave ${out.byteLength} bytes, expected ${size}`)
+  if (out.byteLength !== size)
+    throw new RangeError(`zstd frame gave ${out.byteLength} bytes, expected ${size}`)
   return out
 }

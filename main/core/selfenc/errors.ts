@@ -33,6 +33,7 @@ export function isTamperReason(value: unknown): value is TamperReason {
 export class ChunkTamperedError extends PeerDriveError {
   readonly address: string
   readonly reason: TamperReason
+  readonly detail: string | undefined
   constructor(addressHex: string, reason: TamperReason, detail?: string) {
     super(
       'ChunkTampered',
@@ -40,6 +41,7 @@ export class ChunkTamperedError extends PeerDriveError {
     )
     this.address = addressHex
     this.reason = reason
+    this.detail = detail
   }
 }
 

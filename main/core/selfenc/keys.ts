@@ -39,7 +39,9 @@ export function keyMaterial(i: number, count: number, hashOf: (j: number) => Uin
 
 export function deriveChunkKeys(ikm: Uint8Array): ChunkKeys {
   if (ikm.byteLength !== IKM_BYTES) throw new RangeError(`key material must be ${IKM_BYTES} bytes`)
-  const okm = new Uint8Array(hkdfSync('sha256', ikm, CHUNK_KEY_SALT, CHUNK_KEY_INFO, KEY_BYTES + NONCE_BYTES + KEY_BYTES))
+  const okm = new Uint8Array(
+    hkdfSync('sha256', ikm, CHUNK_KEY_SALT, CHUNK_KEY_INFO, KEY_BYTES + NONCE_BYTES + KEY_BYTES),
+  )
   return {
     key: okm.subarray(0, KEY_BYTES),
     nonce: okm.subarray(KEY_BYTES, KEY_BYTES + NONCE_BYTES),

@@ -41,7 +41,8 @@ export function chunkCount(n: number, chunkSize: number = MAX_CHUNK_SIZE): numbe
  */
 export function chunkSpan(n: number, i: number, chunkSize: number = MAX_CHUNK_SIZE): Span {
   const count = chunkCount(n, chunkSize)
-  if (!Number.isInteger(i) || i < 0 || i >= count) throw new RangeError(`chunk ${i} out of range 0..${count - 1}`)
+  if (!Number.isInteger(i) || i < 0 || i >= count)
+    throw new RangeError(`chunk ${i} out of range 0..${count - 1}`)
   if (n <= MIN_CHUNKS * chunkSize) {
     const base = Math.floor(n / MIN_CHUNKS)
     const extra = n % MIN_CHUNKS

@@ -81,13 +81,18 @@ export class Testnet {
   async add(): Promise<TestnetNode> {
     const index = this.nodes.length
     const vault = join(this.dir, `node-${index}`)
-    const args = [BIN, 'node', 'run', '--vault', vault, '--events']
+    const args = [BIN, 'node', 'run', '--vault', vault, '--events', '--with-parent']
     for (const b of this.bootstrap.slice(0, 3)) args.push('--bootstrap', b)
     if (this.opts.donate) args.push('--donate', this.opts.donate)
     if (this.opts.auditMs) args.push('--audit-ms', String(this.opts.auditMs))
     if (this.opts.benchmark) args.push('--benchmark')
     if (this.opts.heartbeatMs) args.push('--heartbeat-ms', String(this.opts.heartbeatMs))
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', this.opts.stderr ?? 'ignore'] })
+    // Own process group, so a Ctrl-C meant for the parent does not kill the
+    // nodes before it stops them in order; the stdin pipe ends them if the parent dies.
+    const child = spawn(process.execPath, args, {
+      stdio: ['pipe', 'pipe', this.opts.stderr ?? 'ignore'],
+      detached: true,
+    })
     const placeholder = { peerId: '', pid: child.pid ?? 0, multiaddr: '', vault, process: child }
     this.nodes.push(placeholder)
     const ready = new Promise<TestnetNode>((resolve, reject) => {

@@ -1,0 +1,12 @@
+// selfenc owns self-encryption: split, seal, data maps (and their shrink), handles, decrypt and random-access reads.
+export { SelfEncryptor } from './encryptor.ts'
+export type { ProgressFn, SelfEncryptorOptions } from './encryptor.ts'
+export type { ChunkSink, ChunkSource } from './pipeline.ts'
+export type { ChunkedDataMap, ChunkInfo, DataMap, InlineDataMap } from './data-map.ts'
+export { dataMapSize, parseDataMap, serializeDataMap, ROOT_MAX_CHUNKS } from './data-map.ts'
+export { decodeHandle, encodeHandle } from './handle.ts'
+export { ChunkTamperedError, DataMapInvalidError, FileChangedError } from './errors.ts'
+export type { TamperReason } from './errors.ts'
+export { ChunkMissingError } from '../chunk-store.ts'
+export { CHUNK_OVERHEAD } from './chunk-cipher.ts'
+export { MAX_CHUNK_SIZE, MIN_CHUNKS, chunkCount, chunkSpan } from './split.ts'
