@@ -46,6 +46,16 @@ export function parseBootstrap(addrs: string[]): string[] {
   return addrs
 }
 
+function isPeerAddress(text: string): boolean {
+  try {
+    return multiaddr(text)
+      .getComponents()
+      .some((c) => c.name === 'p2p')
+  } catch {
+    return false
+  }
+}
+
 export async function connectClient(opts: {
   bootstrap: string[]
   replicas?: number
