@@ -30,15 +30,7 @@ export interface NetworkClient {
 export function parseBootstrap(addrs: string[]): string[] {
   if (addrs.length === 0) throw new UsageError('--bootstrap <multiaddr> is required')
   for (const a of addrs) {
-    let ok = false
-    try {
-      ok = multiaddr(a)
-        .getComponents()
-        .some((c) => c.name === 'p2p')
-    } catch {
-      ok = false
-    }
-    if (!ok)
+    if (!isPeerAddress(a))
       throw new UsageError(
         `not a peer multiaddr: "${a}" (expected e.g. /ip4/127.0.0.1/tcp/4001/p2p/12D3Koo…)`,
       )
