@@ -31,7 +31,7 @@ async function withVault<T>(
     return await work(vault, enc)
   } finally {
     await enc.close()
-    vault.close()
+    await vault.close()
   }
 }
 
