@@ -8,14 +8,24 @@ import { commands } from './commands/index.ts'
 const USAGE = `usage: peerdrive <command> [options]
 
 commands:
-  start                                      run PeerDrive (what npm start runs)
+  start [--bootstrap <multiaddr>…] [--donate <size>]
+                                  run this user's vault node (what npm start runs)
   local put <file> --vault <dir> [--donate <size>]
-                                             self-encrypt a file into a local vault; prints its handle
+                                  self-encrypt a file into a local vault; prints its handle
   local get <handle> --vault <dir> --out <file>
-                                             write a file back from its handle
-  bench selfenc [--size <MiB>] [--json]      self-encryption throughput vs raw primitives
-  bench vault [--json]                       vault PUT/GET throughput vs plain files
-  bench all [--json]                         every benchmark above
+                                  write a file back from its handle
+  node run [--vault <dir>] [--donate <size>] [--bootstrap <multiaddr>…] [--listen <multiaddr>…] [--mdns]
+                                  run one vault node until Ctrl-C
+  testnet --nodes <N> --dir <dir> [--donate <size>]
+                                  N vault processes on 127.0.0.1; writes <dir>/testnet.json
+  net put <file> --bootstrap <multiaddr>
+  net get <handle> --bootstrap <multiaddr> --out <file>
+  net audit --bootstrap <multiaddr> [--json]
+                                  store, fetch and count copies in a network
+  bench selfenc [--size <MiB>] [--json]
+  bench vault [--json]
+  bench net [--nodes <N>] [--json]
+  bench all [--json]              figures against baselines measured in the same run
 
 sizes: 10GB (decimal), 500MiB (binary) or a number of bytes`
 

@@ -90,3 +90,20 @@ test('a vault that lowers its donation hands chunks to others before deleting th
   }
   assert.ok(handedOff > 0)
 })
+
+test('a vault that leaves gracefully first hands every chunk to the vaults that remain', async (t) => {
+  const nodes = await startNodes(t, 6)
+  const addresses: Uint8Array[] = []
+  for (let i = 0; i < 10; i++) {
+    const bytes = randomBytes(50_000)
+    addresses.push(chunkAddress(bytes))
+    await nodes[0]!.network.put(chunkAddress(bytes), bytes)
+  }
+  const leaving = nodes[2]!
+  assert.ok(leaving.vault.stats().chunks > 0)
+  await leaving.stop({ handOff: true })
+  const remaining = nodes.filter((n) => n !== leaving)
+  for (const address of addresses) {
+    assert.ok((await holdersOf(remaining, address)).length >= 4)
+  }
+})
