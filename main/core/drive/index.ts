@@ -1,0 +1,11 @@
+// drive owns the file tree, the write-back journal, sync state and the read cache.
+export { Drive } from './drive.ts'
+export type { DriveEvent, DriveOptions } from './drive.ts'
+export type { SyncStatus } from './syncer.ts'
+export { FsError } from './fs-types.ts'
+export type { Attr, DriveFs, EntryKind, FsErrorCode, OpenFlags, StatFs } from './fs-types.ts'
+export { MemoryRootStore, RootUnreadableError, openRoot, sealRoot } from './root.ts'
+export type { RootRecord, RootStore } from './root.ts'
+export { loadOrCreateDriveKeys, newDriveKeys } from './keys.ts'
+export type { DriveKeys } from './keys.ts'
+export { ChunkCache } from './chunk-cache.ts'

@@ -1,0 +1,350 @@
+// Background sync of the drive: uploads queued files from the journal (with
+// retries and per-file progress), then commits the tree — changed directories
+// re-encrypted copy-on-write up to the root, and the root pointer published
+// as a new version of the signed root record. Commits are batched.
+import { stat } from 'node:fs/promises'
+import type { ChunkStore } from '../chunk-store.ts'
+import { dataMapSize, decodeHandle, encodeHandle } from '../selfenc/index.ts'
+import type { SelfEncryptor } from '../selfenc/index.ts'
+import type { DriveDb } from './db.ts'
+import { ROOT_INO } from './db.ts'
+import type { DriveEvent } from './drive.ts'
+import type { Journal } from './journal.ts'
+import { openRoot, sealRoot } from './root.ts'
+import type { RootStore } from './root.ts'
+import { decodeDirectory, encodeDirectory } from './tree-codec.ts'
+import type { DirEntry } from './tree-codec.ts'
+
+export interface SyncStatus {
+  state: 'synced' | 'syncing' | 'error'
+  files_pending: number
+  bytes_pending: number
+  uploading: { ino: number; name: string; done: number; total: number }[]
+  errors: { name: string; error: string }[]
+  root_version: number
+}
+
+export interface SyncerComponents {
+  db: DriveDb
+  journal: Journal
+  enc: SelfEncryptor
+  chunks: Pick<ChunkStore, 'put' | 'get'>
+  source: Pick<ChunkStore, 'get'>
+  root: RootStore
+  key: Uint8Array
+  commitDelayMs: number
+  /** Frees a file's staging copy after upload; false when it is still open for writing. */
+  dropStaging: (ino: number) => boolean
+  log: (line: string) => void
+  onEvent: (e: DriveEvent) => void
+}
+
+const UPLOAD_LANES = 2
+const MAX_BACKOFF_MS = 30_000
+
+export class Syncer {
+  private readonly c: SyncerComponents
+  private readonly queued = new Set<number>()
+  private readonly generation = new Map<number, number>()
+  private readonly progress = new Map<number, { done: number; total: number }>()
+  private readonly attempts = new Map<number, number>()
+  private readonly retryTimers = new Map<number, NodeJS.Timeout>()
+  private readonly dirty = new Set<number>()
+  private lanes = 0
+  private commitTimer: NodeJS.Timeout | undefined
+  private committing: Promise<void> | undefined
+  private commitAgain = false
+  private running = false
+  private readonly idleWaiters = new Set<() => void>()
+
+  constructor(components: SyncerComponents) {
+    this.c = components
+  }
+
+  /** After a crash or restart: every file with unuploaded content goes back in the queue. */
+  async replay(): Promise<void> {
+    for (const row of this.c.db.pending()) {
+      if (this.c.journal.has(row.ino)) {
+        const { size } = await stat(this.c.journal.path(row.ino))
+        this.c.db.update(row.ino, { size, state: 'queued' })
+        this.queued.add(row.ino)
+      } else {
+        // Nothing local survived (created but never written): keep what the network has.
+        this.c.db.update(row.ino, {
+          state: 'synced',
+          size: row.handle ? dataMapSize(decodeHandle(row.handle)) : 0,
+        })
+      }
+    }
+    for (const ino of this.c.journal.inos()) {
+      const row = this.c.db.get(ino)
+      if (!row || row.kind !== 'file') await this.c.journal.drop(ino)
+    }
+    if (this.queued.size > 0) this.c.log(`journal replay: ${this.queued.size} files to upload`)
+    const dirtyDirs = this.c.db.meta('dirty_dirs')
+    if (dirtyDirs) for (const ino of JSON.parse(dirtyDirs) as number[]) this.dirty.add(ino)
+  }
+
+  /** A node with no tree of its own takes the drive's tree from the network. */
+  async loadFromNetworkIfEmpty(): Promise<void> {
+    if (this.c.db.meta('root_version') !== undefined || this.c.db.countChildren(ROOT_INO) > 0) return
+    const record = await this.c.root.load()
+    if (!record) return
+    const rootHandle = openRoot(this.c.key, record.payload)
+    const load = async (handle: string, parent: number): Promise<void> => {
+      const entries = decodeDirectory(await this.c.enc.decrypt(decodeHandle(handle), this.c.source))
+      for (const e of entries) {
+        const ino = this.c.db.insert({
+          parent,
+          name: e.name,
+          kind: e.kind,
+          mode: e.mode,
+          size: e.size,
+          mtime: e.mtime,
+          ctime: e.mtime,
+          atime: e.mtime,
+          target: e.target ?? null,
+          handle: e.kind === 'file' ? (e.handle ?? null) : null,
+          state: 'synced',
+        })
+        if (e.kind === 'dir' && e.handle) {
+          this.c.db.setMeta(`dir:${ino}`, e.handle)
+          await load(e.handle, ino)
+        }
+      }
+    }
+    await load(rootHandle, ROOT_INO)
+    this.c.db.setMeta(`dir:${ROOT_INO}`, rootHandle)
+    this.c.db.setMeta('root_version', String(record.version))
+    this.c.log(`loaded the drive's tree (root version ${record.version})`)
+  }
+
+  start(): void {
+    this.running = true
+    this.pump()
+    if (this.dirty.size > 0) this.scheduleCommit()
+  }
+
+  async stop(): Promise<void> {
+    this.running = false
+    clearTimeout(this.commitTimer)
+    for (const t of this.retryTimers.values()) clearTimeout(t)
+    await this.committing
+  }
+
+  /** The content of `ino` changed (a write): an upload running now is stale. */
+  touched(ino: number): void {
+    this.generation.set(ino, (this.generation.get(ino) ?? 0) + 1)
+  }
+
+  queue(ino: number): void {
+    this.touched(ino)
+    this.queued.add(ino)
+    this.pump()
+  }
+
+  /** A directory's listing changed: it and every directory above it need re-encrypting. */
+  markDirty(ino: number): void {
+    for (let at = ino; ;) {
+      this.dirty.add(at)
+      const row = this.c.db.get(at)
+      if (!row || at === ROOT_INO) break
+      at = row.parent
+    }
+    this.c.db.setMeta('dirty_dirs', JSON.stringify([...this.dirty]))
+    this.scheduleCommit()
+  }
+
+  forgetDir(ino: number): void {
+    this.dirty.delete(ino)
+  }
+
+  forgetFile(ino: number): void {
+    this.queued.delete(ino)
+    this.progress.delete(ino)
+    clearTimeout(this.retryTimers.get(ino))
+    this.retryTimers.delete(ino)
+  }
+
+  status(): SyncStatus {
+    const pending = this.c.db.pending()
+    const errors = pending
+      .filter((r) => r.state === 'error')
+      .map((r) => ({ name: r.name, error: r.error ?? '' }))
+    const busy = pending.length > 0 || this.dirty.size > 0 || this.committing !== undefined
+    return {
+      state: errors.length > 0 ? 'error' : busy ? 'syncing' : 'synced',
+      files_pending: pending.length,
+      bytes_pending: pending.reduce((sum, r) => sum + r.size - (this.progress.get(r.ino)?.done ?? 0), 0),
+      uploading: [...this.progress].map(([ino, p]) => ({ ino, name: this.c.db.get(ino)?.name ?? '', ...p })),
+      errors,
+      root_version: Number(this.c.db.meta('root_version') ?? 0),
+    }
+  }
+
+  /** Resolves true once nothing is queued, uploading or waiting to be committed. */
+  async settle(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs
+    while (!this.idle()) {
+      if (Date.now() > deadline) return false
+      if (this.dirty.size > 0 && !this.committing && this.lanes === 0 && this.queued.size === 0) {
+        clearTimeout(this.commitTimer)
+        this.commitTimer = undefined
+        await this.commit()
+        continue
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(wake, 100)
+        function wake(): void {
+          clearTimeout(timer)
+          resolve()
+        }
+        this.idleWaiters.add(wake)
+      })
+    }
+    return true
+  }
+
+  private idle(): boolean {
+    return (
+      this.queued.size === 0 &&
+      this.lanes === 0 &&
+      this.dirty.size === 0 &&
+      !this.committing &&
+      this.retryTimers.size === 0
+    )
+  }
+
+  private wakeWaiters(): void {
+    for (const wake of this.idleWaiters) wake()
+    this.idleWaiters.clear()
+  }
+
+  private pump(): void {
+    if (!this.running) return
+    while (this.lanes < UPLOAD_LANES && this.queued.size > 0) {
+      const ino = this.queued.values().next().value!
+      this.queued.delete(ino)
+      this.lanes++
+      void this.upload(ino).finally(() => {
+        this.lanes--
+        this.wakeWaiters()
+        this.pump()
+      })
+    }
+  }
+
+  private async upload(ino: number): Promise<void> {
+    const row = this.c.db.get(ino)
+    if (!row || row.kind !== 'file' || !this.c.journal.has(ino)) return
+    const generation = this.generation.get(ino) ?? 0
+    this.c.db.update(ino, { state: 'uploading', error: null })
+    this.progress.set(ino, { done: 0, total: row.size })
+    try {
+      const map = await this.c.enc.encryptFile(this.c.journal.path(ino), this.c.chunks, (done, total) =>
+        this.progress.set(ino, { done, total }),
+      )
+      const now = this.c.db.get(ino)
+      if (!now) return
+      if ((this.generation.get(ino) ?? 0) !== generation) {
+        // Written to while uploading: upload again once the writer flushes.
+        if (now.state === 'uploading') this.c.db.update(ino, { state: 'queued' })
+        this.queued.add(ino)
+        return
+      }
+      this.c.db.update(ino, {
+        handle: encodeHandle(map),
+        size: dataMapSize(map),
+        state: 'synced',
+        error: null,
+      })
+      this.attempts.delete(ino)
+      this.c.dropStaging(ino)
+      this.markDirty(now.parent)
+    } catch (err) {
+      const message = (err as Error).message
+      const attempt = (this.attempts.get(ino) ?? 0) + 1
+      this.attempts.set(ino, attempt)
+      if (!this.c.db.get(ino)) return
+      this.c.db.update(ino, { state: 'error', error: message })
+      this.c.log(`upload of ${row.name} failed (attempt ${attempt}): ${message}`)
+      this.c.onEvent({ type: 'sync-error', message: `${row.name}: ${message}` })
+      const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(attempt, 10))
+      const timer = setTimeout(() => {
+        this.retryTimers.delete(ino)
+        this.queued.add(ino)
+        this.pump()
+      }, delay)
+      timer.unref()
+      this.retryTimers.set(ino, timer)
+    } finally {
+      this.progress.delete(ino)
+    }
+  }
+
+  private scheduleCommit(): void {
+    if (!this.running || this.commitTimer) return
+    this.commitTimer = setTimeout(() => {
+      this.commitTimer = undefined
+      void this.commit()
+    }, this.c.commitDelayMs)
+    this.commitTimer.unref()
+  }
+
+  /** Re-encrypts changed directories, bottom-up, and publishes the new root. */
+  private async commit(): Promise<void> {
+    if (this.committing) {
+      this.commitAgain = true
+      return this.committing
+    }
+    this.committing = (async () => {
+      try {
+        const dirtyNow = new Set(this.dirty)
+        this.dirty.clear()
+        try {
+          const rootHandle = await this.encodeDir(ROOT_INO, dirtyNow)
+          const version = BigInt(this.c.db.meta('root_version') ?? '0') + 1n
+          await this.c.root.save(version, sealRoot(this.c.key, rootHandle))
+          this.c.db.setMeta('root_version', String(version))
+          this.c.db.setMeta('dirty_dirs', JSON.stringify([...this.dirty]))
+          this.c.onEvent({ type: 'committed', message: `root version ${version}` })
+        } catch (err) {
+          for (const ino of dirtyNow) this.dirty.add(ino)
+          this.c.log(`commit failed, will retry: ${(err as Error).message}`)
+          this.c.onEvent({ type: 'sync-error', message: `commit: ${(err as Error).message}` })
+          await new Promise((r) => setTimeout(r, 1000).unref())
+        }
+      } finally {
+        this.committing = undefined
+        this.wakeWaiters()
+      }
+      if (this.commitAgain || this.dirty.size > 0) {
+        this.commitAgain = false
+        this.scheduleCommit()
+      }
+    })()
+    return this.committing
+  }
+
+  private async encodeDir(ino: number, dirty: Set<number>): Promise<string> {
+    const cached = this.c.db.meta(`dir:${ino}`)
+    if (cached && !dirty.has(ino)) return cached
+    const entries: DirEntry[] = []
+    for (const row of this.c.db.list(ino)) {
+      const base = { name: row.name, kind: row.kind, mode: row.mode, mtime: row.mtime }
+      if (row.kind === 'dir') {
+        entries.push({ ...base, size: 0, handle: await this.encodeDir(row.ino, dirty) })
+      } else if (row.kind === 'symlink') {
+        entries.push({ ...base, size: 0, target: row.target ?? '' })
+      } else if (row.handle) {
+        // The last uploaded content; a newer one still in the journal follows in a later commit.
+        entries.push({ ...base, size: dataMapSize(decodeHandle(row.handle)), handle: row.handle })
+      } else if (row.state === 'synced') {
+        entries.push({ ...base, size: 0 })
+      }
+    }
+    const handle = encodeHandle(await this.c.enc.encrypt(encodeDirectory(entries), this.c.chunks))
+    this.c.db.setMeta(`dir:${ino}`, handle)
+    return handle
+  }
+}
