@@ -1,0 +1,96 @@
+// The API over HTTP on 127.0.0.1, for the CLI, power users and the window
+// when it runs in a browser: every request needs the per-run token, and a
+// request from a web page of another origin is refused.
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { createServer } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Handlers } from './contract.ts'
+import { ApiError, dispatch } from './dispatcher.ts'
+
+const MAX_BODY = 64 * 1024
+
+export interface ApiServer {
+  port: number
+  token: string
+  url: string
+  close(): Promise<void>
+}
+
+export async function startApiServer(
+  handlers: Handlers,
+  opts: { port?: number; token?: string } = {},
+): Promise<ApiServer> {
+  const token = opts.token ?? randomBytes(24).toString('base64url')
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => reply(res, 500, { error: (err as Error).message }))
+  })
+  let port = 0
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const origin = req.headers.origin
+    if (
+      origin !== undefined &&
+      origin !== `http://127.0.0.1:${port}` &&
+      origin !== `http://localhost:${port}`
+    ) {
+      return reply(res, 403, { error: 'origin not allowed' })
+    }
+    if (!tokenMatches(req.headers.authorization, token))
+      return reply(res, 401, { error: 'missing or wrong token' })
+    const match = /^\/api\/([a-z-]+)$/.exec(req.url ?? '')
+    if (!match || req.method !== 'POST') return reply(res, 404, { error: 'not found' })
+    let args: unknown
+    try {
+      args = JSON.parse((await body(req)) || '{}')
+    } catch (err) {
+      if (err instanceof ApiError) return reply(res, err.status, { error: err.message })
+      return reply(res, 400, { error: 'body is not JSON' })
+    }
+    try {
+      reply(res, 200, { result: await dispatch(handlers, match[1]!, args) })
+    } catch (err) {
+      if (err instanceof ApiError) return reply(res, err.status, { error: err.message })
+      reply(res, 500, { error: (err as Error).message })
+    }
+  }
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve())
+  })
+  port = (server.address() as AddressInfo).port
+  return {
+    port,
+    token,
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  }
+}
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(/^Bearer (.+)$/.exec(header ?? '')?.[1] ?? '')
+  const want = Buffer.from(token)
+  return given.length === want.length && timingSafeEqual(given, want)
+}
+
+function body(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0
+    const parts: Buffer[] = []
+    // An oversized body is drained, not kept, so the client still gets its 413.
+    req.on('data', (d: Buffer) => {
+      size += d.length
+      if (size <= MAX_BODY) parts.push(d)
+    })
+    req.on('end', () => {
+      if (size > MAX_BODY) reject(new ApiError(413, 'request too large'))
+      else resolve(Buffer.concat(parts).toString('utf8'))
+    })
+    req.on('error', reject)
+  })
+}
+
+function reply(res: ServerResponse, status: number, doc: unknown): void {
+  if (res.headersSent) return
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+  res.end(JSON.stringify(doc))
+}
