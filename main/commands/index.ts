@@ -5,10 +5,14 @@ import { localCommands } from './local.ts'
 import { netCommands } from './net.ts'
 import { nodeCommand } from './node.ts'
 import { startCommand } from './start.ts'
+import { statusCommand } from './status.ts'
+import { upCommand } from './up.ts'
 import { testnetCommand } from './testnet.ts'
 
 export const commands: Command[] = [
   startCommand,
+  upCommand,
+  statusCommand,
   ...localCommands,
   nodeCommand,
   testnetCommand,

@@ -1,5 +1,5 @@
 // A network client without a vault of its own: joins through bootstrap
-// addresses, learns the vaults, and stores and fetches chunks on them.
+// addresses, learns the vaults, and stores and fetches chunks and records on them.
 import { multiaddr } from '@multiformats/multiaddr'
 import { PeerDriveError, UsageError } from '../errors.ts'
 import { DEFAULT_REPLICAS } from '../placement/index.ts'
@@ -12,6 +12,9 @@ import { NetworkChunkStore } from './network-store.ts'
 import { fetchPeerList } from './peer-exchange.ts'
 import { PeerTable } from './peer-table.ts'
 import type { VaultPeer } from './peer-table.ts'
+import type { RecordRequest, RecordResponse } from './record-messages.ts'
+import { requestRecord } from './record-protocol.ts'
+import { NetworkRecordStore } from '../records/network-record-store.ts'
 
 export class NoVaultsError extends PeerDriveError {
   constructor(bootstrap: string[]) {
@@ -23,6 +26,7 @@ export interface NetworkClient {
   host: Host
   peers: PeerTable
   store: NetworkChunkStore
+  records: NetworkRecordStore
   ask(peer: VaultPeer, req: Request): Promise<Response>
   stop(): Promise<void>
 }
@@ -57,13 +61,19 @@ export async function connectClient(opts: {
   const host = await createHost({ privateKey: await generateKeyPair('Ed25519') })
   const peers = new PeerTable(host, { selfIsVault: false })
   const ask = (peer: VaultPeer, req: Request): Promise<Response> => requestChunk(host, peer.id, req)
-  const store = new NetworkChunkStore({ peers, ask }, { replicas: opts.replicas ?? DEFAULT_REPLICAS })
+  const replicas = opts.replicas ?? DEFAULT_REPLICAS
+  const store = new NetworkChunkStore({ peers, ask }, { replicas })
+  const askRecord = (peer: VaultPeer, req: RecordRequest): Promise<RecordResponse> =>
+    requestRecord(host, peer.id, req)
+  const records = new NetworkRecordStore({ peers, ask: askRecord }, { replicas })
   const client = {
     host,
     peers,
     store,
+    records,
     ask,
     stop: async () => {
+      await records.settled()
       await host.stop()
     },
   }

@@ -1,12 +1,16 @@
-// Keeps R copies of every chunk this vault holds. For each chunk exactly one
-// holder acts — the holder closest to the chunk among its close group — so a
-// lost vault causes one repair per chunk, not a storm. It runs when a peer is
-// lost (for the chunks whose group it was in), on a periodic audit (for what
-// events miss), and before chunks are dropped (hand-off).
+// Keeps R copies of every chunk and every record this vault holds. For each
+// item exactly one holder acts — the holder closest to it among its close
+// group — so a lost vault causes one repair per item, not a storm. It runs
+// when a peer is lost (for the items whose group it was in), on a periodic
+// audit (for what events miss), and before items are dropped (hand-off).
+// Records follow the same rules with versions (record-repair.ts).
 import { toHex } from '../chunk-store.ts'
 import type { Ask } from '../net/network-store.ts'
 import type { VaultPeer } from '../net/peer-table.ts'
 import { DEFAULT_REPLICAS, closestFirst, kadKey } from '../placement/index.ts'
+import type { AskRecord } from '../records/network-record-store.ts'
+import { ensureRecord } from './record-repair.ts'
+import type { HeldRecords } from './record-repair.ts'
 
 export interface RepairComponents {
   peers: { self: VaultPeer; withSelf(): VaultPeer[] }
@@ -16,6 +20,8 @@ export interface RepairComponents {
     delete(address: Uint8Array): Promise<boolean>
   }
   ask: Ask
+  /** The records this vault holds and the record protocol; without them only chunks are repaired. */
+  records?: { held: HeldRecords; ask: AskRecord }
 }
 
 export interface RepairOptions {
@@ -41,19 +47,26 @@ export class Repairer {
     this.log = opts.log ?? (() => {})
   }
 
-  /** Repairs the chunks whose close group included `lost`; returns copies made. */
+  /** Repairs the chunks and records whose close group included `lost`; returns copies made. */
   async afterLoss(lost: VaultPeer): Promise<number> {
     const others = this.components.peers.withSelf()
-    const affected = this.components.vault.addresses().filter((address) => {
-      const before = closestFirst(kadKey(address), [...others, lost]).slice(0, this.replicas)
-      return before.some((p) => p.key === lost.key)
-    })
-    return this.ensureAll(affected)
+    const wasIn = (address: Uint8Array) =>
+      closestFirst(kadKey(address), [...others, lost])
+        .slice(0, this.replicas)
+        .some((p) => p.key === lost.key)
+    const chunks = this.components.vault.addresses().filter(wasIn)
+    const records = this.heldRecordAddresses().filter(wasIn)
+    const [a, b] = await Promise.all([this.ensureAll(chunks), this.ensureAllRecords(records)])
+    return a + b
   }
 
-  /** Checks every held chunk. */
+  /** Checks every held chunk and record. */
   async audit(): Promise<number> {
-    return this.ensureAll(this.components.vault.addresses())
+    const [a, b] = await Promise.all([
+      this.ensureAll(this.components.vault.addresses()),
+      this.ensureAllRecords(this.heldRecordAddresses()),
+    ])
+    return a + b
   }
 
   /**
@@ -69,6 +82,53 @@ export class Repairer {
       else kept++
     })
     return { moved, kept }
+  }
+
+  /** The same for records: R other vaults hold the newest version before the local copy goes. */
+  async handOffRecords(addresses: Uint8Array[]): Promise<{ moved: number; kept: number }> {
+    const records = this.components.records
+    let moved = 0
+    let kept = 0
+    if (!records) return { moved, kept: addresses.length }
+    await this.forEach(addresses, async (address) => {
+      const copies = await this.ensureRecordOnce(address, false).catch(() => 0)
+      if (copies >= this.replicas && (await records.held.deleteRecord(address))) moved++
+      else kept++
+    })
+    return { moved, kept }
+  }
+
+  private heldRecordAddresses(): Uint8Array[] {
+    return this.components.records?.held.recordAddresses() ?? []
+  }
+
+  private async ensureAllRecords(addresses: Uint8Array[]): Promise<number> {
+    let made = 0
+    await this.forEach(addresses, async (address) => {
+      await this.ensureRecordOnce(address, true, () => made++).catch(() => 0)
+    })
+    return made
+  }
+
+  private async ensureRecordOnce(
+    address: Uint8Array,
+    selfCounts: boolean,
+    onPush: () => void = () => {},
+  ): Promise<number> {
+    const records = this.components.records
+    const key = `record:${toHex(address)}`
+    if (!records || this.inFlight.has(key)) return 0
+    this.inFlight.add(key)
+    try {
+      const components = { peers: this.components.peers, records: records.held, ask: records.ask }
+      return await ensureRecord(components, address, selfCounts, this.replicas, () => {
+        this.repairs++
+        this.lastRepairAt = Date.now()
+        onPush()
+      })
+    } finally {
+      this.inFlight.delete(key)
+    }
   }
 
   private async ensureAll(addresses: Uint8Array[]): Promise<number> {

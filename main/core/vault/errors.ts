@@ -4,16 +4,16 @@ import { PeerDriveError } from '../errors.ts'
 import { toHex } from '../chunk-store.ts'
 import { formatSize } from '../size.ts'
 
-/** A PUT that would take the vault past its donated size (or the disk under it is out of space). */
+/** A PUT (of a chunk or a record) that would take the vault past its donated size (or the disk under it is out of space). */
 export class VaultFullError extends PeerDriveError {
   readonly needed: number
   readonly free: number
-  constructor(needed: number, free: number, detail?: string) {
+  constructor(needed: number, free: number, detail?: string, item: 'chunk' | 'record' = 'chunk') {
     const room =
       free < 0
         ? `the vault is ${formatSize(-free)} over its capacity`
         : `only ${formatSize(free)} of the donated space is free`
-    super('VaultFull', `vault is full: ${detail ?? `this chunk needs ${formatSize(needed)} but ${room}`}`)
+    super('VaultFull', `vault is full: ${detail ?? `this ${item} needs ${formatSize(needed)} but ${room}`}`)
     this.needed = needed
     this.free = free
   }

@@ -1,12 +1,14 @@
-// The SQLite index of a vault: which chunks it holds, their sizes, and the
-// vault's settings. Synchronous (better-sqlite3): each call is a few
+// The SQLite index of a vault: which chunks it holds, their sizes, the signed
+// records it holds (kept in the index itself: they are small), and the vault's
+// settings. Synchronous (better-sqlite3): each call is a few
 // microseconds, far below the fsyncs of the chunk files it sits beside.
 import Database from 'better-sqlite3'
 import type { Database as SqliteDb, Statement } from 'better-sqlite3'
 import { VaultBusyError, VaultUnreadableError } from './errors.ts'
 import { WAL_AUTOCHECKPOINT_PAGES, WAL_SIZE_LIMIT } from './quota.ts'
 
-const SCHEMA_VERSION = 1
+// 2: adds the records table (a version-1 index gains it when opened).
+const SCHEMA_VERSION = 2
 
 // better-sqlite3 before 13 aborts the whole process (a failed CHECK in
 // node::RemoveEnvironmentCleanupHook, Node >= 24.19) when the garbage collector
@@ -27,6 +29,12 @@ export interface IndexTotals {
   disk: number
 }
 
+export interface RecordTotals {
+  count: number
+  /** Sum of the encoded records' sizes. */
+  size: number
+}
+
 type Params = unknown[]
 
 export class IndexDb {
@@ -39,6 +47,11 @@ export class IndexDb {
   readonly #page: Statement<Params, { address: Buffer }>
   readonly #metaGet: Statement<Params, { value: string }>
   readonly #metaSet: Statement<Params>
+  readonly #recordGet: Statement<Params, { record: Buffer }>
+  readonly #recordSet: Statement<Params>
+  readonly #recordRemove: Statement<Params>
+  readonly #recordTotals: Statement<Params, RecordTotals>
+  readonly #recordPage: Statement<Params, { address: Buffer }>
   readonly #batch: (work: () => void) => void
 
   private constructor(db: SqliteDb) {
@@ -55,10 +68,26 @@ export class IndexDb {
     this.#metaSet = db.prepare(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     )
+    this.#recordGet = db.prepare('SELECT record FROM records WHERE address = ?')
+    this.#recordSet = db.prepare(
+      'INSERT INTO records (address, record) VALUES (?, ?) ON CONFLICT (address) DO UPDATE SET record = excluded.record',
+    )
+    this.#recordRemove = db.prepare('DELETE FROM records WHERE address = ?')
+    this.#recordTotals = db.prepare(
+      'SELECT count(*) AS count, coalesce(sum(length(record)), 0) AS size FROM records',
+    )
+    this.#recordPage = db.prepare('SELECT address FROM records WHERE address > ? ORDER BY address LIMIT ?')
     const tx = db.transaction((work: () => void) => work())
     this.#batch = (work) => tx(work)
     neverCollected.push(db, this.#row, this.#insert, this.#remove, this.#totals, this.#range, this.#page)
     neverCollected.push(this.#metaGet, this.#metaSet, tx)
+    neverCollected.push(
+      this.#recordGet,
+      this.#recordSet,
+      this.#recordRemove,
+      this.#recordTotals,
+      this.#recordPage,
+    )
   }
 
   /** Opens (creating if needed) the index at `file` and takes an exclusive lock on it. */
@@ -101,6 +130,11 @@ export class IndexDb {
           size INTEGER NOT NULL,
           disk INTEGER NOT NULL
         ) WITHOUT ROWID;
+        -- A rowid table: records run to 64 KiB, too large for WITHOUT ROWID's b-tree cells.
+        CREATE TABLE IF NOT EXISTS records (
+          address BLOB PRIMARY KEY NOT NULL,
+          record BLOB NOT NULL
+        );
         PRAGMA user_version = ${SCHEMA_VERSION};
         COMMIT;
       `)
@@ -142,6 +176,30 @@ export class IndexDb {
   /** Up to `limit` addresses after `after` in byte order; an empty `after` starts at the beginning. */
   addressesAfter(after: Uint8Array, limit: number): Buffer[] {
     return this.#page.all(after, limit).map((r) => r.address)
+  }
+
+  /** The encoded record held at `address`, if any. */
+  record(address: Uint8Array): Buffer | undefined {
+    return this.#recordGet.get(address)?.record
+  }
+
+  /** Inserts or replaces the record at `address`. */
+  setRecord(address: Uint8Array, record: Uint8Array): void {
+    this.#recordSet.run(address, record)
+  }
+
+  /** True when a record was removed. */
+  removeRecord(address: Uint8Array): boolean {
+    return this.#recordRemove.run(address).changes > 0
+  }
+
+  recordTotals(): RecordTotals {
+    return this.#recordTotals.get()!
+  }
+
+  /** Up to `limit` record addresses after `after` in byte order. */
+  recordAddressesAfter(after: Uint8Array, limit: number): Buffer[] {
+    return this.#recordPage.all(after, limit).map((r) => r.address)
   }
 
   getMeta(key: string): string | undefined {

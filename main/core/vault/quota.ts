@@ -76,10 +76,20 @@ export interface IndexBytes {
   other: number
 }
 
-/** What the index counts for in `used`. */
-export function indexCost(measured: IndexBytes, rows: number): number {
+/**
+ * The most storing an encoded record of `size` bytes can add to `used`: its
+ * pages in the index (records live in it, not in files), its rows, and a
+ * checkpoint's growth of the database file. Its transaction (about 20 pages
+ * for the largest record) fits the WAL reserve, which is held whatever the WAL holds.
+ */
+export function recordAdmissionCost(size: number, block: number): number {
+  return roundUp(size, block) + ROW_OVERHEAD + INDEX_GROWTH_PAGES * block
+}
+
+/** What the index counts for in `used`; `recordBytes` is the encoded records it holds. */
+export function indexCost(measured: IndexBytes, rows: number, recordBytes = 0): number {
   return (
-    Math.max(measured.db, DB_FLOOR + rows * ROW_OVERHEAD) +
+    Math.max(measured.db, DB_FLOOR + rows * ROW_OVERHEAD + recordBytes) +
     Math.max(measured.wal, WAL_RESERVE) +
     measured.other
   )
@@ -94,6 +104,9 @@ export class Usage {
   chunkDisk = 0
   quarantined = 0
   quarantinedBytes = 0
+  records = 0
+  /** Sum of the encoded records' sizes (they are stored in the index). */
+  recordBytes = 0
   /** Admitted PUTs not yet committed: their worst case, held until they are measured. */
   reserved = 0
   readonly #dirs = new Map<string, number>()
@@ -133,7 +146,7 @@ export class Usage {
 
   /** Bytes spoken for now; measures the index files, so call it when the figure is needed. */
   used(): number {
-    const index = indexCost(this.#measureIndex(), this.chunks)
+    const index = indexCost(this.#measureIndex(), this.chunks + this.records, this.recordBytes)
     return this.chunkDisk + this.#dirBytes + this.quarantinedBytes + index
   }
 }

@@ -1,11 +1,17 @@
 // The donated store: a ChunkStore over chunk files in a vault directory,
-// indexed in SQLite, held under a hard byte cap, verified on every read.
+// indexed in SQLite, held under a hard byte cap, verified on every read. It
+// also holds signed records, in the index itself, under the same cap.
 import { mkdir, open, readFile, readdir, rename, statfs, unlink } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { ADDRESS_BYTES, ChunkHashMismatchError, ChunkMissingError, sameBytes, toHex } from '../chunk-store.ts'
 import type { ChunkStore } from '../chunk-store.ts'
 import { PeerDriveError } from '../errors.ts'
+import { decodeRecord } from '../records/format.ts'
+import type { SignedRecord } from '../records/format.ts'
+import { admitRecord } from '../records/holder-rules.ts'
+import type { RecordPutOutcome } from '../records/holder-rules.ts'
+import { addressOf, verifyRecord } from '../records/record.ts'
 import { ChunkCorruptError, VaultClosedError, VaultFullError } from './errors.ts'
 import {
   errno,
@@ -21,7 +27,15 @@ import { IndexDb } from './index-db.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { INDEX_FILE, INDEX_FILES, VaultLayout, WAL_FILE, isShardName, shardOf } from './layout.ts'
 import { asUnreadable, claimVaultDir, ensureSubdirs } from './open-dir.ts'
-import { DEFAULT_CAPACITY, MIN_BLOCK, Usage, admissionCost, checkCapacity, onDisk } from './quota.ts'
+import {
+  DEFAULT_CAPACITY,
+  MIN_BLOCK,
+  Usage,
+  admissionCost,
+  checkCapacity,
+  onDisk,
+  recordAdmissionCost,
+} from './quota.ts'
 import type { IndexBytes } from './quota.ts'
 import { recover } from './recovery.ts'
 import type { RecoveryReport } from './recovery.ts'
@@ -53,6 +67,10 @@ export interface VaultStats {
   chunks: number
   /** Sum of the chunks' own sizes. */
   chunkBytes: number
+  /** Signed records held (in the index). */
+  records: number
+  /** Sum of the held records' encoded sizes. */
+  recordBytes: number
   /** Corrupt chunks found on read and held in quarantine/. */
   corrupt: number
   /** Bytes the quarantined files take (part of `used` until purgeQuarantine()). */
@@ -117,6 +135,9 @@ export class Vault implements ChunkStore {
       usage.chunks = totals.count
       usage.chunkBytes = totals.size
       usage.chunkDisk = totals.disk
+      const records = db.recordTotals()
+      usage.records = records.count
+      usage.recordBytes = records.size
       for (const path of layout.fixedDirs) measureDir(usage, path)
       for (const name of await readdir(layout.chunks)) {
         if (isShardName(name)) measureDir(usage, layout.shardDir(name))
@@ -206,6 +227,8 @@ export class Vault implements ChunkStore {
       excess: Math.max(0, used - this.#capacity),
       chunks: this.#usage.chunks,
       chunkBytes: this.#usage.chunkBytes,
+      records: this.#usage.records,
+      recordBytes: this.#usage.recordBytes,
       corrupt: this.#usage.quarantined,
       quarantinedBytes: this.#usage.quarantinedBytes,
     }
@@ -235,6 +258,71 @@ export class Vault implements ChunkStore {
       if (page.length < ADDRESS_PAGE || !last) return
       after = last
     }
+  }
+
+  /**
+   * Stores a signed record if it verifies under its own owner key, lies at
+   * `address` (when given), and is newer than the one held. Throws
+   * RecordInvalid, RecordBadSignature, RecordStale (an older version, or the
+   * same version with other contents) or VaultFull; the same record again is
+   * 'unchanged'.
+   */
+  async putRecord(record: SignedRecord, address?: Uint8Array): Promise<RecordPutOutcome> {
+    if (address !== undefined) checkAddress(address)
+    this.#checkOpen()
+    // Synchronous from the look-up to the write, so no other put can interleave.
+    const admission = admitRecord(record, (a) => this.#db.record(a), address)
+    if (admission.outcome === 'unchanged') return 'unchanged'
+    const usage = this.#usage
+    const held = this.#db.record(admission.address)
+    const need = recordAdmissionCost(admission.bytes.byteLength, usage.block)
+    const free = this.#capacity - usage.used() - usage.reserved
+    if (need > free) throw new VaultFullError(need, free, undefined, 'record')
+    this.#db.setRecord(admission.address, admission.bytes)
+    if (held) usage.recordBytes -= held.byteLength
+    else usage.records++
+    usage.recordBytes += admission.bytes.byteLength
+    return 'stored'
+  }
+
+  /** The record held at `address`, checked again on the way out; undefined when none is held. */
+  async getRecord(address: Uint8Array): Promise<SignedRecord | undefined> {
+    checkAddress(address)
+    this.#checkOpen()
+    const bytes = this.#db.record(address)
+    if (!bytes) return undefined
+    const record = decodeIfValid(bytes, address)
+    // A damaged row is dropped: the close group holds good copies, and repair brings one back.
+    if (!record) this.#dropRecord(address, bytes.byteLength)
+    return record
+  }
+
+  async deleteRecord(address: Uint8Array): Promise<boolean> {
+    checkAddress(address)
+    this.#checkOpen()
+    const bytes = this.#db.record(address)
+    if (!bytes) return false
+    this.#dropRecord(address, bytes.byteLength)
+    return true
+  }
+
+  /** Every held record address in byte order, a page at a time (safe to delete while iterating). */
+  *recordAddresses(): Generator<Uint8Array, void, undefined> {
+    let after: Uint8Array = new Uint8Array(0)
+    while (true) {
+      this.#checkOpen()
+      const page = this.#db.recordAddressesAfter(after, ADDRESS_PAGE)
+      yield* page
+      const last = page.at(-1)
+      if (page.length < ADDRESS_PAGE || !last) return
+      after = last
+    }
+  }
+
+  #dropRecord(address: Uint8Array, size: number): void {
+    if (!this.#db.removeRecord(address)) return
+    this.#usage.records--
+    this.#usage.recordBytes -= size
   }
 
   /** Deletes the quarantined files, giving their space back; returns how many there were. */
@@ -403,6 +491,15 @@ function verify(address: Uint8Array, bytes: Uint8Array, size: number): string | 
   if (bytes.byteLength !== size) return `file holds ${bytes.byteLength} bytes, ${size} were stored`
   if (!sameBytes(sha256(bytes), address)) return 'bytes do not hash to the address'
   return undefined
+}
+
+function decodeIfValid(bytes: Uint8Array, address: Uint8Array): SignedRecord | undefined {
+  try {
+    const record = decodeRecord(bytes)
+    return verifyRecord(record) && sameBytes(addressOf(record), address) ? record : undefined
+  } catch {
+    return undefined
+  }
 }
 
 function storedCapacity(db: IndexDb, layout: VaultLayout): number | undefined {

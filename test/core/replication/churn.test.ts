@@ -13,14 +13,18 @@ import { holdersOf, startNodes, waitFor } from '../net/support.ts'
 
 test('a killed vault is noticed at once and its chunks are restored to four copies; a frozen one is noticed by heartbeat', async (t) => {
   const events: NodeEvent[] = []
+  // after-hooks run in the order they are registered: the nodes must stop before their directory goes
+  const started: Testnet[] = []
+  t.after(() => Promise.all(started.map((n) => n.stop())))
+  const dir = await tempDir(t)
   const net = await Testnet.start({
     nodes: 6,
-    dir: await tempDir(t),
+    dir,
     auditMs: 2000,
     heartbeatMs: 500,
     onEvent: (e) => events.push(e),
   })
-  t.after(() => net.stop())
+  started.push(net)
   const client = await connectClient({ bootstrap: net.bootstrap })
   t.after(() => client.stop())
   for (let i = 0; i < 24; i++) {

@@ -1,0 +1,83 @@
+// `peerdrive up`: a vault node with the user's drive mounted, until SIGINT/SIGTERM
+// (then it flushes and unmounts). With no bootstrap peers it first starts a
+// local network of vault processes so the drive works alone, and says so.
+import { join, resolve } from 'node:path'
+import { UsageError } from '../core/errors.ts'
+import { DriveNode } from '../core/node.ts'
+import { defaultHome, defaultVaultDir } from '../core/paths.ts'
+import { formatSize, parseSize } from '../core/size.ts'
+import { Testnet } from '../core/testnet/testnet.ts'
+import type { Command } from './command.ts'
+import { intOption, listOption, stringOption, untilSignal } from './command.ts'
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`)
+}
+
+export const upCommand: Command = {
+  path: ['up'],
+  usage:
+    'up --vault <dir> --mount <dir> [--donate <size>] [--bootstrap <multiaddr>…] [--local-nodes <N>] [--api-port <port>]',
+  positionals: 0,
+  options: {
+    vault: { type: 'string' },
+    mount: { type: 'string' },
+    donate: { type: 'string' },
+    bootstrap: { type: 'string', multiple: true },
+    'local-nodes': { type: 'string' },
+    'api-port': { type: 'string' },
+    'journal-limit': { type: 'string' },
+  },
+  async run(values) {
+    const stopped = untilSignal()
+    const mount = stringOption(values, 'mount')
+    if (!mount)
+      throw new UsageError('--mount <dir> is required; usage: peerdrive up --vault <dir> --mount <dir>')
+    const donate = stringOption(values, 'donate')
+    const journal = stringOption(values, 'journal-limit')
+    const home = defaultHome()
+    let bootstrap = listOption(values, 'bootstrap')
+    let local: Testnet | undefined
+    if (bootstrap.length === 0) {
+      const count = intOption(values, 'local-nodes', 8)
+      say(`No bootstrap peers given: starting a local network of ${count} vault processes on this machine.`)
+      local = await Testnet.start({
+        nodes: count,
+        dir: join(home, 'local-network'),
+        donate: '2GiB',
+        auditMs: 10_000,
+      })
+      bootstrap = local.bootstrap
+    }
+    let node: DriveNode
+    try {
+      node = await DriveNode.start({
+        vaultDir: resolve(stringOption(values, 'vault') ?? defaultVaultDir()),
+        capacity: donate === undefined ? undefined : parseSize(donate),
+        bootstrap,
+        home,
+        mount: resolve(mount),
+        apiPort: values['api-port'] === undefined ? undefined : intOption(values, 'api-port', 0, 1),
+        journalLimitBytes: journal === undefined ? undefined : parseSize(journal),
+        log: (line) => process.stderr.write(`${line}\n`),
+        onDriveEvent: (e) => {
+          if (e.type === 'journal-full' || e.type === 'sync-error')
+            process.stderr.write(`peerdrive: ${e.message}\n`)
+        },
+      })
+    } catch (err) {
+      await local?.stop()
+      throw err
+    }
+    const s = node.status()
+    say(`Drive mounted at ${s.mount}`)
+    say(`Vault ${s.vault.dir}: donating ${formatSize(s.vault.donated_bytes)}; ${s.peers} vault peers`)
+    say(`API on ${node.api.url} (peerdrive status talks to it)`)
+    say('Press Ctrl-C to stop; the drive is flushed and unmounted first.')
+    await stopped
+    say('Flushing and unmounting…')
+    await node.stop()
+    await local?.stop()
+    process.exit(0)
+  },
+}

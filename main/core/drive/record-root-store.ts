@@ -1,0 +1,27 @@
+// The drive's root pointer kept in the network as a signed record of the
+// drive owner: only the owner key can publish a new version, and holders
+// refuse anything older than what they have.
+import type { NetworkRecordStore, OwnerKey } from '../records/index.ts'
+import { recordAddress, signRecord } from '../records/index.ts'
+import type { RootRecord, RootStore } from './root.ts'
+
+export const DRIVE_ROOT_RECORD = 'peerdrive/drive-root'
+
+export class RecordRootStore implements RootStore {
+  private readonly records: Pick<NetworkRecordStore, 'put' | 'get'>
+  private readonly owner: OwnerKey
+
+  constructor(records: Pick<NetworkRecordStore, 'put' | 'get'>, owner: OwnerKey) {
+    this.records = records
+    this.owner = owner
+  }
+
+  async load(): Promise<RootRecord | undefined> {
+    const record = await this.records.get(recordAddress(this.owner.publicKey, DRIVE_ROOT_RECORD))
+    return record && { version: record.version, payload: record.payload }
+  }
+
+  async save(version: bigint, payload: Uint8Array): Promise<void> {
+    await this.records.put(signRecord(this.owner, { name: DRIVE_ROOT_RECORD, version, payload }))
+  }
+}

@@ -1,0 +1,41 @@
+// Mounting a drive: clear a dead mount left by a crash, check the mount point,
+// mount the operations, and unmount on request.
+import type { DriveFs } from '../drive/fs-types.ts'
+import {
+  FuseMount,
+  FuseUnavailableError,
+  cleanStaleMount,
+  fuseSupport,
+  prepareMountPoint,
+} from '../../../native/fuse.ts'
+import type { FuseMountOptions } from '../../../native/fuse.ts'
+import { createFuseOps } from './ops.ts'
+import type { FuseOpsOptions } from './ops.ts'
+
+export interface MountDriveOptions extends FuseOpsOptions, FuseMountOptions {}
+
+export interface MountedDrive {
+  /** The absolute path the drive is mounted at. */
+  readonly mountPoint: string
+  /** Detaches the drive (files still open keep working until closed); idempotent. Leaves `fs` open. */
+  unmount(): Promise<void>
+}
+
+/**
+ * Mounts `fs` at `mountPoint`. A dead FUSE mount there (from a process that
+ * crashed) is detached first; a missing directory is created; a non-empty
+ * directory, a file or a live mount is refused with a named error.
+ */
+export async function mountDrive(
+  fs: DriveFs,
+  mountPoint: string,
+  opts: MountDriveOptions = {},
+): Promise<MountedDrive> {
+  const support = fuseSupport()
+  if (!support.available) throw new FuseUnavailableError(support.reason, support.hint)
+  const log = opts.log ?? ((line: string) => void process.stderr.write(`${line}\n`))
+  if (await cleanStaleMount(mountPoint)) log(`fuse: detached a dead mount at ${mountPoint} left by an earlier run`)
+  const target = await prepareMountPoint(mountPoint)
+  const mount = await FuseMount.mount(target, createFuseOps(fs, { ...opts, log }), opts)
+  return { mountPoint: mount.mountPoint, unmount: () => mount.unmount() }
+}

@@ -1,0 +1,93 @@
+// The shape every PeerDrive request protocol shares: one length-prefixed
+// request, one length-prefixed response per stream, each step under a
+// deadline. A peer that sends garbage, an oversized frame or nothing gets its
+// stream reset and a strike; past the strike limit its connection is closed.
+import type { Connection, PeerId, Stream } from '@libp2p/interface'
+import { lpStream } from '@libp2p/utils'
+import type { Host } from './host.ts'
+import type { PeerScores } from './peer-scores.ts'
+
+export interface OneShotProtocol<Req, Res> {
+  id: string
+  /** Largest body either side may send; the framing refuses longer prefixes before reading. */
+  maxMessageBytes: number
+  encodeRequest(req: Req): Uint8Array
+  /** Throws on a malformed body (which earns the sender a strike). */
+  decodeRequest(body: Uint8Array): Req
+  encodeResponse(res: Res): Uint8Array
+  decodeResponse(body: Uint8Array): Res
+}
+
+export interface ServeOptions {
+  /** How long a peer may take to send its request. */
+  readTimeoutMs?: number
+  maxInboundStreams?: number
+  onMisbehaviour?: (peer: PeerId, reason: string) => void
+}
+
+function frame(maxMessageBytes: number) {
+  return { maxDataLength: maxMessageBytes, maxBufferSize: maxMessageBytes + 16 }
+}
+
+export async function serveOneShot<Req, Res>(
+  host: Host,
+  protocol: OneShotProtocol<Req, Res>,
+  answer: (req: Req) => Promise<Res>,
+  scores: PeerScores,
+  opts: ServeOptions = {},
+): Promise<void> {
+  const readTimeoutMs = opts.readTimeoutMs ?? 5_000
+  await host.handle(
+    protocol.id,
+    async (stream: Stream, connection: Connection) => {
+      const peer = connection.remotePeer
+      if (scores.isBanned(peer.toString())) {
+        stream.abort(new Error('peer is banned'))
+        return
+      }
+      const lp = lpStream(stream, frame(protocol.maxMessageBytes))
+      let req: Req
+      try {
+        req = protocol.decodeRequest(
+          (await lp.read({ signal: AbortSignal.timeout(readTimeoutMs) })).subarray(),
+        )
+      } catch (err) {
+        stream.abort(err as Error)
+        const reason = (err as Error).name
+        opts.onMisbehaviour?.(peer, reason)
+        if (scores.strike(peer.toString()))
+          await connection.close().catch(() => connection.abort(err as Error))
+        return
+      }
+      try {
+        const res = await answer(req)
+        await lp.write(protocol.encodeResponse(res), { signal: AbortSignal.timeout(readTimeoutMs * 4) })
+        await stream.close()
+      } catch (err) {
+        stream.abort(err as Error)
+      }
+    },
+    { maxInboundStreams: opts.maxInboundStreams ?? 64, maxOutboundStreams: 64 },
+  )
+}
+
+/** Sends one request and returns the peer's answer; throws on timeout, reset or a malformed answer. */
+export async function requestOneShot<Req, Res>(
+  host: Host,
+  peer: PeerId,
+  protocol: OneShotProtocol<Req, Res>,
+  req: Req,
+  timeoutMs = 15_000,
+): Promise<Res> {
+  const signal = AbortSignal.timeout(timeoutMs)
+  const stream = await host.dialProtocol(peer, protocol.id, { signal })
+  const lp = lpStream(stream, frame(protocol.maxMessageBytes))
+  try {
+    await lp.write(protocol.encodeRequest(req), { signal })
+    await stream.close({ signal })
+    return protocol.decodeResponse((await lp.read({ signal })).subarray())
+  } catch (err) {
+    stream.abort(err as Error)
+    throw err
+  }
+}

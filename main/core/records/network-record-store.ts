@@ -1,0 +1,161 @@
+// Records stored in the network. A PUT goes to the close group of the
+// record's address (R vaults, passing over full ones, like a chunk PUT); a
+// GET asks the whole group at once, keeps only answers that verify, returns
+// the newest, and brings group members that answered with an older version
+// or nothing up to date in the background (read repair).
+import { sameBytes, toHex } from '../chunk-store.ts'
+import type { VaultPeer } from '../net/peer-table.ts'
+import type { RecordRequest, RecordResponse } from '../net/record-messages.ts'
+import { DEFAULT_REPLICAS, closestFirst, kadKey } from '../placement/index.ts'
+import {
+  RecordBadSignatureError,
+  RecordPutError,
+  RecordStaleError,
+  RecordUnavailableError,
+} from './errors.ts'
+import { checkFields } from './format.ts'
+import type { SignedRecord } from './format.ts'
+import { addressOf, compareRecords, verifyRecord } from './record.ts'
+
+export type AskRecord = (peer: VaultPeer, req: RecordRequest) => Promise<RecordResponse>
+
+export interface NetworkRecordStoreComponents {
+  peers: { withSelf(): VaultPeer[] }
+  ask: AskRecord
+}
+
+export interface NetworkRecordStoreOptions {
+  replicas?: number
+  log?: (line: string) => void
+}
+
+export interface RecordPutResult {
+  /** Vaults that hold this record now; fewer than R is degraded. */
+  copies: number
+  holders: VaultPeer[]
+  /** Group members that refused it for holding a newer (or a different same-version) record. */
+  stale: number
+}
+
+/** One vault's answer to a GET: `record` only when it verified and lies at the address asked. */
+interface Answer {
+  peer: VaultPeer
+  answered: boolean
+  record?: SignedRecord
+}
+
+export class NetworkRecordStore {
+  readonly replicas: number
+  /** Records stored with fewer than R copies since this store was made. */
+  degraded = 0
+  /** Copies pushed by read repair. */
+  readRepairs = 0
+  readonly #components: NetworkRecordStoreComponents
+  readonly #log: (line: string) => void
+  readonly #repairing = new Set<Promise<void>>()
+
+  constructor(components: NetworkRecordStoreComponents, opts: NetworkRecordStoreOptions = {}) {
+    this.#components = components
+    this.replicas = opts.replicas ?? DEFAULT_REPLICAS
+    this.#log = opts.log ?? (() => {})
+  }
+
+  /**
+   * Stores a signed record on its close group. A vault that is full or fails
+   * is replaced by the next closest; one that holds a newer version keeps its
+   * place. Throws RecordStale when every member that answered holds a newer
+   * version, RecordPutFailed when no vault took it.
+   */
+  async put(record: SignedRecord): Promise<RecordPutResult> {
+    checkFields(record)
+    const address = addressOf(record)
+    if (!verifyRecord(record)) throw new RecordBadSignatureError(address)
+    const candidates = closestFirst(kadKey(address), this.#components.peers.withSelf())
+    if (candidates.length === 0) throw new RecordPutError(address, 'no vaults reachable')
+    const holders: VaultPeer[] = []
+    const reasons: string[] = []
+    let stale = 0
+    let next = 0
+    let pending = 0
+    const lane = async (): Promise<void> => {
+      while (holders.length + stale + pending < this.replicas && next < candidates.length) {
+        const peer = candidates[next++]!
+        pending++
+        try {
+          const res = await this.#components.ask(peer, { type: 'record-put', address, record })
+          if (res.status === 'ok') holders.push(peer)
+          else if (res.status === 'stale') stale++
+          else reasons.push(res.status)
+        } catch (err) {
+          reasons.push((err as Error).name)
+        } finally {
+          pending--
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: this.replicas }, lane))
+    if (holders.length === 0) {
+      if (stale > 0) throw new RecordStaleError(address, record.version)
+      throw new RecordPutError(address, `no vault accepted it (${[...new Set(reasons)].join(', ')})`)
+    }
+    const copies = Math.min(holders.length, this.replicas)
+    if (copies < this.replicas) this.degraded++
+    return { copies, holders, stale }
+  }
+
+  /**
+   * The newest valid version of the record at `address`, or undefined when
+   * the vaults asked hold none. Forged, misplaced and older answers are
+   * ignored. Throws RecordUnavailable when no vault answered at all.
+   */
+  async get(address: Uint8Array): Promise<SignedRecord | undefined> {
+    const candidates = closestFirst(kadKey(address), this.#components.peers.withSelf())
+    const answers: Answer[] = []
+    // The close group first; past it only while nothing valid has been found
+    // and fewer than 2R vaults have answered (a group of full vaults pushes
+    // copies outward, but a missing record must not make a reader ask everyone).
+    for (let at = 0; at < candidates.length; at += this.replicas) {
+      const batch = candidates.slice(at, at + this.replicas)
+      answers.push(...(await Promise.all(batch.map((peer) => this.#ask(peer, address)))))
+      if (answers.some((a) => a.record)) break
+      if (answers.filter((a) => a.answered).length >= 2 * this.replicas) break
+    }
+    if (!answers.some((a) => a.answered)) throw new RecordUnavailableError(address)
+    let best: SignedRecord | undefined
+    for (const { record } of answers) if (record && (!best || compareRecords(record, best) > 0)) best = record
+    if (best) this.#readRepair(best, address, answers.slice(0, this.replicas))
+    return best
+  }
+
+  /** Waits for the read repairs started so far. */
+  async settled(): Promise<void> {
+    while (this.#repairing.size > 0) await Promise.allSettled([...this.#repairing])
+  }
+
+  async #ask(peer: VaultPeer, address: Uint8Array): Promise<Answer> {
+    try {
+      const res = await this.#components.ask(peer, { type: 'record-get', address })
+      const record = res.status === 'ok' ? res.record : undefined
+      const valid = record && verifyRecord(record) && sameBytes(addressOf(record), address)
+      return { peer, answered: true, record: valid ? record : undefined }
+    } catch {
+      return { peer, answered: false }
+    }
+  }
+
+  /** Pushes `best` to the group members that answered with an older version or nothing; best effort. */
+  #readRepair(best: SignedRecord, address: Uint8Array, group: Answer[]): void {
+    const behind = group.filter((a) => a.answered && (!a.record || compareRecords(best, a.record) > 0))
+    if (behind.length === 0) return
+    const work = Promise.all(
+      behind.map(async ({ peer }) => {
+        const res = await this.#components
+          .ask(peer, { type: 'record-put', address, record: best })
+          .catch(() => undefined)
+        if (res?.status === 'ok') this.readRepairs++
+      }),
+    ).then(() => this.#log(`read repair of record ${toHex(address).slice(0, 12)}`))
+    this.#repairing.add(work)
+    void work.finally(() => this.#repairing.delete(work))
+  }
+}

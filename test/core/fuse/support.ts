@@ -1,0 +1,129 @@
+// A real FUSE mount of a DriveFs in a temp directory, unmounted when the test
+// ends (also when it fails). The server runs in the test process, so I/O
+// through the mount must be asynchronous (fs/promises) or in a child process:
+// a synchronous call would block the event loop the server answers from.
+import { execFile } from 'node:child_process'
+import { readdir, readlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { TestContext } from 'node:test'
+import { promisify } from 'node:util'
+import type { DriveFs } from '../../../main/core/drive/fs-types.ts'
+import { mountDrive } from '../../../main/core/fuse/index.ts'
+import type { MountDriveOptions, MountedDrive } from '../../../main/core/fuse/index.ts'
+import { abortMount } from '../../../native/fuse.ts'
+import { tempDir } from '../../helpers.ts'
+import { MemoryDriveFs } from './memory-drive-fs.ts'
+import type { MemoryDriveFsOptions } from './memory-drive-fs.ts'
+
+const run = promisify(execFile)
+
+export const KiB = 1024
+export const MiB = 1024 * KiB
+
+export interface Mounted<F extends DriveFs> {
+  fs: F
+  /** The mount point. */
+  mnt: string
+  /** A plain directory beside it, for reference files. */
+  scratch: string
+  /** Lines the adapter logged. */
+  logs: string[]
+}
+
+export async function mountFs<F extends DriveFs>(
+  t: TestContext,
+  fs: F,
+  opts: MountDriveOptions = {},
+): Promise<Mounted<F>> {
+  const logs: string[] = []
+  let mounted: MountedDrive | undefined
+  // registered before the temp dir's own clean-up, so the drive is gone before its mount point is
+  t.after(async () => {
+    if (!mounted) return
+    const open = await openFilesUnder(mounted.mountPoint)
+    if (open.length === 0) return mounted.unmount()
+    // This process could not exit with them open: closing them would wait on
+    // the server it no longer runs. Abort, so that they fail instead.
+    await abortMount(mounted.mountPoint)
+    await mounted.unmount()
+    throw new Error(`the test left files open on the mount: ${open.join(', ')}`)
+  })
+  const dir = await tempDir(t, 'peerdrive-fuse-')
+  mounted = await mountDrive(fs, join(dir, 'drive'), { log: (line) => logs.push(line), ...opts })
+  return { fs, mnt: mounted.mountPoint, scratch: dir, logs }
+}
+
+/** Paths under `dir` this process has open (from /proc/self/fd, which never asks the mount). */
+export async function openFilesUnder(dir: string): Promise<string[]> {
+  const open: string[] = []
+  for (const fd of await readdir('/proc/self/fd')) {
+    const target = await readlink(`/proc/self/fd/${fd}`).catch(() => '')
+    if (target === dir || target.startsWith(`${dir}/`)) open.push(target)
+  }
+  return open
+}
+
+export function mountTwin(
+  t: TestContext,
+  twin: MemoryDriveFsOptions = {},
+  opts: MountDriveOptions = {},
+): Promise<Mounted<MemoryDriveFs>> {
+  return mountFs(t, new MemoryDriveFs(twin), opts)
+}
+
+/**
+ * Runs a shell command line in `dir`; rejects with its stderr when it fails.
+ * The shell changes into `dir` itself: a spawn with `cwd` on the mount would
+ * deadlock, since Node blocks until the child has exec'd while the child's
+ * chdir waits for this process to answer the kernel.
+ */
+export async function sh(dir: string, command: string): Promise<string> {
+  try {
+    const script = `set -euo pipefail; cd -- "$0"; ${command}`
+    return (await run('bash', ['-c', script, dir], { maxBuffer: 16 * MiB })).stdout
+  } catch (err) {
+    const e = err as { stderr?: string; message: string }
+    throw new Error(`${command}: ${e.stderr || e.message}`, { cause: err })
+  }
+}
+
+/** The errno name a failed shell command or fs call reports. */
+export async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise
+    return undefined
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code
+  }
+}
+
+/** A repeatable stream of pseudo-random numbers (mulberry32), so a failing case can be replayed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let x = Math.imul(a ^ (a >>> 15), 1 | a)
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** `fs` with some operations replaced (for faults and spies); the rest still act on `fs`. */
+export function overriding(fs: DriveFs, overrides: Partial<Record<keyof DriveFs, unknown>>): DriveFs {
+  return new Proxy(fs, {
+    get(target, key, receiver) {
+      if (Object.hasOwn(overrides, key)) return overrides[key as keyof DriveFs]
+      const value: unknown = Reflect.get(target, key, receiver)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+}
+
+/** Polls `check` until it holds: the kernel sends RELEASE after close(2) has returned. */
+export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}

@@ -1,0 +1,113 @@
+// The record protocol's messages: round trips, refusals by name, fuzzing.
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { test } from 'node:test'
+import fc from 'fast-check'
+import {
+  MAX_RECORD_MESSAGE_BYTES,
+  decodeRecordRequest,
+  decodeRecordResponse,
+  encodeRecordRequest,
+  encodeRecordResponse,
+} from '../../../main/core/net/record-messages.ts'
+import type { RecordRequest, RecordResponse } from '../../../main/core/net/record-messages.ts'
+import { answerRecordRequest } from '../../../main/core/net/record-service.ts'
+import {
+  MAX_PAYLOAD_BYTES,
+  MAX_RECORD_BYTES,
+  OwnerKey,
+  RecordBadSignatureError,
+  RecordInvalidError,
+  RecordStaleError,
+  addressOf,
+  encodeRecord,
+  signRecord,
+} from '../../../main/core/records/index.ts'
+
+const key = OwnerKey.generate()
+const record = signRecord(key, { name: 'root', version: 5, payload: randomBytes(200) })
+const address = addressOf(record)
+
+test('record requests and responses round-trip', () => {
+  const requests: RecordRequest[] = [
+    { type: 'record-put', address, record },
+    { type: 'record-get', address },
+  ]
+  for (const req of requests) assert.deepEqual(decodeRecordRequest(encodeRecordRequest(req)), req)
+  const responses: RecordResponse[] = [
+    { status: 'ok' },
+    { status: 'ok', record },
+    { status: 'stale', reason: 'version 1 is older than the held version 5' },
+    { status: 'bad-signature', reason: 'x' },
+    { status: 'not-found', reason: 'not held' },
+    { status: 'full', reason: 'vault is full' },
+    { status: 'bad-request', reason: 'address' },
+    { status: 'failed', reason: 'VaultClosed' },
+  ]
+  for (const res of responses) assert.deepEqual(decodeRecordResponse(encodeRecordResponse(res)), res)
+  const largest = signRecord(key, {
+    name: 'n'.repeat(64),
+    version: 1,
+    payload: new Uint8Array(MAX_PAYLOAD_BYTES),
+  })
+  const body = encodeRecordRequest({ type: 'record-put', address: addressOf(largest), record: largest })
+  assert.equal(body.byteLength, MAX_RECORD_MESSAGE_BYTES)
+})
+
+test('malformed record messages are refused as MalformedMessage', () => {
+  const encoded = encodeRecord(record)
+  const bad = [
+    new Uint8Array(0),
+    Uint8Array.of(2, 1, 2),
+    Buffer.concat([Uint8Array.of(9), address]),
+    Buffer.concat([Uint8Array.of(2), address, Uint8Array.of(0)]),
+    Buffer.concat([Uint8Array.of(1), address]),
+    Buffer.concat([Uint8Array.of(1), address, encoded.subarray(1)]),
+    Buffer.concat([Uint8Array.of(1), address, encoded, Uint8Array.of(0)]),
+    Buffer.concat([Uint8Array.of(1), address, Buffer.alloc(MAX_RECORD_BYTES + 1)]),
+  ]
+  for (const body of bad) assert.throws(() => decodeRecordRequest(body), { name: 'MalformedMessage' })
+  for (const body of [new Uint8Array(0), Uint8Array.of(77), Uint8Array.of(0, 1, 2), Buffer.alloc(300, 1)])
+    assert.throws(() => decodeRecordResponse(body), { name: 'MalformedMessage' })
+})
+
+test('fuzz: any bytes decode to a record message or a MalformedMessage error, never anything else', () => {
+  const put = encodeRecordRequest({ type: 'record-put', address, record })
+  const mutated = fc
+    .tuple(fc.nat(put.length - 1), fc.integer({ min: 1, max: 255 }))
+    .map(([at, xor]) => Uint8Array.from(put, (b, i) => (i === at ? b ^ xor : b)))
+  fc.assert(
+    fc.property(fc.oneof(fc.uint8Array({ maxLength: 400 }), mutated), (bytes) => {
+      for (const decode of [decodeRecordRequest, decodeRecordResponse]) {
+        try {
+          decode(bytes)
+        } catch (err) {
+          assert.equal((err as Error).name, 'MalformedMessage', String(err))
+        }
+      }
+    }),
+    { numRuns: 2000 },
+  )
+})
+
+test("a holder's refusals map to wire statuses", async () => {
+  const failing = (err: Error) => ({
+    putRecord: async () => {
+      throw err
+    },
+    getRecord: async () => undefined,
+  })
+  const cases: [Error, string][] = [
+    [new RecordStaleError(address, 1n, 5n), 'stale'],
+    [new RecordBadSignatureError(address), 'bad-signature'],
+    [new RecordInvalidError('the address does not match'), 'bad-request'],
+    [Object.assign(new Error('vault is full'), { name: 'VaultFull' }), 'full'],
+    [new Error('boom'), 'failed'],
+  ]
+  for (const [err, status] of cases) {
+    const res = await answerRecordRequest(failing(err), { type: 'record-put', address, record })
+    assert.equal(res.status, status)
+  }
+  const res = await answerRecordRequest(failing(new Error()), { type: 'record-get', address })
+  assert.equal(res.status, 'not-found')
+})
