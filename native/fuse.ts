@@ -119,7 +119,12 @@ const DEFAULT_TIMEOUT_MS = 60_000
 export function fuseOptionList(opts: FuseMountOptions = {}): string[] {
   const fsName = opts.fsName ?? 'peerdrive'
   if (!/^[\w.-]+$/.test(fsName)) throw new TypeError(`fsName may hold letters, digits, . _ - only: ${fsName}`)
-  const list = [`fsname=${fsName}`, `subtype=${fsName}`, 'big_writes', `max_write=${opts.maxWrite ?? DEFAULT_MAX_WRITE}`]
+  const list = [
+    `fsname=${fsName}`,
+    `subtype=${fsName}`,
+    'big_writes',
+    `max_write=${opts.maxWrite ?? DEFAULT_MAX_WRITE}`,
+  ]
   if (opts.defaultPermissions ?? true) list.push('default_permissions')
   if (opts.useIno ?? true) list.push('use_ino')
   if (opts.cache === 'auto') list.push('auto_cache')
@@ -179,7 +184,9 @@ export function fuseSupport(probe: FuseProbe = {}): FuseSupport {
   }
   const err = tryLoad(probe.load)
   if (err) {
-    const reason = /libfuse/.test(err) ? `libfuse is not installed (${err})` : `fuse-native does not load: ${err}`
+    const reason = /libfuse/.test(err)
+      ? `libfuse is not installed (${err})`
+      : `fuse-native does not load: ${err}`
     return { available: false, reason, hint: FUSE_INSTALL_HINT }
   }
   if (process.getuid?.() !== 0 && !onPath('fusermount')) {
@@ -250,7 +257,11 @@ export class FuseMount {
   }
 
   /** Mounts `ops` at `mountPoint` (an existing empty directory); resolves once the kernel has the mount. */
-  static async mount(mountPoint: string, ops: FuseOperations, opts: FuseMountOptions = {}): Promise<FuseMount> {
+  static async mount(
+    mountPoint: string,
+    ops: FuseOperations,
+    opts: FuseMountOptions = {},
+  ): Promise<FuseMount> {
     const Fuse = loadFuse()
     const target = resolve(mountPoint)
     const fuse = new Fuse(target, ops, {

@@ -336,15 +336,17 @@ export class DriveNode {
         log,
         onEvent: opts.onDriveEvent,
       })
-      let driveNode: DriveNode | undefined
+      // the API is up before the DriveNode that answers it exists
+      const self: { node?: DriveNode } = {}
       const api = await startApiServer(
         {
-          status: async () => driveNode!.status(),
+          status: async () => self.node!.status(),
           'set-donation': async ({ bytes }) => node.setCapacity(bytes),
         },
         { port: opts.apiPort },
       )
-      driveNode = new DriveNode(node, drive, api, opts.home)
+      const driveNode = new DriveNode(node, drive, api, opts.home)
+      self.node = driveNode
       await writeFile(endpointFile(opts.home), JSON.stringify({ port: api.port, token: api.token }), {
         mode: 0o600,
       })

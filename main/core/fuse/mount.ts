@@ -34,7 +34,8 @@ export async function mountDrive(
   const support = fuseSupport()
   if (!support.available) throw new FuseUnavailableError(support.reason, support.hint)
   const log = opts.log ?? ((line: string) => void process.stderr.write(`${line}\n`))
-  if (await cleanStaleMount(mountPoint)) log(`fuse: detached a dead mount at ${mountPoint} left by an earlier run`)
+  if (await cleanStaleMount(mountPoint))
+    log(`fuse: detached a dead mount at ${mountPoint} left by an earlier run`)
   const target = await prepareMountPoint(mountPoint)
   const mount = await FuseMount.mount(target, createFuseOps(fs, { ...opts, log }), opts)
   return { mountPoint: mount.mountPoint, unmount: () => mount.unmount() }

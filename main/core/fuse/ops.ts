@@ -32,7 +32,12 @@ export function createFuseOps(fs: DriveFs, opts: FuseOpsOptions = {}): FuseOpera
    * Runs `work`, which answers through `reply` when it succeeds. Whatever it
    * throws is answered with its errno. The kernel is answered once, always.
    */
-  function serve<D extends Answer>(op: string, path: string, done: D, work: (reply: D) => Promise<void>): void {
+  function serve<D extends Answer>(
+    op: string,
+    path: string,
+    done: D,
+    work: (reply: D) => Promise<void>,
+  ): void {
     let answered = false
     const once: Answer = (code, ...values) => {
       if (answered) return
@@ -132,7 +137,8 @@ export function createFuseOps(fs: DriveFs, opts: FuseOpsOptions = {}): FuseOpera
     mkdir: (path, mode, done) => ok('mkdir', path, done)(() => fs.mkdir(path, mode & 0o7777)),
     rmdir: (path, done) => ok('rmdir', path, done)(() => fs.rmdir(path)),
     symlink: (target, path, done) => ok('symlink', path, done)(() => fs.symlink(target, path)),
-    readlink: (path, done) => serve('readlink', path, done, async (reply) => reply(0, await fs.readlink(path))),
+    readlink: (path, done) =>
+      serve('readlink', path, done, async (reply) => reply(0, await fs.readlink(path))),
     chmod: (path, mode, done) => ok('chmod', path, done)(() => fs.chmod(path, mode & 0o7777)),
 
     // Every entry belongs to the mounting user; a chown succeeds and changes nothing,
@@ -140,7 +146,11 @@ export function createFuseOps(fs: DriveFs, opts: FuseOpsOptions = {}): FuseOpera
     chown: (path, _uid, _gid, done) => ok('chown', path, done)(() => fs.getattr(path)),
 
     utimens: (path, atimeMs, mtimeMs, done) =>
-      ok('utimens', path, done)(() => {
+      ok(
+        'utimens',
+        path,
+        done,
+      )(() => {
         const at = now()
         const time = (ms: number) => (ms === UTIME_SPECIAL_MS ? at : ms)
         return fs.utimens(path, time(atimeMs), time(mtimeMs))

@@ -66,7 +66,10 @@ async function randomIo(mounted: FileHandle, reference: FileHandle): Promise<voi
 
 test('rm -r removes a tree of 1,000 files', async (t) => {
   const { mnt, fs } = await mountTwin(t)
-  await sh(mnt, 'mkdir -p tree/d{0..9}/sub && for d in tree/d*; do for i in $(seq 50); do echo "$d $i" > "$d/f$i"; echo "$i" > "$d/sub/g$i"; done; done')
+  await sh(
+    mnt,
+    'mkdir -p tree/d{0..9}/sub && for d in tree/d*; do for i in $(seq 50); do echo "$d $i" > "$d/f$i"; echo "$i" > "$d/sub/g$i"; done; done',
+  )
   assert.equal((await sh(mnt, 'find tree -type f | wc -l')).trim(), '1000')
   assert.equal(await readFile(join(mnt, 'tree/d7/f42'), 'utf8'), 'tree/d7 42\n')
   await sh(mnt, 'rm -r tree')

@@ -1,7 +1,20 @@
 // Failures reach programs as the errno they expect, and a fault in the drive
 // costs one request an EIO, never the mount.
 import assert from 'node:assert/strict'
-import { mkdir, open, readFile, readdir, readlink, rename, rm, rmdir, stat, symlink, unlink, writeFile } from 'node:fs/promises'
+import {
+  mkdir,
+  open,
+  readFile,
+  readdir,
+  readlink,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  symlink,
+  unlink,
+  writeFile,
+} from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { MemoryDriveFs } from './memory-drive-fs.ts'
@@ -39,7 +52,10 @@ test('POSIX errors: ENOENT, EEXIST, ENOTEMPTY, EISDIR, ENOTDIR, EINVAL, ENAMETOO
 test('a full drive: writes fail with ENOSPC, and space freed is usable again', async (t) => {
   const { mnt, fs } = await mountTwin(t, { capacityBytes: 4 * MiB })
   assert.equal(await codeOf(writeFile(join(mnt, 'big'), Buffer.alloc(5 * MiB))), 'ENOSPC')
-  await assert.rejects(sh(mnt, 'dd if=/dev/zero of=dd.out bs=1M count=8 status=none'), /No space left on device/)
+  await assert.rejects(
+    sh(mnt, 'dd if=/dev/zero of=dd.out bs=1M count=8 status=none'),
+    /No space left on device/,
+  )
   assert.ok(fs.usedBytes <= 4 * MiB)
   await rm(join(mnt, 'big'))
   await rm(join(mnt, 'dd.out'))
@@ -64,7 +80,10 @@ test('a plain Error from the drive is EIO for that request, logged, and the moun
 
   assert.equal(await codeOf(stat(join(mnt, 'cursed'))), 'EIO')
   assert.equal(await codeOf(writeFile(join(mnt, 'cursed'), 'x')), 'EIO')
-  assert.match(logs.join('\n'), /fuse: getattr \/cursed failed, answered EIO: Error: metadata block unreadable/)
+  assert.match(
+    logs.join('\n'),
+    /fuse: getattr \/cursed failed, answered EIO: Error: metadata block unreadable/,
+  )
 
   await writeFile(join(mnt, 'ok'), 'still fine')
   readsFail = true

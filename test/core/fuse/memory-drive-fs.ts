@@ -211,7 +211,14 @@ export class MemoryDriveFs implements DriveFs {
   async mkdir(path: string, mode: number): Promise<void> {
     const { dir, name } = this.#parentOf(path, 'mkdir')
     if (dir.entries.has(name)) fail('EEXIST', `already exists: ${path}`)
-    const child = { kind: 'dir', mode: mode & 0o7777, nlink: 2, entries: new Map(), parent: dir, ...this.#newInode() }
+    const child = {
+      kind: 'dir',
+      mode: mode & 0o7777,
+      nlink: 2,
+      entries: new Map(),
+      parent: dir,
+      ...this.#newInode(),
+    }
     this.#link(dir, name, child as DirNode)
   }
 
@@ -238,7 +245,8 @@ export class MemoryDriveFs implements DriveFs {
     if (existing) {
       if (existing.kind === 'dir' && node.kind !== 'dir') fail('EISDIR', `is a directory: ${to}`)
       if (existing.kind !== 'dir' && node.kind === 'dir') fail('ENOTDIR', `not a directory: ${to}`)
-      if (existing.kind === 'dir' && existing.entries.size > 0) fail('ENOTEMPTY', `directory not empty: ${to}`)
+      if (existing.kind === 'dir' && existing.entries.size > 0)
+        fail('ENOTEMPTY', `directory not empty: ${to}`)
       this.#unlink(dst.dir, dst.name, existing)
     }
     src.dir.entries.delete(src.name)
@@ -292,7 +300,11 @@ export class MemoryDriveFs implements DriveFs {
 
   #attr(node: Node): Attr {
     const size =
-      node.kind === 'file' ? node.size : node.kind === 'dir' ? node.entries.size : Buffer.byteLength(node.target)
+      node.kind === 'file'
+        ? node.size
+        : node.kind === 'dir'
+          ? node.entries.size
+          : Buffer.byteLength(node.target)
     const { kind, mode, mtimeMs, ctimeMs, atimeMs, ino, nlink } = node
     return { kind, size, mode, mtimeMs, ctimeMs, atimeMs, ino, nlink }
   }

@@ -72,7 +72,10 @@ test('append, truncate up and down, and rename over an existing file', async (t)
   const grown = await readFile(f)
   assert.equal(grown.length, 20)
   assert.equal(grown.subarray(0, 14).toString(), 'one\ntwo\nthree\n')
-  assert.ok(grown.subarray(14).every((b) => b === 0), 'truncate up reads back zeros')
+  assert.ok(
+    grown.subarray(14).every((b) => b === 0),
+    'truncate up reads back zeros',
+  )
   await truncate(f, 3)
   assert.equal(await readFile(f, 'utf8'), 'one')
   const handle = await open(f, 'r+')

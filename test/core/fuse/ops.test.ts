@@ -14,10 +14,7 @@ import { overriding } from './support.ts'
 const owner = { uid: 1234, gid: 5678 }
 
 /** Calls one operation and resolves with every answer it gave (a correct op gives exactly one). */
-function call(
-  invoke: (done: (...args: unknown[]) => void) => void,
-  settleMs = 10,
-): Promise<unknown[][]> {
+function call(invoke: (done: (...args: unknown[]) => void) => void, settleMs = 10): Promise<unknown[][]> {
   const answers: unknown[][] = []
   invoke((...args) => answers.push(args))
   return new Promise((resolve) => setTimeout(() => resolve(answers), settleMs))
@@ -36,7 +33,16 @@ function setup(fs: DriveFs = new MemoryDriveFs()): { ops: Required<FuseOperation
 }
 
 test('every FsError code reaches the kernel as its negative errno', async () => {
-  for (const code of ['ENOENT', 'EEXIST', 'ENOTEMPTY', 'EISDIR', 'ENOTDIR', 'ENOSPC', 'EINVAL', 'EXDEV'] as const) {
+  for (const code of [
+    'ENOENT',
+    'EEXIST',
+    'ENOTEMPTY',
+    'EISDIR',
+    'ENOTDIR',
+    'ENOSPC',
+    'EINVAL',
+    'EXDEV',
+  ] as const) {
     const failing = new Proxy({} as DriveFs, {
       get: () => async () => {
         throw new FsError(code, 'as told')
@@ -141,7 +147,11 @@ test('chown succeeds without changing anything; link and mknod are refused with 
 test("utimens: libfuse's UTIME_NOW/UTIME_OMIT marker (1073 ms) means now", async () => {
   const fs = new MemoryDriveFs()
   const logs: string[] = []
-  const ops = createFuseOps(fs, { owner, log: (l) => logs.push(l), now: () => 99_000 }) as Required<FuseOperations>
+  const ops = createFuseOps(fs, {
+    owner,
+    log: (l) => logs.push(l),
+    now: () => 99_000,
+  }) as Required<FuseOperations>
   await fs.release(await fs.create('/f', 0o644))
   await once((done) => ops.utimens('/f', 1073, 1073, done))
   assert.deepEqual([(await fs.getattr('/f')).atimeMs, (await fs.getattr('/f')).mtimeMs], [99_000, 99_000])
@@ -150,13 +160,25 @@ test("utimens: libfuse's UTIME_NOW/UTIME_OMIT marker (1073 ms) means now", async
 })
 
 test('statfs: 4 KiB blocks up to 16 TiB, larger blocks beyond so no field overflows a uint32', () => {
-  const small = toFuseStatfs({ totalBytes: 10 * 2 ** 30, freeBytes: 4 * 2 ** 30, files: 100, filesFree: 90, nameMax: 255 })
+  const small = toFuseStatfs({
+    totalBytes: 10 * 2 ** 30,
+    freeBytes: 4 * 2 ** 30,
+    files: 100,
+    filesFree: 90,
+    nameMax: 255,
+  })
   assert.deepEqual(
     [small.bsize, small.frsize, small.blocks, small.bfree, small.bavail],
     [4096, 4096, 2621440, 1048576, 1048576],
   )
   assert.deepEqual([small.files, small.ffree, small.namemax], [100, 90, 255])
-  const huge = toFuseStatfs({ totalBytes: 2 ** 50, freeBytes: 2 ** 49, files: 2 ** 40, filesFree: 2 ** 40, nameMax: 255 })
+  const huge = toFuseStatfs({
+    totalBytes: 2 ** 50,
+    freeBytes: 2 ** 49,
+    files: 2 ** 40,
+    filesFree: 2 ** 40,
+    nameMax: 255,
+  })
   assert.ok(huge.blocks <= 0xffffffff && huge.files <= 0xffffffff)
   assert.equal(huge.blocks * huge.frsize, 2 ** 50)
   assert.equal(huge.bfree * huge.frsize, 2 ** 49)
@@ -164,7 +186,11 @@ test('statfs: 4 KiB blocks up to 16 TiB, larger blocks beyond so no field overfl
 
 test('open flags: access mode, O_TRUNC and O_APPEND', () => {
   assert.deepEqual(toOpenFlags(constants.O_RDONLY), { write: false, truncate: false, append: false })
-  assert.deepEqual(toOpenFlags(constants.O_WRONLY | constants.O_TRUNC), { write: true, truncate: true, append: false })
+  assert.deepEqual(toOpenFlags(constants.O_WRONLY | constants.O_TRUNC), {
+    write: true,
+    truncate: true,
+    append: false,
+  })
   assert.deepEqual(toOpenFlags(constants.O_RDWR | constants.O_APPEND | 0o100000), {
     write: true,
     truncate: false,

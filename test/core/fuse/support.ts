@@ -120,7 +120,11 @@ export function overriding(fs: DriveFs, overrides: Partial<Record<keyof DriveFs,
 }
 
 /** Polls `check` until it holds: the kernel sends RELEASE after close(2) has returned. */
-export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 5000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)

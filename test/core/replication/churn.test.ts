@@ -27,6 +27,7 @@ test('a killed vault is noticed at once and its chunks are restored to four copi
   started.push(net)
   const client = await connectClient({ bootstrap: net.bootstrap })
   t.after(() => client.stop())
+  await waitFor(() => client.peers.size === 6, 15_000, 'the client to know every vault')
   for (let i = 0; i < 24; i++) {
     const bytes = randomBytes(20_000 + i * 1000)
     assert.equal((await client.store.putWithResult(chunkAddress(bytes), bytes)).copies, 4)
