@@ -153,6 +153,30 @@ export class Drive implements DriveFs {
     this.syncer.markDirty(ino)
   }
 
+  /** Adds an entry to a directory, in one transaction with the directory's own change. */
+  private addEntry(
+    parent: number,
+    name: string,
+    fields: Pick<EntryRow, 'kind' | 'mode' | 'state'> & { target?: string },
+  ): number {
+    const now = Date.now()
+    return this.db.transaction(() => {
+      const ino = this.db.insert({
+        parent,
+        name,
+        size: 0,
+        mtime: now,
+        ctime: now,
+        atime: now,
+        handle: null,
+        ...fields,
+        target: fields.target ?? null,
+      })
+      this.touchDir(parent, now)
+      return ino
+    })
+  }
+
   private sizeOf(row: EntryRow): number {
     return this.liveSizes.get(row.ino) ?? row.size
   }
@@ -192,24 +216,7 @@ export class Drive implements DriveFs {
   async mkdir(path: string, mode: number): Promise<void> {
     const { parent, name } = this.parentOf(path)
     if (this.db.lookup(parent.ino, name)) throw new FsError('EEXIST', path)
-    const now = Date.now()
-    const ino = this.db.transaction(() => {
-      const ino = this.db.insert({
-        parent: parent.ino,
-        name,
-        kind: 'dir',
-        mode: mode & 0o7777,
-        size: 0,
-        mtime: now,
-        ctime: now,
-        atime: now,
-        target: null,
-        handle: null,
-        state: 'synced',
-      })
-      this.touchDir(parent.ino, now)
-      return ino
-    })
+    const ino = this.addEntry(parent.ino, name, { kind: 'dir', mode: mode & 0o7777, state: 'synced' })
     this.syncer.markDirty(ino)
   }
 
@@ -289,23 +296,7 @@ export class Drive implements DriveFs {
   async symlink(target: string, path: string): Promise<void> {
     const { parent, name } = this.parentOf(path)
     if (this.db.lookup(parent.ino, name)) throw new FsError('EEXIST', path)
-    const now = Date.now()
-    this.db.transaction(() => {
-      this.db.insert({
-        parent: parent.ino,
-        name,
-        kind: 'symlink',
-        mode: 0o777,
-        size: 0,
-        mtime: now,
-        ctime: now,
-        atime: now,
-        target,
-        handle: null,
-        state: 'synced',
-      })
-      this.touchDir(parent.ino, now)
-    })
+    this.addEntry(parent.ino, name, { kind: 'symlink', mode: 0o777, target, state: 'synced' })
   }
 
   async readlink(path: string): Promise<string> {
@@ -335,24 +326,7 @@ export class Drive implements DriveFs {
       if (existing.kind === 'dir') throw new FsError('EISDIR', path)
       return this.open(path, { write: true, truncate: true })
     }
-    const now = Date.now()
-    const ino = this.db.transaction(() => {
-      const ino = this.db.insert({
-        parent: parent.ino,
-        name,
-        kind: 'file',
-        mode: mode & 0o7777,
-        size: 0,
-        mtime: now,
-        ctime: now,
-        atime: now,
-        target: null,
-        handle: null,
-        state: 'local',
-      })
-      this.touchDir(parent.ino, now)
-      return ino
-    })
+    const ino = this.addEntry(parent.ino, name, { kind: 'file', mode: mode & 0o7777, state: 'local' })
     await (await open(this.journal.path(ino), 'w')).close()
     this.journal.track(ino, 0)
     return this.addHandle({ ino, writable: true, dirty: true, append: false })
