@@ -237,12 +237,22 @@ function loadFuse(): FuseClass {
 const live = new Set<string>()
 let exitHookInstalled = false
 
-/** A process that exits normally detaches its mounts rather than leave them dead. */
+/**
+ * A process that exits normally detaches its mounts rather than leave them
+ * dead. (One that still holds files open on its own mount hangs in exit all
+ * the same: closing them waits on the server that is going away.)
+ */
 function detachAtExit(): void {
   for (const mountPoint of live) spawnSync('fusermount', ['-uz', mountPoint], { stdio: 'ignore' })
 }
 
-/** A live FUSE mount served by this process. */
+/**
+ * A live FUSE mount served by this process, from its event loop. That loop
+ * must stay free to answer: this process must not use the mount through
+ * synchronous calls (fs.*Sync), spawn a child with its cwd on the mount, or
+ * spawn anything while it holds files open on the mount (the child's exec
+ * closes them, which waits on a loop that is blocked in the spawn).
+ */
 export class FuseMount {
   readonly mountPoint: string
   /** The -o options libfuse was given. */

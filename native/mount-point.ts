@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process'
 import { lstat, mkdir, readFile, readdir, realpath, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { promisify } from 'node:util'
+import { Worker } from 'node:worker_threads'
 import {
   MountPointBusyError,
   MountPointNotDirectoryError,
@@ -17,6 +18,28 @@ import {
 } from './fuse-errors.ts'
 
 const run = promisify(execFile)
+
+/**
+ * Runs a command from a worker thread. Spawning blocks the spawning thread
+ * until the child has exec'd, and exec closes the child's copies of any file
+ * this process has open on a mount it serves, which asks this process's event
+ * loop to answer a FLUSH: spawned from the main thread, that never finishes.
+ */
+function runOffLoop(cmd: string, args: string[]): Promise<void> {
+  const code = `
+    const { execFileSync } = require('node:child_process')
+    const { workerData: w } = require('node:worker_threads')
+    execFileSync(w.cmd, w.args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } })`
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(code, { eval: true, workerData: { cmd, args }, stderr: false })
+    worker.once('error', (err: Error & { stderr?: Buffer }) =>
+      reject(new Error(String(err.stderr || err.message))),
+    )
+    worker.once('exit', (exitCode) =>
+      exitCode === 0 ? resolve() : reject(new Error(`${cmd} exited with ${exitCode}`)),
+    )
+  })
+}
 
 export interface MountEntry {
   mountPoint: string
@@ -95,10 +118,14 @@ export type MountProbe = 'alive' | 'dead' | 'hung' | 'absent'
 const DEAD_MOUNT =
   /Transport endpoint is not connected|Software caused connection abort|No such device or address/
 
-/** Stats `path` in a child process: whether a file system answers there. */
+/**
+ * Asks the file system at `path` for its statfs from a child process: whether
+ * anything answers there. statfs is never answered from the kernel's caches
+ * (a plain stat can be, for a second or so after the server died).
+ */
 export async function probeMount(path: string, timeoutMs = 2000): Promise<MountProbe> {
   try {
-    await run('stat', ['--', path], { timeout: timeoutMs, env: { ...process.env, LC_ALL: 'C' } })
+    await run('stat', ['-f', '--', path], { timeout: timeoutMs, env: { ...process.env, LC_ALL: 'C' } })
     return 'alive'
   } catch (err) {
     const e = err as { killed?: boolean; signal?: string | null; stderr?: string }
@@ -122,11 +149,10 @@ export async function detachMount(path: string): Promise<void> {
   const failures: string[] = []
   for (const [cmd, args] of attempts) {
     try {
-      await run(cmd, args, { env: { ...process.env, LC_ALL: 'C' } })
+      await runOffLoop(cmd, args)
       return
     } catch (err) {
-      const e = err as { stderr?: string; message: string }
-      failures.push(`${cmd}: ${oneLine(e.stderr || e.message)}`)
+      failures.push(oneLine((err as Error).message))
     }
   }
   throw new UnmountFailedError(path, failures.join('; '))
@@ -148,7 +174,7 @@ export async function abortMount(path: string): Promise<void> {
     await writeFile(`/sys/fs/fuse/connections/${minor}/abort`, '1')
   } catch {
     // no fusectl: a forced unmount aborts the connection as well
-    await run('umount', ['-f', '-l', target]).catch(() => {})
+    await runOffLoop('umount', ['-f', '-l', target]).catch(() => {})
   }
   if (await isMounted(target)) await detachMount(target)
 }

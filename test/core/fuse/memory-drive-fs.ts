@@ -391,7 +391,8 @@ export class MemoryDriveFs implements DriveFs {
     if (size > file.size) {
       this.#reserve(size - file.size)
       if (size > file.bytes.length) {
-        const grown = new Uint8Array(Math.max(size, Math.min(file.bytes.length * 2, size + 64 * 1024 * 1024)))
+        // doubling keeps a long run of appends linear; the capacity bounds it
+        const grown = new Uint8Array(Math.max(size, Math.min(file.bytes.length * 2, this.capacityBytes)))
         grown.set(file.bytes.subarray(0, file.size))
         file.bytes = grown
       }

@@ -3,7 +3,8 @@
 // through the mount must be asynchronous (fs/promises) or in a child process:
 // a synchronous call would block the event loop the server answers from.
 import { execFile } from 'node:child_process'
-import { readdir, readlink } from 'node:fs/promises'
+import { mkdtemp, readdir, readlink, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import { promisify } from 'node:util'
@@ -11,7 +12,6 @@ import type { DriveFs } from '../../../main/core/drive/fs-types.ts'
 import { mountDrive } from '../../../main/core/fuse/index.ts'
 import type { MountDriveOptions, MountedDrive } from '../../../main/core/fuse/index.ts'
 import { abortMount } from '../../../native/fuse.ts'
-import { tempDir } from '../../helpers.ts'
 import { MemoryDriveFs } from './memory-drive-fs.ts'
 import type { MemoryDriveFsOptions } from './memory-drive-fs.ts'
 
@@ -36,20 +36,24 @@ export async function mountFs<F extends DriveFs>(
   opts: MountDriveOptions = {},
 ): Promise<Mounted<F>> {
   const logs: string[] = []
-  let mounted: MountedDrive | undefined
-  // registered before the temp dir's own clean-up, so the drive is gone before its mount point is
+  const dir = await mkdtemp(join(tmpdir(), 'peerdrive-fuse-'))
+  let mounted: MountedDrive
+  try {
+    mounted = await mountDrive(fs, join(dir, 'drive'), { log: (line) => logs.push(line), ...opts })
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true })
+    throw err
+  }
+  // One hook, in order: the drive must be gone before its mount point is removed.
   t.after(async () => {
-    if (!mounted) return
-    const open = await openFilesUnder(mounted.mountPoint)
-    if (open.length === 0) return mounted.unmount()
-    // This process could not exit with them open: closing them would wait on
-    // the server it no longer runs. Abort, so that they fail instead.
-    await abortMount(mounted.mountPoint)
+    const left = await openFilesUnder(mounted.mountPoint)
+    // This process could not exit with files open on its own mount: closing
+    // them would wait on the server it no longer runs. Abort, so they fail.
+    if (left.length > 0) await abortMount(mounted.mountPoint)
     await mounted.unmount()
-    throw new Error(`the test left files open on the mount: ${open.join(', ')}`)
+    await rm(dir, { recursive: true, force: true })
+    if (left.length > 0) throw new Error(`the test left files open on the mount: ${left.join(', ')}`)
   })
-  const dir = await tempDir(t, 'peerdrive-fuse-')
-  mounted = await mountDrive(fs, join(dir, 'drive'), { log: (line) => logs.push(line), ...opts })
   return { fs, mnt: mounted.mountPoint, scratch: dir, logs }
 }
 
