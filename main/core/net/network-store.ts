@@ -7,6 +7,7 @@ import { ChunkMissingError, chunkAddress, sameBytes, toHex } from '../chunk-stor
 import { PeerDriveError } from '../errors.ts'
 import { DEFAULT_REPLICAS, closestFirst, kadKey } from '../placement/index.ts'
 import type { Request, Response } from './messages.ts'
+import { placeCopies } from './place-copies.ts'
 import type { VaultPeer } from './peer-table.ts'
 
 export type Ask = (peer: VaultPeer, req: Request) => Promise<Response>
@@ -49,27 +50,10 @@ export class NetworkChunkStore implements ChunkStore {
       throw new NetworkPutError(address, 'bytes do not match address')
     const candidates = closestFirst(kadKey(address), this.components.peers.withSelf())
     if (candidates.length === 0) throw new NetworkPutError(address, 'no vaults reachable')
-    const holders: VaultPeer[] = []
-    const reasons: string[] = []
-    let next = 0
-    let pending = 0
-    // Each lane stores one copy, moving on to the next closest vault when one declines or fails.
-    const lane = async (): Promise<void> => {
-      while (holders.length + pending < this.replicas && next < candidates.length) {
-        const peer = candidates[next++]!
-        pending++
-        try {
-          const res = await this.components.ask(peer, { type: 'put', address, bytes })
-          if (res.status === 'ok') holders.push(peer)
-          else reasons.push(res.status)
-        } catch (err) {
-          reasons.push((err as Error).name)
-        } finally {
-          pending--
-        }
-      }
-    }
-    await Promise.all(Array.from({ length: this.replicas }, lane))
+    const { holders, reasons } = await placeCopies(candidates, this.replicas, async (peer) => {
+      const res = await this.components.ask(peer, { type: 'put', address, bytes })
+      return res.status === 'ok' ? 'stored' : res.status
+    })
     if (holders.length === 0)
       throw new NetworkPutError(address, `no vault accepted it (${[...new Set(reasons)].join(', ')})`)
     return { copies: Math.min(holders.length, this.replicas), holders }

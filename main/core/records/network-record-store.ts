@@ -4,6 +4,7 @@
 // the newest, and brings group members that answered with an older version
 // or nothing up to date in the background (read repair).
 import { sameBytes, toHex } from '../chunk-store.ts'
+import { placeCopies } from '../net/place-copies.ts'
 import type { VaultPeer } from '../net/peer-table.ts'
 import type { RecordRequest, RecordResponse } from '../net/record-messages.ts'
 import { DEFAULT_REPLICAS, closestFirst, kadKey } from '../placement/index.ts'
@@ -72,28 +73,12 @@ export class NetworkRecordStore {
     if (!verifyRecord(record)) throw new RecordBadSignatureError(address)
     const candidates = closestFirst(kadKey(address), this.#components.peers.withSelf())
     if (candidates.length === 0) throw new RecordPutError(address, 'no vaults reachable')
-    const holders: VaultPeer[] = []
-    const reasons: string[] = []
-    let stale = 0
-    let next = 0
-    let pending = 0
-    const lane = async (): Promise<void> => {
-      while (holders.length + stale + pending < this.replicas && next < candidates.length) {
-        const peer = candidates[next++]!
-        pending++
-        try {
-          const res = await this.#components.ask(peer, { type: 'record-put', address, record })
-          if (res.status === 'ok') holders.push(peer)
-          else if (res.status === 'stale') stale++
-          else reasons.push(res.status)
-        } catch (err) {
-          reasons.push((err as Error).name)
-        } finally {
-          pending--
-        }
-      }
-    }
-    await Promise.all(Array.from({ length: this.replicas }, lane))
+    // A member holding a newer version keeps its slot, so a replay cannot slip past the group.
+    const placed = await placeCopies(candidates, this.replicas, async (peer) => {
+      const res = await this.#components.ask(peer, { type: 'record-put', address, record })
+      return res.status === 'ok' ? 'stored' : res.status === 'stale' ? 'kept' : res.status
+    })
+    const { holders, reasons, kept: stale } = placed
     if (holders.length === 0) {
       if (stale > 0) throw new RecordStaleError(address, record.version)
       throw new RecordPutError(address, `no vault accepted it (${[...new Set(reasons)].join(', ')})`)
