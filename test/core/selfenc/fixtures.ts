@@ -1,8 +1,7 @@
 // Shared fixtures for the self-encryption tests: deterministic bytes, stores
 // that do or do not verify, and small lookups into maps and stores.
 import { createCipheriv, createHash } from 'node:crypto'
-import type { ChunkStore } from '../../../main/core/chunk-store.ts'
-import { ChunkMissingError, MemoryChunkStore, toHex } from '../../../main/core/chunk-store.ts'
+import { MemoryChunkStore, toHex } from '../../../main/core/chunk-store.ts'
 import type { ChunkedDataMap, DataMap } from '../../../main/core/selfenc/index.ts'
 
 export const MIB = 1024 * 1024
@@ -46,21 +45,9 @@ export function text(n: number, seed = 1): Uint8Array {
 }
 
 /** A store that keeps whatever it is given, unverified: lets tests plant bad chunks. */
-export class LooseStore implements ChunkStore {
-  readonly chunks = new Map<string, Uint8Array>()
-  async put(address: Uint8Array, bytes: Uint8Array): Promise<void> {
+export class LooseStore extends MemoryChunkStore {
+  override async put(address: Uint8Array, bytes: Uint8Array): Promise<void> {
     this.chunks.set(toHex(address), Uint8Array.from(bytes))
-  }
-  async get(address: Uint8Array): Promise<Uint8Array> {
-    const bytes = this.chunks.get(toHex(address))
-    if (!bytes) throw new ChunkMissingError(address)
-    return bytes
-  }
-  async has(address: Uint8Array): Promise<boolean> {
-    return this.chunks.has(toHex(address))
-  }
-  async delete(address: Uint8Array): Promise<boolean> {
-    return this.chunks.delete(toHex(address))
   }
 }
 
