@@ -1,17 +1,12 @@
 // `peerdrive start` (npm start): runs this user's vault node until Ctrl-C.
 // With no bootstrap peers it first starts a local network of vault processes
 // on this machine, so there is a network to join, and says so.
-import { join } from 'node:path'
 import { PeerDriveNode } from '../core/node.ts'
-import { defaultHome, defaultVaultDir } from '../core/paths.ts'
+import { defaultVaultDir } from '../core/paths.ts'
 import { formatSize, parseSize } from '../core/size.ts'
-import { Testnet } from '../core/testnet/testnet.ts'
 import type { Command } from './command.ts'
 import { intOption, listOption, stringOption, untilSignal } from './command.ts'
-
-function say(line: string): void {
-  process.stdout.write(`${line}\n`)
-}
+import { peersOrLocalNetwork, say } from './local-network.ts'
 
 export const startCommand: Command = {
   path: ['start'],
@@ -32,15 +27,12 @@ export const startCommand: Command = {
       bootstrap = process.env.PEERDRIVE_BOOTSTRAP.split(/[\s,]+/).filter(Boolean)
     }
     say('PeerDrive: the desktop window is not part of this build; running the node headless.')
-    let local: Testnet | undefined
-    if (bootstrap.length === 0) {
-      const count = intOption(values, 'local-nodes', 7)
-      say(
-        `No bootstrap peers configured: starting a local network of ${count} vault processes on this machine.`,
-      )
-      local = await Testnet.start({ nodes: count, dir: join(defaultHome(), 'local-network'), donate: '1GiB' })
-      bootstrap = local.bootstrap
-    }
+    const joined = await peersOrLocalNetwork(bootstrap, {
+      nodes: intOption(values, 'local-nodes', 7),
+      donate: '1GiB',
+    })
+    const local = joined.local
+    bootstrap = joined.bootstrap
     const vaultDir = stringOption(values, 'vault') ?? defaultVaultDir()
     const node = await PeerDriveNode.start({ vaultDir, capacity, bootstrap })
     const m = node.metrics()

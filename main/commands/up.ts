@@ -1,18 +1,14 @@
 // `peerdrive up`: a vault node with the user's drive mounted, until SIGINT/SIGTERM
 // (then it flushes and unmounts). With no bootstrap peers it first starts a
 // local network of vault processes so the drive works alone, and says so.
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { UsageError } from '../core/errors.ts'
 import { DriveNode } from '../core/node.ts'
 import { defaultHome, defaultVaultDir } from '../core/paths.ts'
 import { formatSize, parseSize } from '../core/size.ts'
-import { Testnet } from '../core/testnet/testnet.ts'
 import type { Command } from './command.ts'
 import { intOption, listOption, stringOption, untilSignal } from './command.ts'
-
-function say(line: string): void {
-  process.stdout.write(`${line}\n`)
-}
+import { peersOrLocalNetwork, say } from './local-network.ts'
 
 export const upCommand: Command = {
   path: ['up'],
@@ -36,19 +32,11 @@ export const upCommand: Command = {
     const donate = stringOption(values, 'donate')
     const journal = stringOption(values, 'journal-limit')
     const home = defaultHome()
-    let bootstrap = listOption(values, 'bootstrap')
-    let local: Testnet | undefined
-    if (bootstrap.length === 0) {
-      const count = intOption(values, 'local-nodes', 8)
-      say(`No bootstrap peers given: starting a local network of ${count} vault processes on this machine.`)
-      local = await Testnet.start({
-        nodes: count,
-        dir: join(home, 'local-network'),
-        donate: '2GiB',
-        auditMs: 10_000,
-      })
-      bootstrap = local.bootstrap
-    }
+    const { bootstrap, local } = await peersOrLocalNetwork(listOption(values, 'bootstrap'), {
+      nodes: intOption(values, 'local-nodes', 8),
+      donate: '2GiB',
+      auditMs: 10_000,
+    })
     let node: DriveNode
     try {
       node = await DriveNode.start({

@@ -1,0 +1,20 @@
+// For `start` and `up`: the peers to join, or — when none are given — a local
+// network of vault processes started on this machine, said plainly.
+import { join } from 'node:path'
+import { defaultHome } from '../core/paths.ts'
+import { Testnet } from '../core/testnet/testnet.ts'
+import type { TestnetOptions } from '../core/testnet/testnet.ts'
+
+export function say(line: string): void {
+  process.stdout.write(`${line}\n`)
+}
+
+export async function peersOrLocalNetwork(
+  bootstrap: string[],
+  local: Pick<TestnetOptions, 'nodes' | 'donate' | 'auditMs'>,
+): Promise<{ bootstrap: string[]; local?: Testnet }> {
+  if (bootstrap.length > 0) return { bootstrap }
+  say(`No bootstrap peers given: starting a local network of ${local.nodes} vault processes on this machine.`)
+  const net = await Testnet.start({ ...local, dir: join(defaultHome(), 'local-network') })
+  return { bootstrap: net.bootstrap, local: net }
+}
