@@ -187,8 +187,7 @@ export class PeerDriveNode {
       delete: (a) => vault.delete(a),
       listAddresses: (after, limit) => {
         const out: Uint8Array[] = []
-        for (const a of vault.addresses()) {
-          if (after && Buffer.compare(a, after) <= 0) continue
+        for (const a of vault.addresses(after ?? undefined)) {
           out.push(a)
           if (out.length >= limit) break
         }

@@ -248,8 +248,9 @@ export class Vault implements ChunkStore {
   }
 
   /** Every held address in byte order, read from the index a page at a time (safe to delete while iterating). */
-  *addresses(): Generator<Uint8Array, void, undefined> {
-    let after: Uint8Array = new Uint8Array(0)
+  /** Held addresses in byte order, starting after `from` (exclusive) when given. */
+  *addresses(from?: Uint8Array): Generator<Uint8Array, void, undefined> {
+    let after: Uint8Array = from ?? new Uint8Array(0)
     while (true) {
       this.#checkOpen()
       const page = this.#db.addressesAfter(after, ADDRESS_PAGE)
