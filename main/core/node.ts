@@ -1,10 +1,13 @@
 // The one place where a PeerDrive node is wired together, started and stopped:
 // the vault, the libp2p host, the chunk, record and peer protocols, churn
 // handling, repair and the periodic audit.
-import { rm, writeFile } from 'node:fs/promises'
+import { rename, rm, writeFile } from 'node:fs/promises'
+import { Accounts, accountId, fileOnlySealer, forget, recall, remember, wipeKeys } from './account/index.ts'
+import type { AccountsOptions, Credentials, OpenAccount, SecretSealer } from './account/index.ts'
 import { endpointFile, startApiServer } from './api/index.ts'
-import type { ApiServer, StatusResult } from './api/index.ts'
-import { Drive, loadOrCreateDriveKeys } from './drive/index.ts'
+import type { AccountStatus, ApiServer, Handlers, StatusResult } from './api/index.ts'
+import { Drive } from './drive/index.ts'
+import { PeerDriveError } from './errors.ts'
 import type { DriveEvent } from './drive/index.ts'
 import { RecordRootStore } from './drive/record-root-store.ts'
 import { mountDrive } from './fuse/index.ts'
@@ -291,65 +294,70 @@ function compareRank(self: VaultPeer, a: Uint8Array, b: Uint8Array): number {
 }
 
 export interface DriveNodeOptions extends NodeOptions {
-  /** Where the drive keeps its local state, keys and api.json. */
+  /** Where the node keeps its local state: each account's drive, api.json, remembered keys. */
   home: string
-  /** Where to mount the drive; omitted, the drive runs without a mount (tests, API only). */
+  /** Where to mount the drive once an account is open; omitted, the drive runs without a mount. */
   mount?: string
   apiPort?: number
   journalLimitBytes?: number
   onDriveEvent?: (e: DriveEvent) => void
+  /** Account key derivation cost and lookup floor (tests use cheap ones). */
+  accounts?: AccountsOptions
+  /** Seals "remember me" keys; the desktop app passes the OS keychain, headless uses file permissions. */
+  sealer?: SecretSealer
+  /** Told when an account opens (its keys) or closes (undefined): the wallet follows it. */
+  onAccountChange?: (account: OpenAccount | undefined) => void
+}
+
+/** Whatever opens an account: credentials now, or keys remembered on this device. */
+export interface LoginRequest extends Credentials {
+  remember?: boolean
 }
 
 /**
- * A vault node with the user's drive: the drive's chunks and root record go
- * to the network, the drive is mounted with FUSE, and the API serves status.
+ * A vault node with the user's drive: the vault serves the network from the
+ * start; the drive opens when an account does (created, logged in, or
+ * remembered on this device), with the account's keys, and is mounted with
+ * FUSE; the API serves status and the account commands.
  */
 export class DriveNode {
   readonly node: PeerDriveNode
-  readonly drive: Drive
   readonly api: ApiServer
-  private mounted: MountedDrive | undefined
-  private readonly home: string
+  readonly accounts: Accounts
+  private readonly opts: DriveNodeOptions
+  private open:
+    { account: OpenAccount; drive: Drive; mounted?: MountedDrive; remembered: boolean } | undefined
+  /** One account change at a time: a login racing a logout would mount a closed drive. */
+  private changing: Promise<unknown> = Promise.resolve()
 
-  private constructor(node: PeerDriveNode, drive: Drive, api: ApiServer, home: string) {
+  private constructor(node: PeerDriveNode, api: ApiServer, opts: DriveNodeOptions) {
     this.node = node
-    this.drive = drive
     this.api = api
-    this.home = home
+    this.opts = opts
+    this.accounts = new Accounts(node.records, opts.accounts)
   }
 
   static async start(opts: DriveNodeOptions): Promise<DriveNode> {
     const node = await PeerDriveNode.start(opts)
-    const log = opts.log ?? (() => {})
     try {
-      // The drive's root record lives on other vaults: meet them before reading it.
+      // The account's packet and the drive's root record live on other vaults: meet them first.
       if (opts.bootstrap?.length) await node.waitForPeers(opts.replicas ?? DEFAULT_REPLICAS, 15_000)
-      const keys = await loadOrCreateDriveKeys(join(opts.home, 'drive.key'))
-      const drive = await Drive.open({
-        dir: join(opts.home, 'drive'),
-        key: keys.encryptionKey,
-        chunks: node.network,
-        root: new RecordRootStore(node.records, OwnerKey.fromSeed(keys.ownerSeed)),
-        journalLimitBytes: opts.journalLimitBytes,
-        capacityBytes: () => node.vault.stats().capacity,
-        log,
-        onEvent: opts.onDriveEvent,
-      })
       // the API is up before the DriveNode that answers it exists
       const self: { node?: DriveNode } = {}
       const api = await startApiServer(
-        {
-          status: async () => self.node!.status(),
-          'set-donation': async ({ bytes }) => node.setCapacity(bytes),
-        },
+        driveNodeHandlers(() => self.node!),
         { port: opts.apiPort },
       )
-      const driveNode = new DriveNode(node, drive, api, opts.home)
+      const driveNode = new DriveNode(node, api, opts)
       self.node = driveNode
-      await writeFile(endpointFile(opts.home), JSON.stringify({ port: api.port, token: api.token }), {
-        mode: 0o600,
-      })
-      if (opts.mount) driveNode.mounted = await mountDrive(drive, opts.mount, { log })
+      try {
+        await writeAtomically(endpointFile(opts.home), JSON.stringify({ port: api.port, token: api.token }))
+        const keys = await recall(opts.home, driveNode.sealer)
+        if (keys) await driveNode.openAccount({ id: accountId(keys), keys }, true)
+      } catch (err) {
+        await api.close()
+        throw err
+      }
       return driveNode
     } catch (err) {
       await node.stop()
@@ -357,20 +365,144 @@ export class DriveNode {
     }
   }
 
+  /** The open drive, if an account is open. */
+  get drive(): Drive | undefined {
+    return this.open?.drive
+  }
+
+  get account(): OpenAccount | undefined {
+    return this.open?.account
+  }
+
+  private get sealer(): SecretSealer {
+    return this.opts.sealer ?? fileOnlySealer
+  }
+
+  accountStatus(): AccountStatus {
+    return {
+      logged_in: this.open !== undefined,
+      account_id: this.open?.account.id ?? null,
+      remembered: this.open?.remembered ?? false,
+    }
+  }
+
+  async create(req: LoginRequest): Promise<AccountStatus> {
+    return this.change(async () => {
+      const account = await this.accounts.create(req)
+      await this.switchTo(account, req.remember === true)
+    })
+  }
+
+  async login(req: LoginRequest): Promise<AccountStatus> {
+    return this.change(async () => {
+      const account = await this.accounts.login(req)
+      if (this.open?.account.id === account.id) {
+        wipeKeys(account.keys)
+        await this.setRemembered(req.remember === true)
+        return
+      }
+      await this.switchTo(account, req.remember === true)
+    })
+  }
+
+  /** Closes the open account (refusing if its drive has unsynced data), then opens `account`. */
+  private async switchTo(account: OpenAccount, remembered: boolean): Promise<void> {
+    try {
+      await this.closeAccount(false)
+    } catch (err) {
+      wipeKeys(account.keys)
+      throw err
+    }
+    await this.openAccount(account, remembered)
+  }
+
+  /** Flushes the drive, unmounts it and wipes the account's keys from memory and disk. */
+  async logout(force = false): Promise<AccountStatus> {
+    return this.change(() => this.closeAccount(force))
+  }
+
+  async changePassword(req: Credentials & { new_password: string }): Promise<AccountStatus> {
+    return this.change(async () => {
+      const account = await this.accounts.changePassword(req, req.new_password)
+      if (this.open?.account.id !== account.id) wipeKeys(account.keys)
+    })
+  }
+
+  private async change(work: () => Promise<void>): Promise<AccountStatus> {
+    const run = this.changing.then(work)
+    this.changing = run.catch(() => {})
+    await run
+    return this.accountStatus()
+  }
+
+  private async openAccount(account: OpenAccount, remembered: boolean): Promise<void> {
+    const log = this.opts.log ?? (() => {})
+    const drive = await Drive.open({
+      // each account's drive state apart, so a second account on this node never sees the first's
+      dir: join(this.opts.home, 'drives', account.id.slice(0, 16)),
+      key: account.keys.driveKey,
+      chunks: this.node.network,
+      root: new RecordRootStore(this.node.records, OwnerKey.fromSeed(account.keys.driveOwnerSeed)),
+      journalLimitBytes: this.opts.journalLimitBytes,
+      capacityBytes: () => this.node.vault.stats().capacity,
+      log,
+      onEvent: this.opts.onDriveEvent,
+    })
+    let mounted: MountedDrive | undefined
+    try {
+      if (this.opts.mount) mounted = await mountDrive(drive, this.opts.mount, { log })
+    } catch (err) {
+      await drive.close()
+      throw err
+    }
+    this.open = { account, drive, mounted, remembered: false }
+    await this.setRemembered(remembered)
+    log(`account ${account.id.slice(0, 12)} open${mounted ? `; drive mounted at ${mounted.mountPoint}` : ''}`)
+    this.opts.onAccountChange?.(account)
+  }
+
+  private async setRemembered(on: boolean): Promise<void> {
+    if (!this.open) return
+    if (on) await remember(this.opts.home, this.open.account.keys, this.sealer)
+    else await forget(this.opts.home)
+    this.open.remembered = on
+  }
+
+  private async closeAccount(force: boolean): Promise<void> {
+    const open = this.open
+    if (!open) return
+    const synced = await open.drive.syncAll(force ? 5_000 : 30_000).catch(() => false)
+    if (!synced && !force) {
+      const { files_pending } = open.drive.status()
+      throw new UnsyncedLogoutError(files_pending)
+    }
+    await open.mounted?.unmount()
+    await open.drive.close()
+    this.open = undefined
+    await forget(this.opts.home)
+    // the drive's local state (tree, cached and staged file data) is this account's: none stays behind
+    await rm(join(this.opts.home, 'drives', open.account.id.slice(0, 16)), { recursive: true, force: true })
+    wipeKeys(open.account.keys)
+    this.opts.log?.('account closed; its keys and local drive state are wiped from this device')
+    this.opts.onAccountChange?.(undefined)
+  }
+
   status(): StatusResult {
     const m = this.node.metrics()
     const v = this.node.vault.stats()
-    const sync = this.drive.status()
+    const sync = this.open?.drive.status()
     return {
-      mounted: this.mounted !== undefined,
-      mount: this.mounted?.mountPoint ?? null,
-      sync: {
-        state: sync.state === 'error' && m.vaultPeers === 0 ? 'offline' : sync.state,
-        files_pending: sync.files_pending,
-        bytes_pending: sync.bytes_pending,
-        uploading: sync.uploading.map(({ name, done, total }) => ({ name, done, total })),
-        errors: sync.errors,
-      },
+      mounted: this.open?.mounted !== undefined,
+      mount: this.open?.mounted?.mountPoint ?? null,
+      sync: sync
+        ? {
+            state: sync.state === 'error' && m.vaultPeers === 0 ? 'offline' : sync.state,
+            files_pending: sync.files_pending,
+            bytes_pending: sync.bytes_pending,
+            uploading: sync.uploading.map(({ name, done, total }) => ({ name, done, total })),
+            errors: sync.errors,
+          }
+        : { state: 'no-drive', files_pending: 0, bytes_pending: 0, uploading: [], errors: [] },
       vault: { dir: this.node.vault.dir, donated_bytes: v.capacity, used_bytes: v.used, chunks: v.chunks },
       peers: m.vaultPeers,
       network: { size: m.networkSize, repairs: m.repairs, last_repair_at: m.lastRepairAt },
@@ -379,14 +511,48 @@ export class DriveNode {
     }
   }
 
-  /** Unmounts (after flushing what can be flushed), then stops the drive, the API and the node. */
+  /**
+   * Unmounts (after flushing what can be flushed) and stops the drive, the API
+   * and the node. Remembered keys stay; otherwise the keys leave with the process.
+   */
   async stop(): Promise<void> {
-    await this.drive.syncAll(30_000).catch(() => false)
-    await this.mounted?.unmount()
-    this.mounted = undefined
-    await this.drive.close()
+    await this.changing
+    const open = this.open
+    this.open = undefined
+    if (open) {
+      await open.drive.syncAll(30_000).catch(() => false)
+      await open.mounted?.unmount()
+      await open.drive.close()
+      wipeKeys(open.account.keys)
+    }
     await this.api.close()
-    await rm(endpointFile(this.home), { force: true })
+    await rm(endpointFile(this.opts.home), { force: true })
     await this.node.stop()
   }
+}
+
+export class UnsyncedLogoutError extends PeerDriveError {
+  constructor(files: number) {
+    super(
+      'UnsyncedLogout',
+      `${files} file(s) have not reached the network yet; wait for sync, or log out with force to discard them`,
+    )
+  }
+}
+
+function driveNodeHandlers(node: () => DriveNode): Handlers {
+  return {
+    status: async () => node().status(),
+    'set-donation': async ({ bytes }) => node().node.setCapacity(bytes),
+    'account-status': async () => node().accountStatus(),
+    'account-create': async (args) => node().create(args),
+    'account-login': async (args) => node().login(args),
+    'account-logout': async ({ force }) => node().logout(force === true),
+    'account-passwd': async (args) => node().changePassword(args),
+  }
+}
+
+async function writeAtomically(path: string, text: string): Promise<void> {
+  await writeFile(`${path}.tmp`, text, { mode: 0o600 })
+  await rename(`${path}.tmp`, path)
 }

@@ -17,10 +17,31 @@ export interface StatusResult {
   addresses: string[]
 }
 
+export interface AccountStatus {
+  logged_in: boolean
+  /** Hex of the account's public key; null when no account is open. */
+  account_id: string | null
+  /** Whether this device keeps the account's keys across restarts ("remember me"). */
+  remembered: boolean
+}
+
+export interface CredentialArgs {
+  keyword: string
+  pin: string
+  password: string
+}
+
 export interface ApiCommands {
   status: { args: Record<string, never>; result: StatusResult }
   /** Changes the donation; lowering it hands chunks off first. */
   'set-donation': { args: { bytes: number }; result: { excess: number; moved: number } }
+  'account-status': { args: Record<string, never>; result: AccountStatus }
+  /** Creates an account at these credentials and opens its drive. */
+  'account-create': { args: CredentialArgs & { remember?: boolean }; result: AccountStatus }
+  'account-login': { args: CredentialArgs & { remember?: boolean }; result: AccountStatus }
+  /** Refuses while the drive has unsynced data, unless forced. */
+  'account-logout': { args: { force?: boolean }; result: AccountStatus }
+  'account-passwd': { args: CredentialArgs & { new_password: string }; result: AccountStatus }
 }
 
 export type CommandName = keyof ApiCommands

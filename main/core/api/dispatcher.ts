@@ -14,6 +14,48 @@ const validators: { [K in CommandName]: (args: unknown) => boolean } = {
   status: () => true,
   'set-donation': (a) =>
     Number.isSafeInteger((a as { bytes?: unknown })?.bytes) && (a as { bytes: number }).bytes > 0,
+  'account-status': () => true,
+  'account-create': (a) => isCredentials(a) && optionalBoolean(a, 'remember'),
+  'account-login': (a) => isCredentials(a) && optionalBoolean(a, 'remember'),
+  'account-logout': (a) => optionalBoolean(a, 'force'),
+  'account-passwd': (a) => isCredentials(a) && isShortString((a as Record<string, unknown>).new_password),
+}
+
+const MAX_CREDENTIAL_LENGTH = 1024
+
+function isShortString(v: unknown): boolean {
+  return typeof v === 'string' && v.length <= MAX_CREDENTIAL_LENGTH
+}
+
+function isCredentials(a: unknown): boolean {
+  const r = a as Record<string, unknown>
+  return (
+    typeof a === 'object' &&
+    a !== null &&
+    isShortString(r.keyword) &&
+    isShortString(r.pin) &&
+    isShortString(r.password)
+  )
+}
+
+function optionalBoolean(a: unknown, key: string): boolean {
+  const v = (a as Record<string, unknown>)?.[key]
+  return v === undefined || typeof v === 'boolean'
+}
+
+/** The HTTP status a failed command answers with: the caller's fault (4xx) or the node's (5xx). */
+const STATUS_BY_ERROR: Record<string, number> = {
+  UsageError: 400,
+  NoAccount: 401,
+  AccountExists: 409,
+  UnsyncedLogout: 409,
+  NotLoggedIn: 409,
+  AccountNetwork: 503,
+}
+
+export function statusOf(err: unknown): number {
+  if (err instanceof ApiError) return err.status
+  return STATUS_BY_ERROR[(err as Error)?.name] ?? 500
 }
 
 export function isCommand(name: string): name is CommandName {

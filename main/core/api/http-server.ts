@@ -6,7 +6,7 @@ import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Handlers } from './contract.ts'
-import { ApiError, dispatch } from './dispatcher.ts'
+import { ApiError, dispatch, statusOf } from './dispatcher.ts'
 
 const MAX_BODY = 64 * 1024
 
@@ -49,8 +49,7 @@ export async function startApiServer(
     try {
       reply(res, 200, { result: await dispatch(handlers, match[1]!, args) })
     } catch (err) {
-      if (err instanceof ApiError) return reply(res, err.status, { error: err.message })
-      reply(res, 500, { error: (err as Error).message })
+      reply(res, statusOf(err), { error: (err as Error).message })
     }
   }
   await new Promise<void>((resolve, reject) => {

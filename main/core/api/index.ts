@@ -1,5 +1,12 @@
 // api owns the typed contract of commands the UI, CLI and tray use, its dispatcher, and its loopback HTTP server and client.
-export type { ApiCommands, CommandName, Handlers, StatusResult } from './contract.ts'
+export type {
+  AccountStatus,
+  ApiCommands,
+  CommandName,
+  CredentialArgs,
+  Handlers,
+  StatusResult,
+} from './contract.ts'
 export { ApiError, dispatch } from './dispatcher.ts'
 export { startApiServer } from './http-server.ts'
 export type { ApiServer } from './http-server.ts'

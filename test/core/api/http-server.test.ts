@@ -2,6 +2,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { callApi, startApiServer } from '../../../main/core/api/index.ts'
 import type { Handlers, StatusResult } from '../../../main/core/api/index.ts'
+import { NoAccountError } from '../../../main/core/account/index.ts'
+import { UsageError } from '../../../main/core/errors.ts'
 
 const status = { mounted: false, mount: null, peers: 3 } as unknown as StatusResult
 const donations: number[] = []
@@ -10,6 +12,17 @@ const handlers: Handlers = {
   'set-donation': async ({ bytes }) => {
     donations.push(bytes)
     return { excess: 0, moved: 0 }
+  },
+  'account-status': async () => ({ logged_in: false, account_id: null, remembered: false }),
+  'account-create': async () => {
+    throw new UsageError('the PIN must be 4 to 12 digits')
+  },
+  'account-login': async () => {
+    throw new NoAccountError()
+  },
+  'account-logout': async () => ({ logged_in: false, account_id: null, remembered: false }),
+  'account-passwd': async () => {
+    throw new Error('disk on fire')
   },
 }
 
@@ -36,4 +49,29 @@ test('the API answers its commands on loopback with the token, and refuses every
   assert.equal((await post('/api/set-donation', { body: '{"bytes":-1}' })).status, 400)
   assert.equal((await post('/api/status', { body: 'x'.repeat(100_000) })).status, 413)
   await assert.rejects(callApi({ port: api.port, token: 'bad' }, 'status', {}), { name: 'ApiError' })
+})
+
+test('account commands check their arguments, and each failure answers with its own status', async (t) => {
+  const api = await startApiServer(handlers)
+  t.after(() => api.close())
+  const post = async (command: string, args: unknown) => {
+    const res = await fetch(`${api.url}/api/${command}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${api.token}` },
+      body: JSON.stringify(args),
+    })
+    return { status: res.status, body: (await res.json()) as { error?: string } }
+  }
+  const creds = { keyword: 'word', pin: '1234', password: 'correct horse' }
+  assert.equal((await post('account-login', { keyword: 'word', pin: 1234, password: 'x' })).status, 400)
+  assert.equal((await post('account-login', { ...creds, password: 'x'.repeat(2000) })).status, 400)
+  assert.equal((await post('account-login', { ...creds, remember: 'yes' })).status, 400)
+  assert.equal((await post('account-passwd', creds)).status, 400, 'new_password is required')
+  assert.deepEqual(await post('account-login', creds), {
+    status: 401,
+    body: { error: 'no account with these credentials' },
+  })
+  assert.equal((await post('account-create', creds)).status, 400)
+  assert.equal((await post('account-passwd', { ...creds, new_password: 'another one' })).status, 500)
+  assert.equal((await post('account-logout', { force: true })).status, 200)
 })
