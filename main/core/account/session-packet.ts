@@ -6,7 +6,7 @@
 //
 //   sealed = nonce (24) ‖ AEAD(magic "PDSP" ‖ format (1) ‖ account seed ‖ drive owner seed
 //                              ‖ drive key ‖ wallet seed)          (each 32 bytes)
-import { randomBytes } from 'node:crypto'
+import { getRandomValues, randomBytes } from 'node:crypto'
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
 
 export interface AccountKeys {
@@ -30,10 +30,10 @@ export const SEALED_PACKET_BYTES = NONCE_BYTES + PLAIN_BYTES + 16
 
 export function newAccountKeys(): AccountKeys {
   return {
-    accountSeed: randomBytes(KEY_BYTES),
-    driveOwnerSeed: randomBytes(KEY_BYTES),
-    driveKey: randomBytes(KEY_BYTES),
-    walletSeed: randomBytes(KEY_BYTES),
+    accountSeed: randomKey(),
+    driveOwnerSeed: randomKey(),
+    driveKey: randomKey(),
+    walletSeed: randomKey(),
   }
 }
 
@@ -56,6 +56,10 @@ export function decodeKeys(plain: Uint8Array): AccountKeys | undefined {
   const at = (i: number) =>
     plain.slice(MAGIC.length + 1 + i * KEY_BYTES, MAGIC.length + 1 + (i + 1) * KEY_BYTES)
   return { accountSeed: at(0), driveOwnerSeed: at(1), driveKey: at(2), walletSeed: at(3) }
+}
+
+function randomKey(): Uint8Array {
+  return getRandomValues(new Uint8Array(KEY_BYTES))
 }
 
 export function sealPacket(keys: AccountKeys, sealKey: Uint8Array, location: Uint8Array): Uint8Array {

@@ -1,0 +1,43 @@
+// Drive nodes with accounts on a real loopback network, for account tests.
+import { join } from 'node:path'
+import type { TestContext } from 'node:test'
+import type { KdfParams } from '../../../main/core/account/index.ts'
+import { DriveNode } from '../../../main/core/node.ts'
+import type { DriveNodeOptions } from '../../../main/core/node.ts'
+import type { Drive } from '../../../main/core/drive/index.ts'
+import { tempDir } from '../../helpers.ts'
+
+/** Cheap argon2id for tests of everything but the cost itself (ACCOUNT_KDF is checked apart). */
+export const TEST_KDF: KdfParams = { memoryKiB: 1024, passes: 1, parallelism: 1 }
+
+export async function startDriveNode(
+  t: TestContext,
+  bootstrap: string[],
+  opts: Partial<DriveNodeOptions> = {},
+): Promise<DriveNode> {
+  const dir = opts.home ?? (await tempDir(t))
+  const node = await DriveNode.start({
+    vaultDir: join(dir, 'vault'),
+    home: dir,
+    capacity: 64 * 2 ** 20,
+    bootstrap,
+    accounts: { kdf: TEST_KDF, lookupFloorMs: 20 },
+    ...opts,
+  })
+  t.after(() => node.stop().catch(() => {}))
+  return node
+}
+
+export async function writeDriveFile(drive: Drive, path: string, bytes: Uint8Array): Promise<void> {
+  const fh = await drive.create(path, 0o644)
+  await drive.write(fh, 0, bytes)
+  await drive.release(fh)
+}
+
+export async function readDriveFile(drive: Drive, path: string): Promise<Buffer> {
+  const size = (await drive.getattr(path)).size
+  const fh = await drive.open(path, { write: false })
+  const out = Buffer.from(await drive.read(fh, 0, size))
+  await drive.release(fh)
+  return out
+}
