@@ -10,6 +10,14 @@ const USAGE = `usage: peerdrive <command> [options]
 commands:
   start [--bootstrap <multiaddr>…] [--donate <size>]
                                   run this user's vault node (what npm start runs)
+  up --mount <dir> [--vault <dir>] [--donate <size>] [--bootstrap <multiaddr>…] [--login | --create]
+                                  run a vault node with the account's drive mounted, until Ctrl-C
+  status [--json]                 how the running node is doing
+  account create|login [--remember]
+  account logout [--force]
+  account passwd                  open, close or re-key the account on the running node; credentials
+                                  from PEERDRIVE_KEYWORD, PEERDRIVE_PIN, PEERDRIVE_PASSWORD
+                                  (PEERDRIVE_NEW_PASSWORD) or asked for on the terminal
   local put <file> --vault <dir> [--donate <size>]
                                   self-encrypt a file into a local vault; prints its handle
   local get <handle> --vault <dir> --out <file>

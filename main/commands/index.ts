@@ -1,5 +1,6 @@
 // Every command of the `peerdrive` CLI, in the order help lists them.
 import type { Command } from './command.ts'
+import { accountCommands } from './account.ts'
 import { benchCommands } from './bench.ts'
 import { localCommands } from './local.ts'
 import { netCommands } from './net.ts'
@@ -13,6 +14,7 @@ export const commands: Command[] = [
   startCommand,
   upCommand,
   statusCommand,
+  ...accountCommands,
   ...localCommands,
   nodeCommand,
   testnetCommand,

@@ -1,5 +1,6 @@
-// `peerdrive up`: a vault node with the user's drive mounted, until SIGINT/SIGTERM
-// (then it flushes and unmounts). With no bootstrap peers it first starts a
+// `peerdrive up`: a vault node with the account's drive mounted, until SIGINT/SIGTERM
+// (then it flushes and unmounts). The drive opens when an account does: with
+// --login or --create here, a remembered account, or peerdrive account login. With no bootstrap peers it first starts a
 // local network of vault processes so the drive works alone, and says so.
 import { resolve } from 'node:path'
 import { UsageError } from '../core/errors.ts'
@@ -8,12 +9,13 @@ import { defaultHome, defaultVaultDir } from '../core/paths.ts'
 import { formatSize, parseSize } from '../core/size.ts'
 import type { Command } from './command.ts'
 import { intOption, listOption, stringOption, untilSignal } from './command.ts'
+import { readCredentials } from './credentials-input.ts'
 import { peersOrLocalNetwork, say } from './local-network.ts'
 
 export const upCommand: Command = {
   path: ['up'],
   usage:
-    'up --vault <dir> --mount <dir> [--donate <size>] [--bootstrap <multiaddr>…] [--local-nodes <N>] [--api-port <port>]',
+    'up --vault <dir> --mount <dir> [--donate <size>] [--bootstrap <multiaddr>…] [--local-nodes <N>] [--api-port <port>] [--login | --create] [--remember]',
   positionals: 0,
   options: {
     vault: { type: 'string' },
@@ -23,6 +25,9 @@ export const upCommand: Command = {
     'local-nodes': { type: 'string' },
     'api-port': { type: 'string' },
     'journal-limit': { type: 'string' },
+    login: { type: 'boolean' },
+    create: { type: 'boolean' },
+    remember: { type: 'boolean' },
   },
   async run(values) {
     const stopped = untilSignal()
@@ -31,6 +36,10 @@ export const upCommand: Command = {
       throw new UsageError('--mount <dir> is required; usage: peerdrive up --vault <dir> --mount <dir>')
     const donate = stringOption(values, 'donate')
     const journal = stringOption(values, 'journal-limit')
+    if (values.login === true && values.create === true)
+      throw new UsageError('--login and --create exclude each other')
+    // asked before anything starts, so the prompts are not mixed with the node's lines
+    const credentials = values.login === true || values.create === true ? await readCredentials() : undefined
     const home = defaultHome()
     const { bootstrap, local } = await peersOrLocalNetwork(listOption(values, 'bootstrap'), {
       nodes: intOption(values, 'local-nodes', 8),
@@ -57,8 +66,24 @@ export const upCommand: Command = {
       await local?.stop()
       throw err
     }
+    if (credentials) {
+      const request = { ...credentials, remember: values.remember === true }
+      try {
+        await (values.create === true ? node.create(request) : node.login(request))
+      } catch (err) {
+        await node.stop()
+        await local?.stop()
+        throw err
+      }
+    }
     const s = node.status()
-    say(`Drive mounted at ${s.mount}`)
+    const account = node.accountStatus()
+    if (account.logged_in) {
+      say(`Account ${account.account_id}${account.remembered ? ' (remembered on this device)' : ''} is open`)
+      say(`Drive mounted at ${s.mount}`)
+    } else {
+      say('No account is open: run peerdrive account login (or account create) to mount your drive')
+    }
     say(`Vault ${s.vault.dir}: donating ${formatSize(s.vault.donated_bytes)}; ${s.peers} vault peers`)
     say(`API on ${node.api.url} (peerdrive status talks to it)`)
     say('Press Ctrl-C to stop; the drive is flushed and unmounted first.')

@@ -31,6 +31,7 @@ export async function callApi<K extends CommandName>(
   endpoint: ApiEndpoint,
   command: K,
   args: ApiCommands[K]['args'],
+  opts: { timeoutMs?: number } = {},
 ): Promise<ApiCommands[K]['result']> {
   let res: Response
   try {
@@ -38,12 +39,15 @@ export async function callApi<K extends CommandName>(
       method: 'POST',
       headers: { authorization: `Bearer ${endpoint.token}`, 'content-type': 'application/json' },
       body: JSON.stringify(args),
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
     })
   } catch {
     throw new NodeNotRunningError(`nothing answers on 127.0.0.1:${endpoint.port}`)
   }
   const doc = (await res.json().catch(() => ({}))) as { result?: unknown; error?: string }
-  if (!res.ok) throw new PeerDriveError('ApiError', `the node refused ${command}: ${doc.error ?? res.status}`)
+  // a refusal of the request (4xx) speaks for itself; a failure of the node says where it happened
+  if (res.status >= 400 && res.status < 500)
+    throw new PeerDriveError('ApiError', doc.error ?? `the node refused ${command} (${res.status})`)
+  if (!res.ok) throw new PeerDriveError('ApiError', `the node failed ${command}: ${doc.error ?? res.status}`)
   return doc.result as ApiCommands[K]['result']
 }
