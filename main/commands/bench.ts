@@ -1,5 +1,6 @@
 // `peerdrive bench …`: figures measured against a baseline taken in the same run.
 import { UsageError } from '../core/errors.ts'
+import { benchAccount } from '../core/account/bench.ts'
 import { benchSelfenc } from '../core/selfenc/bench.ts'
 import { benchVault } from '../core/vault/bench.ts'
 import { benchNet } from '../core/testnet/bench-net.ts'
@@ -28,6 +29,10 @@ async function vault(values: OptionValues): Promise<Record<string, number>> {
 async function net(values: OptionValues): Promise<Record<string, number>> {
   const nodes = intOption(values, 'nodes', 8, 5)
   return { ...(await benchNet({ nodes, log: progress(values.json === true) })) }
+}
+
+async function account(values: OptionValues): Promise<Record<string, number>> {
+  return { ...(await benchAccount({ log: progress(values.json === true) })) }
 }
 
 const json = { type: 'boolean' } as const
@@ -61,12 +66,26 @@ export const benchCommands: Command[] = [
     },
   },
   {
+    path: ['bench', 'account'],
+    usage: 'bench account [--json]',
+    positionals: 0,
+    options: { json },
+    async run(values) {
+      printFigures(await account(values), values.json === true)
+    },
+  },
+  {
     path: ['bench', 'all'],
     usage: 'bench all [--json]',
     positionals: 0,
     options: { nodes: { type: 'string' }, json },
     async run(values) {
-      const figures = { selfenc: await selfenc(values), vault: await vault(values), net: await net(values) }
+      const figures = {
+        selfenc: await selfenc(values),
+        vault: await vault(values),
+        net: await net(values),
+        account: await account(values),
+      }
       if (values.json === true) {
         process.stdout.write(`${JSON.stringify(figures)}\n`)
         return
