@@ -18,6 +18,9 @@ commands:
   account passwd                  open, close or re-key the account on the running node; credentials
                                   from PEERDRIVE_KEYWORD, PEERDRIVE_PIN, PEERDRIVE_PASSWORD
                                   (PEERDRIVE_NEW_PASSWORD) or asked for on the terminal
+  wallet balance [--json]         coins owned, pending and earned today by this node's wallet
+  wallet send <coins> <wallet-id> move coins to another wallet
+  wallet history [--json]         minted, sent and received coins
   local put <file> --vault <dir> [--donate <size>]
                                   self-encrypt a file into a local vault; prints its handle
   local get <handle> --vault <dir> --out <file>

@@ -1,6 +1,7 @@
 // Every command of the `peerdrive` CLI, in the order help lists them.
 import type { Command } from './command.ts'
 import { accountCommands } from './account.ts'
+import { walletCommands } from './wallet.ts'
 import { benchCommands } from './bench.ts'
 import { localCommands } from './local.ts'
 import { netCommands } from './net.ts'
@@ -15,6 +16,7 @@ export const commands: Command[] = [
   upCommand,
   statusCommand,
   ...accountCommands,
+  ...walletCommands,
   ...localCommands,
   nodeCommand,
   testnetCommand,

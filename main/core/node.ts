@@ -35,6 +35,9 @@ import { DEFAULT_REPLICAS, kadKey, xorDistance } from './placement/index.ts'
 import type { SignedRecord } from './records/format.ts'
 import { NetworkRecordStore } from './records/network-record-store.ts'
 import { Repairer } from './replication/repairer.ts'
+import { Farmer } from './farming/index.ts'
+import type { FarmerOptions } from './farming/index.ts'
+import { identitySigner } from './farming/signing.ts'
 import { Vault } from './vault/index.ts'
 
 export interface NodeOptions {
@@ -54,6 +57,8 @@ export interface NodeOptions {
   requestTimeoutMs?: number
   /** Serve the raw-throughput sink used by `peerdrive bench net`. */
   benchmark?: boolean
+  /** Farming: target, storage-proof interval (testnets shorten both). */
+  farming?: Omit<FarmerOptions, 'dir' | 'replicas' | 'log'>
   log?: (line: string) => void
   onPeerLost?: (peer: VaultPeer, at: number) => void
 }
@@ -84,21 +89,38 @@ export class PeerDriveNode {
   /** Signed mutable records in the network (drive roots, session packets, coins). */
   readonly records: NetworkRecordStore
   readonly repairer: Repairer
+  /** Storage proofs, receipts, coin claims and the wallet; set once the node is wired. */
+  farmer!: Farmer
   /** Strikes against peers that sent malformed, oversized or no requests. */
   readonly scores = new PeerScores()
+  /** This node's identity as a signing key (receipts, coin countersignatures). */
+  readonly identity: OwnerKey
+  /** The vault peers this node still trusts: the only ones it places data on and repairs to. */
+  readonly trusted: { self: VaultPeer; withSelf(): VaultPeer[]; list(): VaultPeer[] }
   private readonly opts: NodeOptions
   private auditTimer: NodeJS.Timeout | undefined
   private auditing: Promise<unknown> = Promise.resolve()
   private stopped = false
 
-  private constructor(host: Host, vault: Vault, opts: NodeOptions) {
+  private constructor(host: Host, vault: Vault, identity: OwnerKey, opts: NodeOptions) {
     this.host = host
     this.vault = vault
+    this.identity = identity
     this.opts = opts
     this.peers = new PeerTable(host)
+    const peers = this.peers
+    const trusted = (p: VaultPeer) => this.farmer?.trust.isTrusted(p.key) ?? true
+    this.trusted = {
+      self: peers.self,
+      withSelf: () => peers.withSelf().filter(trusted),
+      list: () => peers.list().filter(trusted),
+    }
     const ask = (peer: VaultPeer, req: Request): Promise<Response> => this.ask(peer, req)
     const replicas = opts.replicas ?? DEFAULT_REPLICAS
-    this.network = new NetworkChunkStore({ peers: this.peers, ask }, { replicas })
+    this.network = new NetworkChunkStore(
+      { peers: this.trusted, ask, onServed: (vault, address) => this.farmer?.sendReceipt(vault, address) },
+      { replicas },
+    )
     const askRecord = (peer: VaultPeer, req: RecordRequest): Promise<RecordResponse> =>
       this.askRecord(peer, req)
     this.records = new NetworkRecordStore({ peers: this.peers, ask: askRecord }, { replicas, log: opts.log })
@@ -114,7 +136,7 @@ export class PeerDriveNode {
       deleteRecord: (a: Uint8Array) => vault.deleteRecord(a),
     }
     this.repairer = new Repairer(
-      { peers: this.peers, vault: vaultView, ask, records: { held: heldRecords, ask: askRecord } },
+      { peers: this.trusted, vault: vaultView, ask, records: { held: heldRecords, ask: askRecord } },
       { replicas, log: opts.log },
     )
   }
@@ -125,8 +147,10 @@ export class PeerDriveNode {
       opts.capacity === undefined ? {} : { capacity: opts.capacity },
     )
     let host: Host
+    let identity: OwnerKey
     try {
       const privateKey = await loadOrCreateKey(join(opts.vaultDir, 'identity.key'))
+      identity = identitySigner(privateKey)
       host = await createHost({
         privateKey,
         listen: opts.listen,
@@ -139,7 +163,7 @@ export class PeerDriveNode {
       await vault.close()
       throw err
     }
-    const node = new PeerDriveNode(host, vault, opts)
+    const node = new PeerDriveNode(host, vault, identity, opts)
     await node.wire()
     return node
   }
@@ -154,6 +178,30 @@ export class PeerDriveNode {
     await serveRecords(this.host, this.vault, this.scores, serveOptions)
     await servePeerList(this.host, this.peers)
     if (this.opts.benchmark) await serveThroughputSink(this.host)
+    const vault = this.vault
+    this.farmer = await Farmer.start(
+      {
+        host: this.host,
+        peers: this.peers,
+        vault: {
+          addresses: () => [...vault.addresses()],
+          get: (a) => vault.get(a),
+          has: (a) => vault.has(a),
+          isFull: () => vault.stats().capacity - vault.stats().used < 2 ** 20,
+        },
+        identity: this.identity,
+        scores: this.scores,
+      },
+      { ...this.opts.farming, dir: vault.dir, replicas: this.opts.replicas, log },
+    )
+    // a vault that fails its proofs is treated as lost: its chunks and records are restored elsewhere
+    this.farmer.trust.onDistrust((key) => {
+      const peer = this.peers.list().find((p) => p.key === key)
+      if (peer && !this.stopped)
+        this.repairer
+          .afterLoss(peer)
+          .catch((err) => log(`repair after distrust failed: ${(err as Error).message}`))
+    })
     this.peers.onJoined((peer) => void this.learnPeersFrom(peer.id))
     this.peers.onLost((peer, at) => {
       this.opts.onPeerLost?.(peer, at)
@@ -282,6 +330,7 @@ export class PeerDriveNode {
     this.stopped = true
     clearInterval(this.auditTimer)
     await this.auditing
+    await this.farmer.stop()
     await this.records.settled()
     await this.host.stop()
     await this.vault.close()
@@ -458,6 +507,8 @@ export class DriveNode {
     this.open = { account, drive, mounted, remembered: false }
     await this.setRemembered(remembered)
     log(`account ${account.id.slice(0, 12)} open${mounted ? `; drive mounted at ${mounted.mountPoint}` : ''}`)
+    // farmed coin is paid to the account's wallet while it is open
+    this.node.farmer.useWallet(account.keys.walletSeed)
     this.opts.onAccountChange?.(account)
   }
 
@@ -483,6 +534,7 @@ export class DriveNode {
     // the drive's local state (tree, cached and staged file data) is this account's: none stays behind
     await rm(join(this.opts.home, 'drives', open.account.id.slice(0, 16)), { recursive: true, force: true })
     wipeKeys(open.account.keys)
+    this.node.farmer.useDeviceWallet()
     this.opts.log?.('account closed; its keys and local drive state are wiped from this device')
     this.opts.onAccountChange?.(undefined)
   }
@@ -549,6 +601,13 @@ function driveNodeHandlers(node: () => DriveNode): Handlers {
     'account-login': async (args) => node().login(args),
     'account-logout': async ({ force }) => node().logout(force === true),
     'account-passwd': async (args) => node().changePassword(args),
+    'wallet-balance': async () => node().node.farmer.balance(),
+    'wallet-history': async () => node().node.farmer.history(),
+    'wallet-send': async ({ coins, to }) => node().node.farmer.send(coins, to),
+    'farming-pause': async ({ paused }) => {
+      node().node.farmer.setPaused(paused)
+      return { paused: node().node.farmer.paused }
+    },
   }
 }
 

@@ -31,6 +31,21 @@ export interface CredentialArgs {
   password: string
 }
 
+export interface WalletBalance {
+  /** Coins this wallet owns, each proven by a quorum of its coin group. */
+  coins: number
+  /** Winning attempts whose coins are still being claimed. */
+  pending: number
+  earned_today: number
+  wallet_id: string
+}
+
+export interface WalletHistory {
+  entries: { at: number; kind: 'minted' | 'sent' | 'received'; coin_id: string; peer?: string }[]
+  /** Coins minted per UTC day (YYYY-MM-DD), oldest first. */
+  per_day: { day: string; coins: number }[]
+}
+
 export interface ApiCommands {
   status: { args: Record<string, never>; result: StatusResult }
   /** Changes the donation; lowering it hands chunks off first. */
@@ -42,6 +57,11 @@ export interface ApiCommands {
   /** Refuses while the drive has unsynced data, unless forced. */
   'account-logout': { args: { force?: boolean }; result: AccountStatus }
   'account-passwd': { args: CredentialArgs & { new_password: string }; result: AccountStatus }
+  'wallet-balance': { args: Record<string, never>; result: WalletBalance }
+  'wallet-history': { args: Record<string, never>; result: WalletHistory }
+  /** Moves coins to another wallet; each move is countersigned by its coin's group. */
+  'wallet-send': { args: { coins: number; to: string }; result: { sent: number } }
+  'farming-pause': { args: { paused: boolean }; result: { paused: boolean } }
 }
 
 export type CommandName = keyof ApiCommands

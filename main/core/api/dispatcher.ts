@@ -19,6 +19,18 @@ const validators: { [K in CommandName]: (args: unknown) => boolean } = {
   'account-login': (a) => isCredentials(a) && optionalBoolean(a, 'remember'),
   'account-logout': (a) => optionalBoolean(a, 'force'),
   'account-passwd': (a) => isCredentials(a) && isShortString((a as Record<string, unknown>).new_password),
+  'wallet-balance': () => true,
+  'wallet-history': () => true,
+  'wallet-send': (a) => {
+    const r = a as Record<string, unknown>
+    return (
+      Number.isSafeInteger(r?.coins) &&
+      (r.coins as number) > 0 &&
+      typeof r.to === 'string' &&
+      r.to.length <= 128
+    )
+  },
+  'farming-pause': (a) => typeof (a as Record<string, unknown>)?.paused === 'boolean',
 }
 
 const MAX_CREDENTIAL_LENGTH = 1024
@@ -51,6 +63,7 @@ const STATUS_BY_ERROR: Record<string, number> = {
   UnsyncedLogout: 409,
   NotLoggedIn: 409,
   AccountNetwork: 503,
+  WalletError: 409,
 }
 
 export function statusOf(err: unknown): number {

@@ -15,6 +15,8 @@ export type Ask = (peer: VaultPeer, req: Request) => Promise<Response>
 export interface NetworkStoreComponents {
   peers: { withSelf(): VaultPeer[]; list(): VaultPeer[] }
   ask: Ask
+  /** Told of every chunk a vault served that verified (farming turns it into a signed receipt). */
+  onServed?: (vault: VaultPeer, address: Uint8Array) => void
 }
 
 export interface PutResult {
@@ -63,7 +65,10 @@ export class NetworkChunkStore implements ChunkStore {
     for (const peer of closestFirst(kadKey(address), this.components.peers.withSelf())) {
       try {
         const res = await this.components.ask(peer, { type: 'get', address })
-        if (res.status === 'ok' && res.bytes && sameBytes(chunkAddress(res.bytes), address)) return res.bytes
+        if (res.status === 'ok' && res.bytes && sameBytes(chunkAddress(res.bytes), address)) {
+          this.components.onServed?.(peer, address)
+          return res.bytes
+        }
       } catch {
         // try the next holder
       }

@@ -32,7 +32,7 @@ function frame(maxMessageBytes: number) {
 export async function serveOneShot<Req, Res>(
   host: Host,
   protocol: OneShotProtocol<Req, Res>,
-  answer: (req: Req) => Promise<Res>,
+  answer: (req: Req, from: PeerId) => Promise<Res>,
   scores: PeerScores,
   opts: ServeOptions = {},
 ): Promise<void> {
@@ -60,7 +60,7 @@ export async function serveOneShot<Req, Res>(
         return
       }
       try {
-        const res = await answer(req)
+        const res = await answer(req, peer)
         await lp.write(protocol.encodeResponse(res), { signal: AbortSignal.timeout(readTimeoutMs * 4) })
         await stream.close()
       } catch (err) {

@@ -24,6 +24,10 @@ const handlers: Handlers = {
   'account-passwd': async () => {
     throw new Error('disk on fire')
   },
+  'wallet-balance': async () => ({ coins: 2, pending: 1, earned_today: 2, wallet_id: 'ab'.repeat(32) }),
+  'wallet-history': async () => ({ entries: [], per_day: [] }),
+  'wallet-send': async ({ coins }) => ({ sent: coins }),
+  'farming-pause': async ({ paused }) => ({ paused }),
 }
 
 test('the API answers its commands on loopback with the token, and refuses everything else', async (t) => {
@@ -74,4 +78,10 @@ test('account commands check their arguments, and each failure answers with its 
   assert.equal((await post('account-create', creds)).status, 400)
   assert.equal((await post('account-passwd', { ...creds, new_password: 'another one' })).status, 500)
   assert.equal((await post('account-logout', { force: true })).status, 200)
+  assert.equal((await post('wallet-send', { coins: 0, to: 'ab' })).status, 400)
+  assert.equal((await post('wallet-send', { coins: 1.5, to: 'ab' })).status, 400)
+  assert.equal((await post('wallet-send', { coins: 1, to: 'x'.repeat(500) })).status, 400)
+  assert.deepEqual((await post('wallet-send', { coins: 2, to: 'ab' })).body, { result: { sent: 2 } })
+  assert.equal((await post('farming-pause', { paused: 'yes' })).status, 400)
+  assert.deepEqual((await post('farming-pause', { paused: true })).body, { result: { paused: true } })
 })

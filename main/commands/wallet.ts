@@ -1,0 +1,69 @@
+// `peerdrive wallet balance|send|history`: the running node's wallet, through its API.
+import { callApi, findEndpoint } from '../core/api/index.ts'
+import { UsageError } from '../core/errors.ts'
+import { defaultHome } from '../core/paths.ts'
+import type { Command, OptionValues } from './command.ts'
+import { intOption } from './command.ts'
+
+const apiPort = { 'api-port': { type: 'string' } } as const
+const json = { type: 'boolean' } as const
+
+async function endpoint(values: OptionValues) {
+  const port = values['api-port'] === undefined ? undefined : intOption(values, 'api-port', 0, 1)
+  return findEndpoint(defaultHome(), port)
+}
+
+export const walletCommands: Command[] = [
+  {
+    path: ['wallet', 'balance'],
+    usage: 'wallet balance [--json] [--api-port <port>]',
+    positionals: 0,
+    options: { ...apiPort, json },
+    async run(values) {
+      const b = await callApi(await endpoint(values), 'wallet-balance', {})
+      process.stdout.write(
+        values.json === true
+          ? `${JSON.stringify(b)}\n`
+          : `coins         ${b.coins}\npending       ${b.pending}\nearned today  ${b.earned_today}\nwallet        ${b.wallet_id}\n`,
+      )
+    },
+  },
+  {
+    path: ['wallet', 'send'],
+    usage: 'wallet send <coins> <wallet-id> [--api-port <port>]',
+    positionals: 2,
+    options: apiPort,
+    async run(values, [coins, to]) {
+      const n = Number(coins)
+      if (!Number.isSafeInteger(n) || n < 1)
+        throw new UsageError(`<coins> is a whole number ≥ 1, got "${coins}"`)
+      if (!/^[0-9a-f]{64}$/.test(to!))
+        throw new UsageError('<wallet-id> is 64 hex digits (peerdrive wallet balance shows one)')
+      const { sent } = await callApi(
+        await endpoint(values),
+        'wallet-send',
+        { coins: n, to: to! },
+        { timeoutMs: 120_000 },
+      )
+      process.stdout.write(`Sent ${sent} coin(s) to ${to}.\n`)
+    },
+  },
+  {
+    path: ['wallet', 'history'],
+    usage: 'wallet history [--json] [--api-port <port>]',
+    positionals: 0,
+    options: { ...apiPort, json },
+    async run(values) {
+      const h = await callApi(await endpoint(values), 'wallet-history', {})
+      if (values.json === true) {
+        process.stdout.write(`${JSON.stringify(h)}\n`)
+        return
+      }
+      const lines = h.entries.map(
+        (e) =>
+          `${new Date(e.at).toISOString()}  ${e.kind.padEnd(8)}  ${e.coin_id.slice(0, 16)}${e.peer ? `  ${e.peer}` : ''}`,
+      )
+      process.stdout.write(lines.length ? `${lines.join('\n')}\n` : 'no coin yet\n')
+    },
+  },
+]

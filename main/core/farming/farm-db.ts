@@ -1,0 +1,165 @@
+// farm.db: what this node knows of coin, in SQLite beside the vault, so that
+// nothing resets on restart. As a member of coin groups it keeps their ledger
+// rows; as a wallet it keeps the coins it owns (with their proofs), the
+// claims still pending, and the history the "earned" figures come from.
+import Database from 'better-sqlite3'
+import type { Database as SqliteDb } from 'better-sqlite3'
+import type { CoinProof } from './coin.ts'
+
+export interface LedgerRow {
+  id: string
+  owner: string
+  seq: number
+}
+
+export interface HistoryEntry {
+  at: number
+  kind: 'minted' | 'sent' | 'received'
+  coin_id: string
+  peer?: string
+}
+
+export class FarmDb {
+  readonly #db: SqliteDb
+
+  constructor(path: string) {
+    this.#db = new Database(path)
+    this.#db.exec(`
+      PRAGMA journal_mode = WAL;
+      CREATE TABLE IF NOT EXISTS ledger (id TEXT PRIMARY KEY, owner TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS coins (id TEXT PRIMARY KEY, owner TEXT NOT NULL, seq INTEGER NOT NULL,
+        proof TEXT NOT NULL, state TEXT NOT NULL, at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS history (at INTEGER NOT NULL, kind TEXT NOT NULL, coin_id TEXT NOT NULL,
+        wallet TEXT NOT NULL, peer TEXT);
+      CREATE TABLE IF NOT EXISTS pending (id TEXT PRIMARY KEY, receipt TEXT NOT NULL, owner TEXT NOT NULL, at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS seen_receipts (hash TEXT PRIMARY KEY, at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    `)
+  }
+
+  // ledger: this node as a member of coin groups
+
+  ledgerRow(id: string): LedgerRow | undefined {
+    return this.#db.prepare('SELECT id, owner, seq FROM ledger WHERE id = ?').get(id) as LedgerRow | undefined
+  }
+
+  /** Records a new coin; false when the id is already known (a double mint). */
+  mint(id: string, owner: string): boolean {
+    return (
+      this.#db.prepare('INSERT OR IGNORE INTO ledger VALUES (?, ?, 1, ?)').run(id, owner, Date.now())
+        .changes === 1
+    )
+  }
+
+  /** Moves a coin to `to` as its `seq`-th owner; false unless `seq` is the next one (a double spend). */
+  move(id: string, to: string, seq: number): boolean {
+    return (
+      this.#db
+        .prepare('UPDATE ledger SET owner = ?, seq = ?, at = ? WHERE id = ? AND seq = ?')
+        .run(to, seq, Date.now(), id, seq - 1).changes === 1
+    )
+  }
+
+  // wallet: coins owned by the wallets used on this node
+
+  /** Keeps a proven coin for its owner; false when this proof is not newer than the one held. */
+  keepCoin(proof: CoinProof): boolean {
+    const held = this.#db.prepare('SELECT seq FROM coins WHERE id = ?').get(proof.id) as
+      { seq: number } | undefined
+    if (held && held.seq >= proof.seq) return false
+    this.#db
+      .prepare('INSERT OR REPLACE INTO coins VALUES (?, ?, ?, ?, ?, ?)')
+      .run(proof.id, proof.owner, proof.seq, JSON.stringify(proof), 'owned', Date.now())
+    return true
+  }
+
+  markSent(id: string, proof: CoinProof): void {
+    this.#db
+      .prepare("UPDATE coins SET state = 'sent', owner = ?, seq = ?, proof = ? WHERE id = ?")
+      .run(proof.owner, proof.seq, JSON.stringify(proof), id)
+  }
+
+  ownedCoins(wallet: string): CoinProof[] {
+    return (
+      this.#db
+        .prepare("SELECT proof FROM coins WHERE owner = ? AND state = 'owned' ORDER BY at")
+        .all(wallet) as {
+        proof: string
+      }[]
+    ).map((r) => JSON.parse(r.proof) as CoinProof)
+  }
+
+  addHistory(wallet: string, e: HistoryEntry): void {
+    this.#db
+      .prepare('INSERT INTO history VALUES (?, ?, ?, ?, ?)')
+      .run(e.at, e.kind, e.coin_id, wallet, e.peer ?? null)
+  }
+
+  history(wallet: string, limit = 500): HistoryEntry[] {
+    const rows = this.#db
+      .prepare('SELECT at, kind, coin_id, peer FROM history WHERE wallet = ? ORDER BY at DESC LIMIT ?')
+      .all(wallet, limit) as {
+      at: number
+      kind: HistoryEntry['kind']
+      coin_id: string
+      peer: string | null
+    }[]
+    return rows.map((r) => ({
+      at: r.at,
+      kind: r.kind,
+      coin_id: r.coin_id,
+      ...(r.peer ? { peer: r.peer } : {}),
+    }))
+  }
+
+  /** Coins minted to `wallet` per UTC day, oldest first. */
+  mintedPerDay(wallet: string): { day: string; coins: number }[] {
+    return this.#db
+      .prepare(
+        `SELECT strftime('%Y-%m-%d', at / 1000, 'unixepoch') AS day, count(*) AS coins FROM history
+         WHERE wallet = ? AND kind = 'minted' GROUP BY day ORDER BY day`,
+      )
+      .all(wallet) as { day: string; coins: number }[]
+  }
+
+  // claims in flight, and receipts already used
+
+  addPending(id: string, receipt: string, owner: string): void {
+    this.#db.prepare('INSERT OR IGNORE INTO pending VALUES (?, ?, ?, ?)').run(id, receipt, owner, Date.now())
+  }
+
+  removePending(id: string): void {
+    this.#db.prepare('DELETE FROM pending WHERE id = ?').run(id)
+  }
+
+  pending(): { id: string; receipt: string; owner: string; at: number }[] {
+    return this.#db.prepare('SELECT id, receipt, owner, at FROM pending').all() as {
+      id: string
+      receipt: string
+      owner: string
+      at: number
+    }[]
+  }
+
+  /** Marks a receipt as used; false when it was seen before (a replay). */
+  firstSight(hash: string): boolean {
+    return (
+      this.#db.prepare('INSERT OR IGNORE INTO seen_receipts VALUES (?, ?)').run(hash, Date.now()).changes ===
+      1
+    )
+  }
+
+  setting(key: string): string | undefined {
+    return (
+      this.#db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined
+    )?.value
+  }
+
+  setSetting(key: string, value: string): void {
+    this.#db.prepare('INSERT OR REPLACE INTO settings VALUES (?, ?)').run(key, value)
+  }
+
+  close(): void {
+    this.#db.close()
+  }
+}

@@ -1,0 +1,407 @@
+// The farming part of a vault node: serves /peerdrive/farm/1.0.0, runs the
+// storage proofs, turns receipts for chunks it served into farming attempts
+// and coin claims, countersigns others' claims as a coin-group member, and
+// keeps the wallet that farmed coin is paid to.
+import { randomBytes } from 'node:crypto'
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import type { PeerId } from '@libp2p/interface'
+import { fromHex, toHex } from '../chunk-store.ts'
+import { PeerDriveError } from '../errors.ts'
+import type { Host } from '../net/host.ts'
+import { requestOneShot, serveOneShot } from '../net/one-shot.ts'
+import type { OneShotProtocol } from '../net/one-shot.ts'
+import type { PeerScores } from '../net/peer-scores.ts'
+import type { VaultPeer } from '../net/peer-table.ts'
+import { DEFAULT_REPLICAS, closestFirst, kadKey } from '../placement/index.ts'
+import { OwnerKey } from '../records/index.ts'
+import { COIN_QUORUM, proofHasQuorum, signTransfer } from './coin.ts'
+import type { CoinProof } from './coin.ts'
+import { FarmDb } from './farm-db.ts'
+import type { HistoryEntry } from './farm-db.ts'
+import { MAX_FARM_MESSAGE_BYTES, decodeFarmRequest, decodeFarmResponse, encodeFarm } from './messages.ts'
+import type { FarmRequest, FarmResponse } from './messages.ts'
+import { Prover, proofDigest } from './prover.ts'
+import { attemptHash, receiptSignatureValid, signReceipt, underTarget } from './receipt.ts'
+import type { Receipt } from './receipt.ts'
+import { TrustTable } from './trust.ts'
+import { Validator } from './validator.ts'
+
+export const FARM_PROTOCOL = '/peerdrive/farm/1.0.0'
+
+/**
+ * The default farming target: the chance that one served chunk mints a coin.
+ * Chunks are at most 1 MiB, so 1/1024 is about one coin per GiB served.
+ */
+export const DEFAULT_FARMING_TARGET = 1 / 1024
+
+const PROTOCOL: OneShotProtocol<FarmRequest, FarmResponse> = {
+  id: FARM_PROTOCOL,
+  maxMessageBytes: MAX_FARM_MESSAGE_BYTES,
+  encodeRequest: encodeFarm,
+  decodeRequest: decodeFarmRequest,
+  encodeResponse: encodeFarm,
+  decodeResponse: decodeFarmResponse,
+}
+
+export interface FarmerComponents {
+  host: Host
+  peers: { self: VaultPeer; withSelf(): VaultPeer[]; list(): VaultPeer[] }
+  vault: {
+    addresses(): Uint8Array[]
+    get(address: Uint8Array): Promise<Uint8Array>
+    has(address: Uint8Array): Promise<boolean>
+    isFull(): boolean
+  }
+  identity: OwnerKey
+  scores: PeerScores
+}
+
+export interface FarmerOptions {
+  /** Where farm.db and the device wallet live (the vault directory). */
+  dir: string
+  replicas?: number
+  /** Chance that one served chunk mints a coin: a network parameter; testnets raise it. */
+  target?: number
+  /** How often storage proofs run (default 60 s). */
+  proofIntervalMs?: number
+  chunksPerProofRound?: number
+  proofTimeoutMs?: number
+  /** How old a receipt may be when its coin is claimed (default 10 min). */
+  receiptMaxAgeMs?: number
+  log?: (line: string) => void
+}
+
+export class WalletError extends PeerDriveError {
+  constructor(message: string) {
+    super('WalletError', message)
+  }
+}
+
+export interface WalletBalance {
+  coins: number
+  pending: number
+  earned_today: number
+  wallet_id: string
+}
+
+export class Farmer {
+  readonly trust = new TrustTable()
+  readonly db: FarmDb
+  readonly validator: Validator
+  readonly prover: Prover
+  readonly #c: FarmerComponents
+  readonly #o: Required<Omit<FarmerOptions, 'log'>> & { log: (line: string) => void }
+  #wallet!: OwnerKey
+  #walletId = ''
+  /** Wallets this node has paid to: coins delivered to any of them are kept. */
+  readonly #wallets = new Set<string>()
+  #paused = false
+  #timer: NodeJS.Timeout | undefined
+  #round: Promise<void> = Promise.resolve()
+  readonly #claims = new Set<Promise<unknown>>()
+  #deviceSeed!: Uint8Array
+
+  private constructor(components: FarmerComponents, opts: FarmerOptions) {
+    this.#c = components
+    this.#o = {
+      replicas: DEFAULT_REPLICAS,
+      target: DEFAULT_FARMING_TARGET,
+      proofIntervalMs: 60_000,
+      chunksPerProofRound: 4,
+      proofTimeoutMs: 5_000,
+      receiptMaxAgeMs: 10 * 60_000,
+      log: () => {},
+      ...opts,
+    }
+    this.db = new FarmDb(join(opts.dir, 'farm.db'))
+    this.validator = new Validator(
+      { peers: components.peers, identity: components.identity, db: this.db, trust: this.trust },
+      { replicas: this.#o.replicas, target: this.#o.target, receiptMaxAgeMs: this.#o.receiptMaxAgeMs },
+    )
+    this.prover = new Prover(
+      {
+        self: () => components.peers.self,
+        vault: components.vault,
+        group: (hex) => this.validator.group(hex),
+        ask: (peer, req, timeoutMs) => this.ask(peer, req, timeoutMs),
+        trust: this.trust,
+      },
+      { chunksPerRound: this.#o.chunksPerProofRound, timeoutMs: this.#o.proofTimeoutMs },
+    )
+    this.trust.onDistrust((peer, why) => this.#o.log(`vault ${peer} is no longer trusted: ${why}`))
+  }
+
+  static async start(components: FarmerComponents, opts: FarmerOptions): Promise<Farmer> {
+    const farmer = new Farmer(components, opts)
+    farmer.#deviceSeed = await loadOrCreateSeed(join(opts.dir, 'wallet.key'))
+    farmer.useDeviceWallet()
+    farmer.#paused = farmer.db.setting('paused') === '1'
+    await serveOneShot(components.host, PROTOCOL, (req, from) => farmer.answer(req, from), components.scores)
+    farmer.#timer = setInterval(() => {
+      farmer.#round = farmer
+        .#tick()
+        .catch((err) => farmer.#o.log(`farming round failed: ${(err as Error).message}`))
+    }, farmer.#o.proofIntervalMs)
+    farmer.#timer.unref()
+    return farmer
+  }
+
+  get walletId(): string {
+    return this.#walletId
+  }
+
+  /** Pays farmed coin to this wallet from now on (the account's, once one is open). */
+  useWallet(seed: Uint8Array): void {
+    this.#wallet = OwnerKey.fromSeed(seed)
+    this.#walletId = Buffer.from(this.#wallet.publicKey).toString('hex')
+    this.#wallets.add(this.#walletId)
+  }
+
+  /** Pays this vault's own wallet (kept beside the vault) while no account is open. */
+  useDeviceWallet(): void {
+    this.useWallet(this.#deviceSeed)
+  }
+
+  get paused(): boolean {
+    return this.#paused
+  }
+
+  /** Paused, the vault still stores, serves and proves, but makes no farming attempts. */
+  setPaused(paused: boolean): void {
+    if (paused !== this.#paused) this.#o.log(paused ? 'farming paused' : 'farming resumed')
+    this.#paused = paused
+    this.db.setSetting('paused', paused ? '1' : '0')
+  }
+
+  // --- the protocol ---------------------------------------------------------
+
+  async answer(req: FarmRequest, from: PeerId | string): Promise<FarmResponse> {
+    const peer = from.toString()
+    switch (req.t) {
+      case 'prove': {
+        const address = fromHex(req.chunk)
+        if (!(await this.#c.vault.has(address)))
+          return this.#c.vault.isFull() ? { s: 'refused', reason: 'vault full' } : { s: 'missing' }
+        const chunk = await this.#c.vault.get(address).catch(() => undefined)
+        return chunk ? { s: 'ok', digest: proofDigest(chunk, req.nonce) } : { s: 'missing' }
+      }
+      case 'receipt':
+        return this.#onReceipt(req.receipt, peer)
+      case 'claim':
+        return this.validator.claim(req.receipt, req.owner, peer)
+      case 'transfer':
+        return this.validator.transfer(req.id, req.to, req.seq, req.auth)
+      case 'coin':
+        return this.validator.coin(req.id)
+      case 'deliver':
+        return this.#onDelivery(req.proof)
+    }
+  }
+
+  /** A farm request to a peer, or answered here when the peer is this node. */
+  async ask(peer: VaultPeer, req: FarmRequest, timeoutMs = 10_000): Promise<FarmResponse> {
+    if (peer.key === this.#c.peers.self.key) return this.answer(req, peer.key)
+    return requestOneShot(this.#c.host, peer.id, PROTOCOL, req, timeoutMs)
+  }
+
+  // --- client side: receipts for chunks received --------------------------
+
+  /** Signs a receipt for a chunk `vault` served this node and sends it; best effort, never blocks a read. */
+  sendReceipt(vault: VaultPeer, address: Uint8Array): void {
+    if (vault.key === this.#c.peers.self.key || this.#claims.size > 256) return
+    const receipt = signReceipt(this.#c.identity, {
+      chunk: toHex(address),
+      vault: vault.key,
+      client: this.#c.peers.self.key,
+    })
+    this.#track(this.ask(vault, { t: 'receipt', receipt }).catch(() => undefined))
+  }
+
+  // --- vault side: attempts and claims -------------------------------------
+
+  async #onReceipt(receipt: Receipt, from: string): Promise<FarmResponse> {
+    const self = this.#c.peers.self.key
+    if (receipt.vault !== self) return { s: 'refused', reason: 'the receipt names another vault' }
+    if (receipt.client !== from) return { s: 'refused', reason: 'a receipt comes from its own client' }
+    if (receipt.client === self) return { s: 'refused', reason: 'self-dealing: the client is the vault' }
+    if (Math.abs(Date.now() - receipt.at) > this.#o.receiptMaxAgeMs)
+      return { s: 'refused', reason: 'the receipt is not fresh' }
+    if (!receiptSignatureValid(receipt))
+      return { s: 'refused', reason: 'the receipt is not signed by its client' }
+    if (!(await this.#c.vault.has(fromHex(receipt.chunk))))
+      return { s: 'refused', reason: 'this vault does not hold that chunk' }
+    const hash = attemptHash(receipt)
+    if (!this.db.firstSight(hash.toString('hex')))
+      return { s: 'refused', reason: 'the receipt was used already' }
+    if (!this.#paused && underTarget(hash, this.#o.target)) {
+      this.db.addPending(hash.toString('hex'), JSON.stringify(receipt), this.#walletId)
+      this.#track(this.claim(receipt, this.#walletId))
+    }
+    return { s: 'ok' }
+  }
+
+  /**
+   * Claims the coin a winning receipt names from the coin id's group; with a
+   * quorum of signatures the coin is this wallet's. Returns the refusals seen.
+   */
+  async claim(receipt: Receipt, owner: string): Promise<{ minted: boolean; refusals: string[] }> {
+    const id = attemptHash(receipt).toString('hex')
+    const group = this.validator.group(id)
+    const answers = await Promise.all(
+      group.map((peer) =>
+        this.ask(peer, { t: 'claim', receipt, owner }).then(
+          (res) => ({ peer: peer.key, res }),
+          (err: Error) => ({ peer: peer.key, res: { s: 'refused', reason: err.message } as FarmResponse }),
+        ),
+      ),
+    )
+    const signatures = answers.flatMap(({ peer, res }) =>
+      res.s === 'ok' && res.signature ? [{ peer, signature: res.signature }] : [],
+    )
+    const refusals = answers.flatMap(({ res }) => (res.s === 'refused' ? [res.reason] : []))
+    const proof: CoinProof = { id, owner, seq: 1, signatures }
+    if (signatures.length < COIN_QUORUM) {
+      // the id is burnt where members signed; a claim refused by the group stays refused
+      this.db.removePending(id)
+      this.#o.log(`coin claim ${id.slice(0, 12)} refused: ${[...new Set(refusals)].join('; ')}`)
+      return { minted: false, refusals }
+    }
+    this.db.keepCoin(proof)
+    this.db.removePending(id)
+    this.db.addHistory(owner, { at: Date.now(), kind: 'minted', coin_id: id, peer: receipt.client })
+    this.#o.log(`farmed coin ${id.slice(0, 12)} (${signatures.length} of ${group.length} signatures)`)
+    return { minted: true, refusals }
+  }
+
+  // --- the wallet ------------------------------------------------------------
+
+  balance(): WalletBalance {
+    const today = new Date().toISOString().slice(0, 10)
+    return {
+      coins: this.db.ownedCoins(this.#walletId).length,
+      pending: this.db.pending().filter((p) => p.owner === this.#walletId).length,
+      earned_today: this.db.mintedPerDay(this.#walletId).find((d) => d.day === today)?.coins ?? 0,
+      wallet_id: this.#walletId,
+    }
+  }
+
+  history(): { entries: HistoryEntry[]; per_day: { day: string; coins: number }[] } {
+    return { entries: this.db.history(this.#walletId), per_day: this.db.mintedPerDay(this.#walletId) }
+  }
+
+  /** Moves `count` coins to wallet `to`; each move is countersigned by its coin's group. */
+  async send(count: number, to: string): Promise<{ sent: number }> {
+    if (!/^[0-9a-f]{64}$/.test(to)) throw new WalletError('a wallet id is 64 hex digits')
+    if (to === this.#walletId) throw new WalletError('that is this wallet')
+    const owned = this.db.ownedCoins(this.#walletId)
+    if (owned.length < count)
+      throw new WalletError(`this wallet holds ${owned.length} coin(s), fewer than ${count}`)
+    let sent = 0
+    for (const coin of owned.slice(0, count)) {
+      const proof = await this.transfer(coin, to)
+      if (!proof) continue
+      sent++
+    }
+    if (sent < count)
+      throw new WalletError(`sent ${sent} of ${count} coins; the coins' groups refused the rest`)
+    return { sent }
+  }
+
+  /** One coin to `to`: the owner signs the move, the group checks and countersigns it. */
+  async transfer(coin: CoinProof, to: string): Promise<CoinProof | undefined> {
+    const seq = coin.seq + 1
+    const auth = signTransfer(this.#wallet, coin.id, to, seq)
+    const group = this.validator.group(coin.id)
+    const answers = await Promise.all(
+      group.map((peer) =>
+        this.ask(peer, { t: 'transfer', id: coin.id, to, seq, auth }).then(
+          (res) => ({ peer: peer.key, res }),
+          () => ({ peer: peer.key, res: { s: 'refused', reason: 'no answer' } as FarmResponse }),
+        ),
+      ),
+    )
+    const signatures = answers.flatMap(({ peer, res }) =>
+      res.s === 'ok' && res.signature ? [{ peer, signature: res.signature }] : [],
+    )
+    if (signatures.length < COIN_QUORUM) {
+      const why = answers.flatMap(({ res }) => (res.s === 'refused' ? [res.reason] : []))
+      this.#o.log(`transfer of coin ${coin.id.slice(0, 12)} refused: ${[...new Set(why)].join('; ')}`)
+      return undefined
+    }
+    const proof: CoinProof = { id: coin.id, owner: to, seq, signatures }
+    this.db.markSent(coin.id, proof)
+    this.db.addHistory(this.#walletId, { at: Date.now(), kind: 'sent', coin_id: coin.id, peer: to })
+    // the receiving wallet's node is not known by id: every known vault is told, and keeps it only if it is theirs
+    await Promise.all(
+      this.#c.peers.list().map((p) => this.ask(p, { t: 'deliver', proof }).catch(() => undefined)),
+    )
+    await this.#onDelivery(proof)
+    return proof
+  }
+
+  /** Whether the coin's group still agrees, by quorum, that `proof` states its owner. */
+  async verify(proof: CoinProof): Promise<boolean> {
+    const answers = await Promise.all(
+      this.validator
+        .group(proof.id)
+        .map((p) => this.ask(p, { t: 'coin', id: proof.id }).catch(() => undefined)),
+    )
+    const agree = answers.filter(
+      (a) => a?.s === 'ok' && a.owner === proof.owner && a.seq === proof.seq,
+    ).length
+    return agree >= COIN_QUORUM && proofHasQuorum(proof, (peer) => this.#nearCoin(proof.id, peer))
+  }
+
+  async #onDelivery(proof: CoinProof): Promise<FarmResponse> {
+    if (!this.#wallets.has(proof.owner)) return { s: 'ok' }
+    if (!proofHasQuorum(proof, (peer) => this.#nearCoin(proof.id, peer)))
+      return { s: 'refused', reason: 'the coin proof has no quorum' }
+    if (this.db.keepCoin(proof))
+      this.db.addHistory(proof.owner, { at: Date.now(), kind: 'received', coin_id: proof.id })
+    return { s: 'ok' }
+  }
+
+  /** Signers are accepted from the coin's group with slack for churn: its 2R closest known vaults. */
+  #nearCoin(id: string, peer: string): boolean {
+    return closestFirst(kadKey(fromHex(id)), this.#c.peers.withSelf())
+      .slice(0, 2 * this.#o.replicas)
+      .some((p) => p.key === peer)
+  }
+
+  async #tick(): Promise<void> {
+    await this.prover.round()
+  }
+
+  #track(work: Promise<unknown>): void {
+    this.#claims.add(work)
+    void work.finally(() => this.#claims.delete(work))
+  }
+
+  /** Waits for receipts and claims in flight. */
+  async settled(): Promise<void> {
+    while (this.#claims.size > 0) await Promise.allSettled([...this.#claims])
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer)
+    await this.#round
+    await this.settled()
+    this.db.close()
+  }
+}
+
+async function loadOrCreateSeed(path: string): Promise<Uint8Array> {
+  const existing = await readFile(path, 'utf8').catch(() => undefined)
+  if (existing !== undefined) {
+    const seed = Buffer.from(existing.trim(), 'hex')
+    if (seed.length === 32) return seed
+    throw new WalletError(`${path} is not a PeerDrive wallet key`)
+  }
+  const seed = randomBytes(32)
+  await mkdir(dirname(path), { recursive: true })
+  await writeFile(`${path}.tmp`, `${seed.toString('hex')}\n`, { mode: 0o600 })
+  await chmod(`${path}.tmp`, 0o600)
+  await rename(`${path}.tmp`, path)
+  return seed
+}

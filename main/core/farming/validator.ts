@@ -1,0 +1,83 @@
+// This node as a member of a coin's close group: it countersigns a claim or a
+// transfer only after checking everything it can, and keeps the ledger row
+// that refuses a second mint of the same id or a second spend of the same coin.
+import { fromHex } from '../chunk-store.ts'
+import { closeGroup } from '../placement/index.ts'
+import type { VaultPeer } from '../net/peer-table.ts'
+import type { OwnerKey } from '../records/index.ts'
+import { statementBytes, transferSignedByOwner } from './coin.ts'
+import type { FarmDb } from './farm-db.ts'
+import type { FarmResponse } from './messages.ts'
+import { attemptHash, receiptSignatureValid, underTarget } from './receipt.ts'
+import type { Receipt } from './receipt.ts'
+import type { TrustTable } from './trust.ts'
+
+export interface ValidatorComponents {
+  peers: { self: VaultPeer; withSelf(): VaultPeer[] }
+  identity: OwnerKey
+  db: FarmDb
+  trust: TrustTable
+}
+
+export interface ValidatorOptions {
+  replicas: number
+  target: number
+  receiptMaxAgeMs: number
+}
+
+export class Validator {
+  readonly #c: ValidatorComponents
+  readonly #o: ValidatorOptions
+
+  constructor(components: ValidatorComponents, opts: ValidatorOptions) {
+    this.#c = components
+    this.#o = opts
+  }
+
+  /** The members of the close group of an address (a chunk or a coin id). */
+  group(addressHex: string): VaultPeer[] {
+    return closeGroup(fromHex(addressHex), this.#c.peers.withSelf(), this.#o.replicas)
+  }
+
+  inGroup(addressHex: string, peer: string): boolean {
+    return this.group(addressHex).some((p) => p.key === peer)
+  }
+
+  /** Checks a vault's claim of the coin its receipt won; signs (id, owner, 1) if every check passes. */
+  claim(receipt: Receipt, owner: string, from: string): FarmResponse {
+    const refuse = (reason: string): FarmResponse => ({ s: 'refused', reason })
+    const hash = attemptHash(receipt)
+    const id = hash.toString('hex')
+    if (receipt.vault !== from) return refuse('the claimant is not the vault named in the receipt')
+    if (receipt.client === receipt.vault) return refuse('self-dealing: the client is the vault')
+    if (Math.abs(Date.now() - receipt.at) > this.#o.receiptMaxAgeMs) return refuse('the receipt is not fresh')
+    if (!receiptSignatureValid(receipt)) return refuse('the receipt is not signed by its client')
+    if (!underTarget(hash, this.#o.target)) return refuse('the attempt is not under the farming target')
+    if (!this.inGroup(id, this.#c.peers.self.key)) return refuse("this vault is not in the coin's group")
+    if (!this.inGroup(receipt.chunk, from)) return refuse("the vault is not in the chunk's close group")
+    if (!this.#c.trust.isTrusted(from)) return refuse('the vault failed its storage proofs')
+    if (!this.#c.db.mint(id, owner)) return refuse('this coin was minted already')
+    return { s: 'ok', signature: this.#sign(id, owner, 1) }
+  }
+
+  /** Checks an owner-signed transfer against the ledger row; signs (id, to, seq) if it is the next move. */
+  transfer(id: string, to: string, seq: number, auth: string): FarmResponse {
+    const row = this.#c.db.ledgerRow(id)
+    if (!row) return { s: 'refused', reason: 'unknown coin' }
+    if (seq !== row.seq + 1) return { s: 'refused', reason: 'the coin has moved since: already spent' }
+    if (!transferSignedByOwner(row.owner, id, to, seq, auth))
+      return { s: 'refused', reason: "the transfer is not signed by the coin's owner" }
+    if (!this.#c.db.move(id, to, seq))
+      return { s: 'refused', reason: 'the coin has moved since: already spent' }
+    return { s: 'ok', signature: this.#sign(id, to, seq) }
+  }
+
+  coin(id: string): FarmResponse {
+    const row = this.#c.db.ledgerRow(id)
+    return row ? { s: 'ok', owner: row.owner, seq: row.seq } : { s: 'unknown' }
+  }
+
+  #sign(id: string, owner: string, seq: number): string {
+    return Buffer.from(this.#c.identity.sign(statementBytes(id, owner, seq))).toString('hex')
+  }
+}
