@@ -91,7 +91,7 @@ export class Farmer {
   readonly validator: Validator
   readonly prover: Prover
   readonly #c: FarmerComponents
-  readonly #o: Required<Omit<FarmerOptions, 'log'>> & { log: (line: string) => void }
+  readonly #o: Required<Omit<FarmerOptions, 'log' | 'dir'>> & { log: (line: string) => void }
   #wallet!: OwnerKey
   #walletId = ''
   /** Wallets this node has paid to: coins delivered to any of them are kept. */
@@ -112,7 +112,8 @@ export class Farmer {
       proofTimeoutMs: 5_000,
       receiptMaxAgeMs: 10 * 60_000,
       log: () => {},
-      ...opts,
+      // an option given as undefined keeps its default
+      ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)),
     }
     this.db = new FarmDb(join(opts.dir, 'farm.db'))
     this.validator = new Validator(

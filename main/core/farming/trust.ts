@@ -7,31 +7,33 @@
 export type Verdict = 'pass' | 'neutral' | 'wrong' | 'missing' | 'timeout'
 
 export class TrustTable {
-  readonly #timeouts = new Map<string, number>()
+  readonly #misses = new Map<string, number>()
   readonly #distrusted = new Map<string, string>()
   readonly #listeners: ((peer: string, why: string) => void)[] = []
-  /** Consecutive unanswered challenges that cost a vault its trust. */
-  readonly timeoutLimit: number
+  /** Consecutive missed or unanswered challenges that cost a vault its trust. */
+  readonly missLimit: number
 
-  constructor(opts: { timeoutLimit?: number } = {}) {
-    this.timeoutLimit = opts.timeoutLimit ?? 2
+  constructor(opts: { missLimit?: number } = {}) {
+    this.missLimit = opts.missLimit ?? 2
   }
 
   record(peer: string, verdict: Verdict): void {
+    if (verdict === 'neutral') return
     if (verdict === 'pass') {
-      this.#timeouts.delete(peer)
+      this.#misses.delete(peer)
       return
     }
-    if (verdict === 'timeout') {
-      const n = (this.#timeouts.get(peer) ?? 0) + 1
-      this.#timeouts.set(peer, n)
-      if (n >= this.timeoutLimit) this.distrust(peer, `${n} storage proofs unanswered`)
+    if (verdict === 'wrong') {
+      this.distrust(peer, 'answered a storage proof wrongly')
       return
     }
-    this.distrust(
-      peer,
-      verdict === 'missing' ? 'said a chunk it must hold is missing' : 'answered a storage proof wrongly',
-    )
+    const n = (this.#misses.get(peer) ?? 0) + 1
+    this.#misses.set(peer, n)
+    if (n >= this.missLimit)
+      this.distrust(
+        peer,
+        `${n} storage proofs in a row ${verdict === 'missing' ? 'missing the chunk' : 'unanswered'}`,
+      )
   }
 
   distrust(peer: string, why: string): void {

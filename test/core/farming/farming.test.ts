@@ -1,0 +1,222 @@
+// Farming on a real loopback network: honest vaults earn coins their wallets
+// can prove; lying vaults, forged and reused receipts, self-dealing, double
+// mints and double spends earn nothing; a coin group with a silent member
+// still reaches quorum; balances survive a restart.
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { test } from 'node:test'
+import { chunkAddress, toHex } from '../../../main/core/chunk-store.ts'
+import { FARM_PROTOCOL, attemptHash, signReceipt } from '../../../main/core/farming/index.ts'
+import { PeerDriveNode } from '../../../main/core/node.ts'
+import { closeGroup } from '../../../main/core/placement/index.ts'
+import { startNodes, waitFor } from '../net/support.ts'
+
+/** Every served chunk wins: farming figures appear at once. */
+const EVERY_GET_WINS = { target: 1, proofIntervalMs: 3_600_000 }
+
+async function putChunks(node: PeerDriveNode, count: number): Promise<Uint8Array[]> {
+  const addresses: Uint8Array[] = []
+  for (let i = 0; i < count; i++) {
+    const bytes = randomBytes(4096)
+    const address = chunkAddress(bytes)
+    await node.network.put(address, bytes)
+    addresses.push(address)
+  }
+  return addresses
+}
+
+/** A chunk's close group as `node` sees it, and a reader outside it. */
+function groupAndOutsider(nodes: PeerDriveNode[], address: Uint8Array) {
+  const group = closeGroup(address, nodes[0]!.peers.withSelf(), 4).map((p) => p.key)
+  const members = nodes.filter((n) => group.includes(n.peers.self.key))
+  const outsider = nodes.find((n) => !group.includes(n.peers.self.key))!
+  return { members, outsider }
+}
+
+async function settle(nodes: PeerDriveNode[]): Promise<void> {
+  for (let i = 0; i < 3; i++) await Promise.all(nodes.map((n) => n.farmer.settled()))
+}
+
+test('honest vaults serving GETs earn coins that their wallets prove against the network', async (t) => {
+  const nodes = await startNodes(t, 6, { farming: EVERY_GET_WINS })
+  const addresses = await putChunks(nodes[0]!, 6)
+  for (const address of addresses) {
+    const { outsider } = groupAndOutsider(nodes, address)
+    assert.ok(await outsider.network.get(address))
+  }
+  await settle(nodes)
+  const earners = nodes.filter((n) => n.farmer.balance().coins > 0)
+  const total = nodes.reduce((sum, n) => sum + n.farmer.balance().coins, 0)
+  assert.equal(total, addresses.length, 'one coin per chunk served to a reader outside its group')
+  for (const node of earners) {
+    const b = node.farmer.balance()
+    assert.equal(b.earned_today, b.coins)
+    assert.equal(b.pending, 0)
+    for (const proof of node.farmer.db.ownedCoins(b.wallet_id)) {
+      assert.equal(proof.owner, b.wallet_id)
+      assert.ok(proof.signatures.length >= 3)
+      assert.equal(await node.farmer.verify(proof), true, 'the coin group agrees, by quorum')
+    }
+    assert.deepEqual(
+      node.farmer.history().entries.map((e) => e.kind),
+      Array(b.coins).fill('minted'),
+    )
+  }
+})
+
+test('forged, reused, stale and self-dealt receipts, double mints and claims from outside the group are refused', async (t) => {
+  const nodes = await startNodes(t, 6, { farming: EVERY_GET_WINS })
+  const [address] = await putChunks(nodes[0]!, 1)
+  const { members, outsider } = groupAndOutsider(nodes, address!)
+  const vault = members[0]!
+  const chunk = toHex(address!)
+  const receipt = (client = outsider, at?: number) =>
+    signReceipt(client.identity, { chunk, vault: vault.peers.self.key, client: client.peers.self.key, at })
+  const answer = (r: ReturnType<typeof receipt>, from = outsider) =>
+    vault.farmer.answer({ t: 'receipt', receipt: r }, from.peers.self.key)
+
+  const forged = { ...receipt(), client: members[1]!.peers.self.key }
+  assert.deepEqual(await answer(forged, members[1]), {
+    s: 'refused',
+    reason: 'the receipt is not signed by its client',
+  })
+  const good = receipt()
+  assert.deepEqual(await answer(good), { s: 'ok' })
+  assert.deepEqual(await answer(good), { s: 'refused', reason: 'the receipt was used already' })
+  assert.deepEqual(await answer(receipt(outsider, Date.now() - 3_600_000)), {
+    s: 'refused',
+    reason: 'the receipt is not fresh',
+  })
+  const selfDealt = receipt(vault)
+  assert.match((await answer(selfDealt, vault)).s, /refused/)
+  await settle(nodes)
+  assert.equal(vault.farmer.balance().coins, 1, 'only the good receipt minted')
+
+  // straight to the coin group, past the vault's own checks
+  const again = await vault.farmer.claim(good, vault.farmer.walletId)
+  assert.equal(again.minted, false)
+  assert.ok(again.refusals.includes('this coin was minted already'), again.refusals.join('; '))
+  const self = await vault.farmer.claim(selfDealt, vault.farmer.walletId)
+  assert.equal(self.minted, false)
+  assert.ok(self.refusals.includes('self-dealing: the client is the vault'), self.refusals.join('; '))
+  const fromOutside = signReceipt(members[1]!.identity, {
+    chunk,
+    vault: outsider.peers.self.key,
+    client: members[1]!.peers.self.key,
+  })
+  const outsideClaim = await outsider.farmer.claim(fromOutside, outsider.farmer.walletId)
+  assert.equal(outsideClaim.minted, false)
+  assert.ok(
+    outsideClaim.refusals.includes("the vault is not in the chunk's close group"),
+    outsideClaim.refusals.join('; '),
+  )
+})
+
+test('a vault that silently deleted its chunks fails storage proofs and its claims are refused', async (t) => {
+  const nodes = await startNodes(t, 6, {
+    farming: { target: 1, proofIntervalMs: 250, proofTimeoutMs: 2_000 },
+  })
+  const addresses = await putChunks(nodes[0]!, 8)
+  const liar = nodes.find((n) => [...n.vault.addresses()].length >= 3 && n !== nodes[0])!
+  const held = [...liar.vault.addresses()]
+  for (const a of held) await liar.vault.delete(a)
+  const witnesses = nodes.filter(
+    (n) => n !== liar && held.some((a) => groupAndOutsider(nodes, a).members.includes(n)),
+  )
+  await waitFor(
+    () => witnesses.every((w) => !w.farmer.trust.isTrusted(liar.peers.self.key)),
+    30_000,
+    'every group peer to distrust the lying vault',
+  )
+  const reasons = witnesses.map(
+    (w) => w.farmer.trust.distrusted().find((d) => d.peer === liar.peers.self.key)!.why,
+  )
+  for (const reason of reasons) assert.match(reason, /missing the chunk/)
+  // what it held is restored to four trusted vaults, and nothing new is placed on it
+  const others = nodes.filter((n) => n !== liar)
+  await waitFor(
+    async () => {
+      for (const a of held)
+        if ((await Promise.all(others.map((n) => n.vault.has(a)))).filter(Boolean).length < 4) return false
+      return true
+    },
+    30_000,
+    "four trusted copies of the lying vault's chunks",
+  )
+  await putChunks(witnesses[0]!, 4)
+  assert.equal(
+    [...liar.vault.addresses()].length,
+    0,
+    'no new chunk placed on a distrusted vault by its witnesses',
+  )
+
+  const chunk = held[0]!
+  const { members } = groupAndOutsider(nodes, chunk)
+  const client = nodes.find((n) => n !== liar && !members.includes(n)) ?? nodes.find((n) => n !== liar)!
+  const receipt = signReceipt(client.identity, {
+    chunk: toHex(chunk),
+    vault: liar.peers.self.key,
+    client: client.peers.self.key,
+  })
+  const claim = await liar.farmer.claim(receipt, liar.farmer.walletId)
+  assert.equal(claim.minted, false)
+  assert.ok(claim.refusals.includes('the vault failed its storage proofs'), claim.refusals.join('; '))
+  assert.ok(addresses.length > 0)
+})
+
+test('a coin group with one silent member still reaches quorum, and a transfer moves the coin for good', async (t) => {
+  const nodes = await startNodes(t, 7, { farming: EVERY_GET_WINS })
+  const [address] = await putChunks(nodes[0]!, 1)
+  const { members, outsider } = groupAndOutsider(nodes, address!)
+  const vault = members[0]!
+  const receipt = signReceipt(outsider.identity, {
+    chunk: toHex(address!),
+    vault: vault.peers.self.key,
+    client: outsider.peers.self.key,
+  })
+  const coinGroup = closeGroup(attemptHash(receipt), vault.peers.withSelf(), 4).map((p) => p.key)
+  const silent = nodes.find((n) => coinGroup.includes(n.peers.self.key) && n !== vault)!
+  await silent.host.unhandle(FARM_PROTOCOL)
+  const minted = await vault.farmer.claim(receipt, vault.farmer.walletId)
+  assert.equal(minted.minted, true, minted.refusals.join('; '))
+  const [coin] = vault.farmer.db.ownedCoins(vault.farmer.walletId)
+  assert.equal(coin!.signatures.length, 3)
+
+  // the coin moves to the outsider's wallet; the sender cannot spend it again
+  const recipient = outsider.farmer.walletId
+  assert.deepEqual(await vault.farmer.send(1, recipient), { sent: 1 })
+  assert.equal(vault.farmer.balance().coins, 0)
+  await waitFor(() => outsider.farmer.balance().coins === 1, 10_000, 'the coin to reach its new owner')
+  const [received] = outsider.farmer.db.ownedCoins(recipient)
+  assert.equal(received!.seq, 2)
+  assert.equal(await outsider.farmer.verify(received!), true)
+  assert.equal(
+    await vault.farmer.transfer(coin!, vault.farmer.walletId.replace(/^./, '0')),
+    undefined,
+    'double spend',
+  )
+  await assert.rejects(vault.farmer.send(1, recipient), { name: 'WalletError' })
+  assert.deepEqual(
+    outsider.farmer.history().entries.map((e) => e.kind),
+    ['received'],
+  )
+})
+
+test('balances and history survive a restart', async (t) => {
+  const nodes = await startNodes(t, 5, { farming: EVERY_GET_WINS })
+  const addresses = await putChunks(nodes[0]!, 4)
+  for (const address of addresses) await groupAndOutsider(nodes, address).outsider.network.get(address)
+  await settle(nodes)
+  const earner = nodes.find((n) => n.farmer.balance().coins > 0 && n !== nodes[0])!
+  const before = { balance: earner.farmer.balance(), history: earner.farmer.history() }
+  const dir = earner.vault.dir
+  await earner.stop()
+  const again = await PeerDriveNode.start({
+    vaultDir: dir,
+    bootstrap: nodes[0]!.multiaddrs(),
+    farming: EVERY_GET_WINS,
+  })
+  t.after(() => again.stop())
+  assert.deepEqual(again.farmer.balance(), before.balance)
+  assert.deepEqual(again.farmer.history(), before.history)
+})
