@@ -52,3 +52,13 @@ export function printFigures(figures: Record<string, unknown>, json: boolean): v
     process.stdout.write(`${key.padEnd(width)}  ${shown}\n`)
   }
 }
+
+/** A farming target: the chance, in (0, 1], that one served chunk mints a coin. */
+export function targetOption(values: OptionValues, name: string): number | undefined {
+  const v = stringOption(values, name)
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (!(n > 0 && n <= 1))
+    throw new UsageError(`--${name} is a chance between 0 and 1 (e.g. 0.001), got "${v}"`)
+  return n
+}

@@ -5,7 +5,7 @@ import { PeerDriveNode } from '../core/node.ts'
 import { defaultVaultDir } from '../core/paths.ts'
 import { parseSize } from '../core/size.ts'
 import type { Command } from './command.ts'
-import { intOption, listOption, stringOption, untilSignal } from './command.ts'
+import { intOption, listOption, stringOption, untilSignal, targetOption } from './command.ts'
 
 function emit(event: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(event)}\n`)
@@ -14,7 +14,7 @@ function emit(event: Record<string, unknown>): void {
 export const nodeCommand: Command = {
   path: ['node', 'run'],
   usage:
-    'node run [--vault <dir>] [--donate <size>] [--bootstrap <multiaddr>…] [--listen <multiaddr>…] [--events]',
+    'node run [--vault <dir>] [--donate <size>] [--bootstrap <multiaddr>…] [--listen <multiaddr>…] [--events] [--farming-target <p>] [--proof-ms <ms>]',
   positionals: 0,
   options: {
     vault: { type: 'string' },
@@ -27,6 +27,8 @@ export const nodeCommand: Command = {
     'with-parent': { type: 'boolean' },
     'audit-ms': { type: 'string' },
     'heartbeat-ms': { type: 'string' },
+    'farming-target': { type: 'string' },
+    'proof-ms': { type: 'string' },
   },
   async run(values) {
     const donate = stringOption(values, 'donate')
@@ -41,6 +43,11 @@ export const nodeCommand: Command = {
       benchmark: values.benchmark === true,
       auditIntervalMs: intOption(values, 'audit-ms', 30_000, 100),
       heartbeatMs: intOption(values, 'heartbeat-ms', 2000, 200),
+      farming: {
+        target: targetOption(values, 'farming-target'),
+        proofIntervalMs:
+          values['proof-ms'] === undefined ? undefined : intOption(values, 'proof-ms', 60_000, 100),
+      },
       onPeerLost: events ? (peer, at) => emit({ event: 'peer-lost', peer: peer.key, at }) : undefined,
       log: process.env.PEERDRIVE_DEBUG ? (line) => process.stderr.write(`${line}\n`) : undefined,
     })

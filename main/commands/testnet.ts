@@ -4,17 +4,19 @@ import { Testnet } from '../core/testnet/testnet.ts'
 import { parseSize } from '../core/size.ts'
 import { UsageError } from '../core/errors.ts'
 import type { Command } from './command.ts'
-import { intOption, stringOption, untilSignal } from './command.ts'
+import { intOption, stringOption, untilSignal, targetOption } from './command.ts'
 
 export const testnetCommand: Command = {
   path: ['testnet'],
-  usage: 'testnet --nodes <N> --dir <dir> [--donate <size>]',
+  usage: 'testnet --nodes <N> --dir <dir> [--donate <size>] [--farming-target <p>] [--proof-ms <ms>]',
   positionals: 0,
   options: {
     nodes: { type: 'string' },
     dir: { type: 'string' },
     donate: { type: 'string' },
     'audit-ms': { type: 'string' },
+    'farming-target': { type: 'string' },
+    'proof-ms': { type: 'string' },
   },
   async run(values) {
     const dir = stringOption(values, 'dir')
@@ -27,6 +29,8 @@ export const testnetCommand: Command = {
       dir: resolve(dir),
       donate,
       auditMs: intOption(values, 'audit-ms', 5000, 100),
+      farmingTarget: targetOption(values, 'farming-target'),
+      proofMs: values['proof-ms'] === undefined ? undefined : intOption(values, 'proof-ms', 60_000, 100),
     })
     process.stdout.write(`testnet of ${net.nodes.length} nodes running; ${resolve(dir, 'testnet.json')}\n`)
     process.stdout.write(`bootstrap: ${net.bootstrap[0]}\n`)

@@ -31,6 +31,9 @@ export interface TestnetOptions {
   donate?: string
   auditMs?: number
   heartbeatMs?: number
+  /** Farming target of every vault (the chance one served chunk mints a coin); testnets raise it. */
+  farmingTarget?: number
+  proofMs?: number
   /** Nodes also serve the raw-throughput sink (see `peerdrive bench net`). */
   benchmark?: boolean
   onEvent?: (e: NodeEvent) => void
@@ -85,6 +88,8 @@ export class Testnet {
     for (const b of this.bootstrap.slice(0, 3)) args.push('--bootstrap', b)
     if (this.opts.donate) args.push('--donate', this.opts.donate)
     if (this.opts.auditMs) args.push('--audit-ms', String(this.opts.auditMs))
+    if (this.opts.farmingTarget) args.push('--farming-target', String(this.opts.farmingTarget))
+    if (this.opts.proofMs) args.push('--proof-ms', String(this.opts.proofMs))
     if (this.opts.benchmark) args.push('--benchmark')
     if (this.opts.heartbeatMs) args.push('--heartbeat-ms', String(this.opts.heartbeatMs))
     // Own process group, so a Ctrl-C meant for the parent does not kill the
