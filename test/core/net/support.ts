@@ -19,7 +19,7 @@ export async function startNodes(
   nodes.push(await start(0, []))
   const boot = nodes[0]!.multiaddrs()
   nodes.push(...(await Promise.all(Array.from({ length: count - 1 }, (_, i) => start(i + 1, boot)))))
-  await waitFor(() => nodes.every((n) => n.peers.size === count - 1), 15_000, 'full mesh')
+  await waitFor(() => nodes.every((n) => n.peers.size === count - 1), 45_000, 'full mesh')
   return nodes
 }
 
