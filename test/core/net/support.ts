@@ -1,5 +1,6 @@
 // Real PeerDrive nodes on loopback, in this process, for network tests.
 import { join } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
 import type { TestContext } from 'node:test'
 import { PeerDriveNode } from '../../../main/core/node.ts'
 import type { NodeOptions } from '../../../main/core/node.ts'
@@ -19,8 +20,28 @@ export async function startNodes(
   nodes.push(await start(0, []))
   const boot = nodes[0]!.multiaddrs()
   nodes.push(...(await Promise.all(Array.from({ length: count - 1 }, (_, i) => start(i + 1, boot)))))
-  await waitFor(() => nodes.every((n) => n.peers.size === count - 1), 45_000, 'full mesh')
+  await meshUp(nodes)
   return nodes
+}
+
+/**
+ * Waits until every node knows every other as a vault. The peer exchange
+ * makes the mesh on its own; on a loaded machine a dial it started may time
+ * out, so nodes still missing peers after a while are dialled directly.
+ */
+export async function meshUp(nodes: PeerDriveNode[], timeoutMs = 45_000): Promise<void> {
+  const complete = () => nodes.every((n) => n.peers.size === nodes.length - 1)
+  const deadline = Date.now() + timeoutMs
+  while (!complete()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for full mesh')
+    await waitFor(complete, 3_000, 'full mesh').catch(() => {})
+    for (const n of nodes)
+      for (const other of nodes)
+        if (other !== n && !n.peers.has(other.peers.self.key))
+          await n.host
+            .dial(multiaddr(other.multiaddrs()[0]!), { signal: AbortSignal.timeout(5_000) })
+            .catch(() => {})
+  }
 }
 
 export async function waitFor(
