@@ -35,6 +35,8 @@ import { DEFAULT_REPLICAS, kadKey, xorDistance } from './placement/index.ts'
 import type { SignedRecord } from './records/format.ts'
 import { NetworkRecordStore } from './records/network-record-store.ts'
 import { Repairer } from './replication/repairer.ts'
+import { appHandlers } from './app-handlers.ts'
+import { NodeFeed } from './node-feed.ts'
 import { Vault } from './vault/index.ts'
 
 export interface NodeOptions {
@@ -307,6 +309,8 @@ export interface DriveNodeOptions extends NodeOptions {
   sealer?: SecretSealer
   /** Told when an account opens (its keys) or closes (undefined): the wallet follows it. */
   onAccountChange?: (account: OpenAccount | undefined) => void
+  /** The built dashboard to serve on the API's port (headless mode and browser tests). */
+  dashboardDir?: string
 }
 
 /** Whatever opens an account: credentials now, or keys remembered on this device. */
@@ -324,32 +328,39 @@ export class DriveNode {
   readonly node: PeerDriveNode
   readonly api: ApiServer
   readonly accounts: Accounts
+  /** Log lines, live events and settings for the dashboard. */
+  readonly feed: NodeFeed
   private readonly opts: DriveNodeOptions
   private open:
     { account: OpenAccount; drive: Drive; mounted?: MountedDrive; remembered: boolean } | undefined
   /** One account change at a time: a login racing a logout would mount a closed drive. */
   private changing: Promise<unknown> = Promise.resolve()
 
-  private constructor(node: PeerDriveNode, api: ApiServer, opts: DriveNodeOptions) {
+  private constructor(node: PeerDriveNode, api: ApiServer, opts: DriveNodeOptions, feed: NodeFeed) {
     this.node = node
     this.api = api
     this.opts = opts
+    this.feed = feed
     this.accounts = new Accounts(node.records, opts.accounts)
   }
 
-  static async start(opts: DriveNodeOptions): Promise<DriveNode> {
+  static async start(options: DriveNodeOptions): Promise<DriveNode> {
+    const feed = new NodeFeed(options.home)
+    await feed.settings.load()
+    const self: { node?: DriveNode } = {}
+    const opts = feed.wrap(options, () => self.node!.accountStatus())
     const node = await PeerDriveNode.start(opts)
     try {
       // The account's packet and the drive's root record live on other vaults: meet them first.
       if (opts.bootstrap?.length) await node.waitForPeers(opts.replicas ?? DEFAULT_REPLICAS, 15_000)
       // the API is up before the DriveNode that answers it exists
-      const self: { node?: DriveNode } = {}
       const api = await startApiServer(
         driveNodeHandlers(() => self.node!),
-        { port: opts.apiPort },
+        { port: opts.apiPort, events: feed.events, staticDir: opts.dashboardDir },
       )
-      const driveNode = new DriveNode(node, api, opts)
+      const driveNode = new DriveNode(node, api, opts, feed)
       self.node = driveNode
+      feed.watchStatus(() => driveNode.status())
       try {
         await writeAtomically(endpointFile(opts.home), JSON.stringify({ port: api.port, token: api.token }))
         const keys = await recall(opts.home, driveNode.sealer)
@@ -372,6 +383,11 @@ export class DriveNode {
 
   get account(): OpenAccount | undefined {
     return this.open?.account
+  }
+
+  /** Where the drive mounts when an account opens. */
+  get mountPoint(): string | undefined {
+    return this.opts.mount
   }
 
   private get sealer(): SecretSealer {
@@ -525,6 +541,7 @@ export class DriveNode {
       await open.drive.close()
       wipeKeys(open.account.keys)
     }
+    this.feed.stop()
     await this.api.close()
     await rm(endpointFile(this.opts.home), { force: true })
     await this.node.stop()
@@ -549,6 +566,7 @@ function driveNodeHandlers(node: () => DriveNode): Handlers {
     'account-login': async (args) => node().login(args),
     'account-logout': async ({ force }) => node().logout(force === true),
     'account-passwd': async (args) => node().changePassword(args),
+    ...appHandlers(node),
   }
 }
 

@@ -19,6 +19,32 @@ const validators: { [K in CommandName]: (args: unknown) => boolean } = {
   'account-login': (a) => isCredentials(a) && optionalBoolean(a, 'remember'),
   'account-logout': (a) => optionalBoolean(a, 'force'),
   'account-passwd': (a) => isCredentials(a) && isShortString((a as Record<string, unknown>).new_password),
+  'settings-get': () => true,
+  'settings-set': isSettingsChange,
+  logs: (a) => optionalOneOf(a, 'level', ['info', 'warn', 'error']) && optionalCount(a, 'limit'),
+  'files-recent': (a) => optionalCount(a, 'limit'),
+}
+
+function isSettingsChange(a: unknown): boolean {
+  const r = a as Record<string, unknown>
+  if (typeof a !== 'object' || a === null) return false
+  if (
+    r.donated_bytes !== undefined &&
+    !(Number.isSafeInteger(r.donated_bytes) && (r.donated_bytes as number) > 0)
+  )
+    return false
+  if (r.mount !== undefined && !(isShortString(r.mount) && (r.mount as string).length > 0)) return false
+  return optionalBoolean(a, 'start_at_login')
+}
+
+function optionalOneOf(a: unknown, key: string, values: string[]): boolean {
+  const v = (a as Record<string, unknown>)?.[key]
+  return v === undefined || (typeof v === 'string' && values.includes(v))
+}
+
+function optionalCount(a: unknown, key: string): boolean {
+  const v = (a as Record<string, unknown>)?.[key]
+  return v === undefined || (Number.isSafeInteger(v) && (v as number) > 0 && (v as number) <= 10_000)
 }
 
 const MAX_CREDENTIAL_LENGTH = 1024

@@ -24,6 +24,14 @@ const handlers: Handlers = {
   'account-passwd': async () => {
     throw new Error('disk on fire')
   },
+  'settings-get': async () => {
+    throw new Error('not used here')
+  },
+  'settings-set': async () => {
+    throw new Error('not used here')
+  },
+  logs: async () => ({ entries: [] }),
+  'files-recent': async () => ({ files: [] }),
 }
 
 test('the API answers its commands on loopback with the token, and refuses everything else', async (t) => {
