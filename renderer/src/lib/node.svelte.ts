@@ -74,7 +74,9 @@ export class NodeState {
     await Promise.all([
       this.call<AccountStatus>('account-status').then((a) => (this.account = a)),
       this.refreshSettings(),
-      this.call<{ entries: LogEntry[] }>('logs', { limit: MAX_LOG_LINES }).then((r) => (this.logs = r.entries)),
+      this.call<{ entries: LogEntry[] }>('logs', { limit: MAX_LOG_LINES }).then(
+        (r) => (this.logs = r.entries),
+      ),
       this.refreshFiles(),
       this.refreshWallet(),
     ]).catch(() => {})
