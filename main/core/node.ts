@@ -557,7 +557,7 @@ export class UnsyncedLogoutError extends PeerDriveError {
   }
 }
 
-function driveNodeHandlers(node: () => DriveNode): Handlers {
+export function driveNodeHandlers(node: () => DriveNode): Handlers {
   return {
     status: async () => node().status(),
     'set-donation': async ({ bytes }) => node().node.setCapacity(bytes),

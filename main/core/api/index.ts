@@ -13,7 +13,7 @@ export type {
   LogEntry,
   LogLevel,
 } from './contract.ts'
-export { ApiError, dispatch } from './dispatcher.ts'
+export { ApiError, dispatch, statusOf } from './dispatcher.ts'
 export { startApiServer } from './http-server.ts'
 export type { ApiServer } from './http-server.ts'
 export { NodeNotRunningError, callApi, endpointFile, findEndpoint } from './client.ts'
