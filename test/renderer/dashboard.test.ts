@@ -98,11 +98,18 @@ test('the dashboard drives a real node: account, donation, sync, refused token, 
   await page.getByTestId('settings-result').waitFor(WAIT)
   assert.equal(node.node.vault.stats().capacity, Math.round(0.05 * GiB))
 
+  // pause farming is applied, or said to be unavailable where the node has no farming
+  await page.getByLabel('Pause farming').click()
+  await page
+    .locator('[data-testid="settings-result"], [data-testid="farming-unavailable"]')
+    .first()
+    .waitFor(WAIT)
+
   // a file written into the mount turns the sync state to syncing, then synced
   await page.getByRole('tab', { name: 'Overview' }).click()
   await page.locator('[data-testid="sync-state"][data-state="synced"]').waitFor(WAIT)
   const syncStates = await recordSyncStates(page)
-  await writeIntoMount(join(mount, 'holiday.bin'), 24)
+  await writeIntoMount(join(mount, 'holiday.bin'), 48)
   await waitFor(async () => (await syncStates()).includes('syncing'), 60_000, 'the Overview to show syncing')
   await page.locator('[data-testid="sync-state"][data-state="synced"]').waitFor(WAIT)
   const seen = await syncStates()
@@ -115,6 +122,19 @@ test('the dashboard drives a real node: account, donation, sync, refused token, 
   await page.getByTestId('file-row').filter({ hasText: '/holiday.bin' }).waitFor(WAIT)
   await page.getByRole('tab', { name: 'Overview' }).click()
   await page.locator('[data-testid="coins"], [data-testid="wallet-unavailable"]').first().waitFor(WAIT)
+
+  // the log viewer filters by level
+  await page.getByRole('tab', { name: 'Logs' }).click()
+  await page.locator('.line').first().waitFor(WAIT)
+  await page.getByTestId('log-level').selectOption('warn')
+  const levels = await page
+    .locator('.line')
+    .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-level')))
+  assert.ok(
+    levels.every((l) => l === 'warn' || l === 'error'),
+    `levels shown: ${levels.join(',')}`,
+  )
+  await page.getByTestId('log-level').selectOption('info')
 
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme })
