@@ -120,7 +120,9 @@ async function main(): Promise<void> {
     )
   }
 
+  let walletReadAt = 0
   async function refreshWallet(): Promise<void> {
+    walletReadAt = Date.now()
     try {
       const b = (await dispatch(handlers, 'wallet-balance', {})) as {
         coins: number
@@ -163,7 +165,9 @@ async function main(): Promise<void> {
     if (event.type === 'status') {
       state.status = event.status
       state.donatedBytes = event.status.vault.donated_bytes
-      void refreshWallet().then(refreshTray)
+      // the wallet has no events: re-read with the status, but not more than every few seconds
+      if (Date.now() - walletReadAt > 5_000) void refreshWallet().then(refreshTray)
+      else refreshTray()
     }
     if (event.type === 'settings') {
       state.maxDonationBytes = event.settings.max_donation_bytes
