@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint'
 const nodeBuiltins = ['fs', 'path', 'os', 'child_process', 'crypto', 'net', 'http', 'worker_threads']
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'out/'] },
+  { ignores: ['node_modules/', 'dist/', 'out/', 'renderer/dist/', 'test-artifacts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

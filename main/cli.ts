@@ -11,7 +11,8 @@ commands:
   start [--bootstrap <multiaddr>…] [--donate <size>]
                                   run this user's vault node (what npm start runs)
   up --mount <dir> [--vault <dir>] [--donate <size>] [--bootstrap <multiaddr>…] [--login | --create]
-                                  run a vault node with the account's drive mounted, until Ctrl-C
+     [--dashboard]                run a vault node with the account's drive mounted, until Ctrl-C;
+                                  --dashboard serves the dashboard on loopback and prints its address
   status [--json]                 how the running node is doing
   account create|login [--remember]
   account logout [--force]

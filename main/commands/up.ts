@@ -3,6 +3,7 @@
 // --login or --create here, a remembered account, or peerdrive account login. With no bootstrap peers it first starts a
 // local network of vault processes so the drive works alone, and says so.
 import { resolve } from 'node:path'
+import { ensureDashboardBuilt } from '../build/dashboard.ts'
 import { UsageError } from '../core/errors.ts'
 import { DriveNode } from '../core/node.ts'
 import { defaultHome, defaultVaultDir } from '../core/paths.ts'
@@ -15,7 +16,7 @@ import { peersOrLocalNetwork, say } from './local-network.ts'
 export const upCommand: Command = {
   path: ['up'],
   usage:
-    'up --vault <dir> --mount <dir> [--donate <size>] [--bootstrap <multiaddr>…] [--local-nodes <N>] [--api-port <port>] [--login | --create] [--remember]',
+    'up --vault <dir> --mount <dir> [--donate <size>] [--bootstrap <multiaddr>…] [--local-nodes <N>] [--api-port <port>] [--login | --create] [--remember] [--dashboard]',
   positionals: 0,
   options: {
     vault: { type: 'string' },
@@ -28,6 +29,7 @@ export const upCommand: Command = {
     login: { type: 'boolean' },
     create: { type: 'boolean' },
     remember: { type: 'boolean' },
+    dashboard: { type: 'boolean' },
   },
   async run(values) {
     const stopped = untilSignal()
@@ -56,6 +58,7 @@ export const upCommand: Command = {
         mount: resolve(mount),
         apiPort: values['api-port'] === undefined ? undefined : intOption(values, 'api-port', 0, 1),
         journalLimitBytes: journal === undefined ? undefined : parseSize(journal),
+        dashboardDir: values.dashboard === true ? ensureDashboardBuilt() : undefined,
         log: (line) => process.stderr.write(`${line}\n`),
         onDriveEvent: (e) => {
           if (e.type === 'journal-full' || e.type === 'sync-error')
@@ -86,6 +89,7 @@ export const upCommand: Command = {
     }
     say(`Vault ${s.vault.dir}: donating ${formatSize(s.vault.donated_bytes)}; ${s.peers} vault peers`)
     say(`API on ${node.api.url} (peerdrive status talks to it)`)
+    if (values.dashboard === true) say(`Dashboard: ${node.api.url}/#token=${node.api.token}`)
     say('Press Ctrl-C to stop; the drive is flushed and unmounted first.')
     await stopped
     say('Flushing and unmounting…')

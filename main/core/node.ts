@@ -38,6 +38,8 @@ import { Repairer } from './replication/repairer.ts'
 import { Farmer } from './farming/index.ts'
 import type { FarmerOptions } from './farming/index.ts'
 import { identitySigner } from './farming/signing.ts'
+import { appHandlers, currentSettings } from './app-handlers.ts'
+import { NodeFeed } from './node-feed.ts'
 import { Vault } from './vault/index.ts'
 
 export interface NodeOptions {
@@ -356,6 +358,8 @@ export interface DriveNodeOptions extends NodeOptions {
   sealer?: SecretSealer
   /** Told when an account opens (its keys) or closes (undefined): the wallet follows it. */
   onAccountChange?: (account: OpenAccount | undefined) => void
+  /** The built dashboard to serve on the API's port (headless mode and browser tests). */
+  dashboardDir?: string
 }
 
 /** Whatever opens an account: credentials now, or keys remembered on this device. */
@@ -373,32 +377,39 @@ export class DriveNode {
   readonly node: PeerDriveNode
   readonly api: ApiServer
   readonly accounts: Accounts
+  /** Log lines, live events and settings for the dashboard. */
+  readonly feed: NodeFeed
   private readonly opts: DriveNodeOptions
   private open:
     { account: OpenAccount; drive: Drive; mounted?: MountedDrive; remembered: boolean } | undefined
   /** One account change at a time: a login racing a logout would mount a closed drive. */
   private changing: Promise<unknown> = Promise.resolve()
 
-  private constructor(node: PeerDriveNode, api: ApiServer, opts: DriveNodeOptions) {
+  private constructor(node: PeerDriveNode, api: ApiServer, opts: DriveNodeOptions, feed: NodeFeed) {
     this.node = node
     this.api = api
     this.opts = opts
+    this.feed = feed
     this.accounts = new Accounts(node.records, opts.accounts)
   }
 
-  static async start(opts: DriveNodeOptions): Promise<DriveNode> {
+  static async start(options: DriveNodeOptions): Promise<DriveNode> {
+    const feed = new NodeFeed(options.home)
+    await feed.settings.load()
+    const self: { node?: DriveNode } = {}
+    const opts = feed.wrap(options, () => self.node!.accountStatus())
     const node = await PeerDriveNode.start(opts)
     try {
       // The account's packet and the drive's root record live on other vaults: meet them first.
       if (opts.bootstrap?.length) await node.waitForPeers(opts.replicas ?? DEFAULT_REPLICAS, 15_000)
       // the API is up before the DriveNode that answers it exists
-      const self: { node?: DriveNode } = {}
       const api = await startApiServer(
         driveNodeHandlers(() => self.node!),
-        { port: opts.apiPort },
+        { port: opts.apiPort, events: feed.events, staticDir: opts.dashboardDir },
       )
-      const driveNode = new DriveNode(node, api, opts)
+      const driveNode = new DriveNode(node, api, opts, feed)
       self.node = driveNode
+      feed.watchStatus(() => driveNode.status())
       try {
         await writeAtomically(endpointFile(opts.home), JSON.stringify({ port: api.port, token: api.token }))
         const keys = await recall(opts.home, driveNode.sealer)
@@ -421,6 +432,11 @@ export class DriveNode {
 
   get account(): OpenAccount | undefined {
     return this.open?.account
+  }
+
+  /** Where the drive mounts when an account opens. */
+  get mountPoint(): string | undefined {
+    return this.opts.mount
   }
 
   private get sealer(): SecretSealer {
@@ -577,6 +593,7 @@ export class DriveNode {
       await open.drive.close()
       wipeKeys(open.account.keys)
     }
+    this.feed.stop()
     await this.api.close()
     await rm(endpointFile(this.opts.home), { force: true })
     await this.node.stop()
@@ -592,7 +609,7 @@ export class UnsyncedLogoutError extends PeerDriveError {
   }
 }
 
-function driveNodeHandlers(node: () => DriveNode): Handlers {
+export function driveNodeHandlers(node: () => DriveNode): Handlers {
   return {
     status: async () => node().status(),
     'set-donation': async ({ bytes }) => node().node.setCapacity(bytes),
@@ -605,9 +622,12 @@ function driveNodeHandlers(node: () => DriveNode): Handlers {
     'wallet-history': async () => node().node.farmer.history(),
     'wallet-send': async ({ coins, to }) => node().node.farmer.send(coins, to),
     'farming-pause': async ({ paused }) => {
-      node().node.farmer.setPaused(paused)
-      return { paused: node().node.farmer.paused }
+      const n = node()
+      n.node.farmer.setPaused(paused)
+      n.feed.events.emit({ type: 'settings', settings: await currentSettings(n) })
+      return { paused: n.node.farmer.paused }
     },
+    ...appHandlers(node),
   }
 }
 

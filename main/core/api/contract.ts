@@ -1,5 +1,6 @@
 // The one typed contract between the node and everything that drives it (CLI,
 // tray, window): commands with their arguments and results.
+import type { LogEntry, LogLevel } from './log-ring.ts'
 export interface StatusResult {
   mounted: boolean
   mount: string | null
@@ -46,6 +47,48 @@ export interface WalletHistory {
   per_day: { day: string; coins: number }[]
 }
 
+export interface Settings {
+  donated_bytes: number
+  /** Bytes the vault holds now; lowering the donation below this hands chunks off. */
+  used_bytes: number
+  /** The most that may be donated: the vault's holdings plus the disk's free space minus a safety margin. */
+  max_donation_bytes: number
+  min_donation_bytes: number
+  disk_free_bytes: number
+  /** Where the drive mounts (applies when the drive next opens). */
+  mount: string | null
+  start_at_login: boolean
+  /** Paused, the vault stores, serves and proves, but makes no farming attempts. */
+  farming_paused: boolean
+}
+
+export interface SettingsChange {
+  donated_bytes?: number
+  mount?: string
+  start_at_login?: boolean
+}
+
+export interface RecentFile {
+  path: string
+  size: number
+  modified_at: number
+  sync: 'synced' | 'syncing' | 'error'
+  /** Bytes uploaded of the file's pending change, while syncing. */
+  done?: number
+  total?: number
+  error?: string
+}
+
+export type { LogEntry, LogLevel } from './log-ring.ts'
+
+/** What the node pushes over the event socket (and IPC) as it happens. */
+export type ApiEvent =
+  | { type: 'status'; status: StatusResult }
+  | { type: 'log'; entry: LogEntry }
+  | { type: 'account'; account: AccountStatus }
+  | { type: 'settings'; settings: Settings }
+  | { type: 'notice'; kind: 'vault-full' | 'sync-error' | 'journal-full' | 'synced'; message: string }
+
 export interface ApiCommands {
   status: { args: Record<string, never>; result: StatusResult }
   /** Changes the donation; lowering it hands chunks off first. */
@@ -62,6 +105,14 @@ export interface ApiCommands {
   /** Moves coins to another wallet; each move is countersigned by its coin's group. */
   'wallet-send': { args: { coins: number; to: string }; result: { sent: number } }
   'farming-pause': { args: { paused: boolean }; result: { paused: boolean } }
+  'settings-get': { args: Record<string, never>; result: Settings }
+  /** Applies at once; a lower donation answers with the hand-off it caused. */
+  'settings-set': {
+    args: SettingsChange
+    result: { settings: Settings; handoff: { excess: number; moved: number } | null }
+  }
+  logs: { args: { level?: LogLevel; limit?: number }; result: { entries: LogEntry[] } }
+  'files-recent': { args: { limit?: number }; result: { files: RecentFile[] } }
 }
 
 export type CommandName = keyof ApiCommands

@@ -31,6 +31,32 @@ const validators: { [K in CommandName]: (args: unknown) => boolean } = {
     )
   },
   'farming-pause': (a) => typeof (a as Record<string, unknown>)?.paused === 'boolean',
+  'settings-get': () => true,
+  'settings-set': isSettingsChange,
+  logs: (a) => optionalOneOf(a, 'level', ['info', 'warn', 'error']) && optionalCount(a, 'limit'),
+  'files-recent': (a) => optionalCount(a, 'limit'),
+}
+
+function isSettingsChange(a: unknown): boolean {
+  const r = a as Record<string, unknown>
+  if (typeof a !== 'object' || a === null) return false
+  if (
+    r.donated_bytes !== undefined &&
+    !(Number.isSafeInteger(r.donated_bytes) && (r.donated_bytes as number) > 0)
+  )
+    return false
+  if (r.mount !== undefined && !(isShortString(r.mount) && (r.mount as string).length > 0)) return false
+  return optionalBoolean(a, 'start_at_login')
+}
+
+function optionalOneOf(a: unknown, key: string, values: string[]): boolean {
+  const v = (a as Record<string, unknown>)?.[key]
+  return v === undefined || (typeof v === 'string' && values.includes(v))
+}
+
+function optionalCount(a: unknown, key: string): boolean {
+  const v = (a as Record<string, unknown>)?.[key]
+  return v === undefined || (Number.isSafeInteger(v) && (v as number) > 0 && (v as number) <= 10_000)
 }
 
 const MAX_CREDENTIAL_LENGTH = 1024

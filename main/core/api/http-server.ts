@@ -7,6 +7,9 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Handlers } from './contract.ts'
 import { ApiError, dispatch, statusOf } from './dispatcher.ts'
+import type { EventHub } from './event-hub.ts'
+import { attachEventSocket } from './event-socket.ts'
+import { serveStatic } from './static-files.ts'
 
 const MAX_BODY = 64 * 1024
 
@@ -19,20 +22,37 @@ export interface ApiServer {
 
 export async function startApiServer(
   handlers: Handlers,
-  opts: { port?: number; token?: string } = {},
+  opts: {
+    port?: number
+    token?: string
+    /** Live events served over the WebSocket at /api/events. */
+    events?: EventHub
+    /** The built dashboard, served to GET requests outside /api (no token: it holds no secrets). */
+    staticDir?: string
+  } = {},
 ): Promise<ApiServer> {
   const token = opts.token ?? randomBytes(24).toString('base64url')
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => reply(res, 500, { error: (err as Error).message }))
   })
   let port = 0
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const originAllowed = (req: IncomingMessage): boolean => {
     const origin = req.headers.origin
-    if (
-      origin !== undefined &&
-      origin !== `http://127.0.0.1:${port}` &&
-      origin !== `http://localhost:${port}`
-    ) {
+    return (
+      origin === undefined || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`
+    )
+  }
+  const socket = opts.events
+    ? attachEventSocket(server, opts.events, (req, given) =>
+        !originAllowed(req) ? 'origin' : tokenMatches(`Bearer ${given ?? ''}`, token) ? 'ok' : 'token',
+      )
+    : undefined
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method === 'GET' && opts.staticDir && !(req.url ?? '').startsWith('/api/')) {
+      if (await serveStatic(opts.staticDir, req.url ?? '/', port, res)) return
+      return reply(res, 404, { error: 'not found' })
+    }
+    if (!originAllowed(req)) {
       return reply(res, 403, { error: 'origin not allowed' })
     }
     if (!tokenMatches(req.headers.authorization, token))
@@ -61,7 +81,10 @@ export async function startApiServer(
     port,
     token,
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () => {
+      socket?.close()
+      return new Promise((resolve) => server.close(() => resolve()))
+    },
   }
 }
 

@@ -6,9 +6,20 @@ export type {
   CredentialArgs,
   Handlers,
   StatusResult,
+  Settings,
+  SettingsChange,
+  RecentFile,
+  ApiEvent,
+  LogEntry,
+  LogLevel,
 } from './contract.ts'
-export { ApiError, dispatch } from './dispatcher.ts'
+export { ApiError, dispatch, statusOf } from './dispatcher.ts'
 export { startApiServer } from './http-server.ts'
 export type { ApiServer } from './http-server.ts'
 export { NodeNotRunningError, callApi, endpointFile, findEndpoint } from './client.ts'
 export type { ApiEndpoint } from './client.ts'
+export { EventHub } from './event-hub.ts'
+export { LogRing, levelOf } from './log-ring.ts'
+export { recentFiles } from './recent-files.ts'
+export type { PendingFile } from './recent-files.ts'
+export { EVENTS_PATH, TOKEN_PROTOCOL_PREFIX } from './event-socket.ts'

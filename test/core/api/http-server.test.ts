@@ -28,6 +28,14 @@ const handlers: Handlers = {
   'wallet-history': async () => ({ entries: [], per_day: [] }),
   'wallet-send': async ({ coins }) => ({ sent: coins }),
   'farming-pause': async ({ paused }) => ({ paused }),
+  'settings-get': async () => {
+    throw new Error('not used here')
+  },
+  'settings-set': async () => {
+    throw new Error('not used here')
+  },
+  logs: async () => ({ entries: [] }),
+  'files-recent': async () => ({ files: [] }),
 }
 
 test('the API answers its commands on loopback with the token, and refuses everything else', async (t) => {
