@@ -24,6 +24,7 @@ import { defaultHome, defaultVaultDir } from '../core/paths.ts'
 import { currentSettings } from '../core/app-handlers.ts'
 import { probeMount } from '../../native/mount-point.ts'
 import { CALL_CHANNEL, EVENT_CHANNEL, SHOW_CHANNEL, handleCall, showablePath } from './ipc.ts'
+import { keychainSealer } from './keychain-sealer.ts'
 import { Notifier } from './notifications.ts'
 import { quitWarning, trayMenuTemplate } from './tray-menu.ts'
 import type { TrayState } from './tray-menu.ts'
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
     mount: CAN_MOUNT ? join(homedir(), 'PeerDrive') : undefined,
     dashboardDir: ensureDashboardBuilt(),
     bootstrap: (process.env.PEERDRIVE_BOOTSTRAP ?? '').split(/[\s,]+/).filter(Boolean),
+    sealer: keychainSealer(),
   })
   const handlers = driveNodeHandlers(() => node)
   const dashboard = `${node.api.url}/#token=${node.api.token}`
@@ -56,7 +58,7 @@ async function main(): Promise<void> {
     coins: null,
     donatedBytes: node.node.vault.stats().capacity,
     maxDonationBytes: (await currentSettings(node)).max_donation_bytes,
-    farmingPaused: null,
+    farmingPaused: node.node.farmer.paused,
   }
 
   function openWindow(view?: string): void {
