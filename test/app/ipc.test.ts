@@ -26,7 +26,7 @@ test('IPC calls from the dashboard reach the dispatcher and come back as replies
     { error: 'no account with these credentials', status: 401 },
   )
   assert.equal((await handleCall(handlers, page, origin, 'set-donation', { bytes: -1 })).status, 400)
-  assert.equal((await handleCall(handlers, page, origin, 'wallet-balance', {})).status, 404)
+  assert.equal((await handleCall(handlers, page, origin, 'no-such-command', {})).status, 404)
   assert.equal((await handleCall(handlers, page, origin, 42, {})).status, 400)
 })
 

@@ -28,7 +28,7 @@ test('calls and events go through with the token; a wrong token and a missing co
     remembered: false,
   })
   await assert.rejects(
-    transport.call('wallet-balance', {}),
+    transport.call('no-such-command', {}),
     (e: unknown) => e instanceof CommandError && e.status === 404,
   )
   await assert.rejects(
