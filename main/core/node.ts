@@ -10,7 +10,7 @@ import { Drive } from './drive/index.ts'
 import { PeerDriveError } from './errors.ts'
 import type { DriveEvent } from './drive/index.ts'
 import { RecordRootStore } from './drive/record-root-store.ts'
-import { mountDrive } from './fuse/index.ts'
+import { checkMountable, mountDrive } from './fuse/index.ts'
 import type { MountedDrive } from './fuse/index.ts'
 import { OwnerKey } from './records/index.ts'
 import type { PeerId } from '@libp2p/interface'
@@ -453,6 +453,8 @@ export class DriveNode {
 
   async create(req: LoginRequest): Promise<AccountStatus> {
     return this.change(async () => {
+      // an account, once created, exists for good: find out first whether its drive could mount
+      if (this.opts.mount && !this.open) await checkMountable(this.opts.mount, this.opts.log ?? (() => {}))
       const account = await this.accounts.create(req)
       await this.switchTo(account, req.remember === true)
     })

@@ -1,5 +1,5 @@
 // Owns the FUSE adapter: DriveFs operations as kernel requests, errno mapping, and mounting a drive.
-export { mountDrive } from './mount.ts'
+export { checkMountable, mountDrive } from './mount.ts'
 export type { MountDriveOptions, MountedDrive } from './mount.ts'
 export { createFuseOps } from './ops.ts'
 export type { FuseOpsOptions } from './ops.ts'

@@ -26,6 +26,19 @@ export interface MountedDrive {
  * crashed) is detached first; a missing directory is created; a non-empty
  * directory, a file or a live mount is refused with a named error.
  */
+/**
+ * Checks that a drive could be mounted at `mountPoint` now (FUSE present, the
+ * directory usable and empty), clearing a dead mount left there: what a
+ * caller asks before doing anything that cannot be undone, like creating an account.
+ */
+export async function checkMountable(mountPoint: string, log: (line: string) => void): Promise<void> {
+  const support = fuseSupport()
+  if (!support.available) throw new FuseUnavailableError(support.reason, support.hint)
+  if (await cleanStaleMount(mountPoint))
+    log(`fuse: detached a dead mount at ${mountPoint} left by an earlier run`)
+  await prepareMountPoint(mountPoint)
+}
+
 export async function mountDrive(
   fs: DriveFs,
   mountPoint: string,

@@ -4,7 +4,8 @@
 // change, and alive after the loss of R−1 holders of the packet.
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { readdir } from 'node:fs/promises'
+import { mkdir, readdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import { deriveKeys, SESSION_RECORD } from '../../../main/core/account/index.ts'
 import { connectClient } from '../../../main/core/net/client.ts'
@@ -159,4 +160,16 @@ test('remember me opens the account after a restart; logout wipes the keys from 
 
   const third = await startDriveNode(t, boot, { home })
   assert.equal(third.accountStatus().logged_in, false, 'nothing opens the account without the password')
+})
+
+test('an account is not created when its drive could not be mounted: the mount point is checked first', async (t) => {
+  const vaults = await startNodes(t, 4)
+  const home = await tempDir(t)
+  const mount = join(home, 'mnt')
+  await mkdir(mount)
+  await writeFile(join(mount, 'already-here.txt'), 'x')
+  const a = await startDriveNode(t, vaults[0]!.multiaddrs(), { home, mount })
+  await assert.rejects(a.create(creds), { name: 'MountPointNotEmpty' })
+  await assert.rejects(a.login(creds), { name: 'NoAccount' })
+  assert.equal(a.accountStatus().logged_in, false)
 })
