@@ -525,8 +525,11 @@ export class DriveNode {
     this.open = { account, drive, mounted, remembered: false }
     await this.setRemembered(remembered)
     log(`account ${account.id.slice(0, 12)} open${mounted ? `; drive mounted at ${mounted.mountPoint}` : ''}`)
-    // farmed coin is paid to the account's wallet while it is open
+    // farmed coin is paid to the account's wallet while it is open, and what the vault farmed before follows
     this.node.farmer.useWallet(account.keys.walletSeed)
+    this.node.farmer
+      .moveDeviceCoins()
+      .catch((err) => log(`moving coins to the account's wallet failed: ${(err as Error).message}`))
     this.opts.onAccountChange?.(account)
   }
 

@@ -90,6 +90,10 @@ const STATUS_BY_ERROR: Record<string, number> = {
   NotLoggedIn: 409,
   AccountNetwork: 503,
   WalletError: 409,
+  MountPointNotEmpty: 409,
+  MountPointBusy: 409,
+  MountPointNotDirectory: 409,
+  FuseUnavailable: 503,
 }
 
 export function statusOf(err: unknown): number {

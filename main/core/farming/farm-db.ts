@@ -62,11 +62,15 @@ export class FarmDb {
 
   // wallet: coins owned by the wallets used on this node
 
-  /** Keeps a proven coin for its owner; false when this proof is not newer than the one held. */
+  /**
+   * Keeps a proven coin for its owner; false when this proof is not news: an
+   * older one, or the same one already owned. (A coin sent between two wallets
+   * of this node is held as sent at that sequence, and becomes owned here.)
+   */
   keepCoin(proof: CoinProof): boolean {
-    const held = this.#db.prepare('SELECT seq FROM coins WHERE id = ?').get(proof.id) as
-      { seq: number } | undefined
-    if (held && held.seq >= proof.seq) return false
+    const held = this.#db.prepare('SELECT seq, state FROM coins WHERE id = ?').get(proof.id) as
+      { seq: number; state: string } | undefined
+    if (held && (held.seq > proof.seq || (held.seq === proof.seq && held.state === 'owned'))) return false
     this.#db
       .prepare('INSERT OR REPLACE INTO coins VALUES (?, ?, ?, ?, ?, ?)')
       .run(proof.id, proof.owner, proof.seq, JSON.stringify(proof), 'owned', Date.now())

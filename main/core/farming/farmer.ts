@@ -164,6 +164,28 @@ export class Farmer {
     this.useWallet(this.#deviceSeed)
   }
 
+  /**
+   * Moves every coin the device wallet holds to the wallet in use (the
+   * account's), so coin farmed before logging in follows the user. Returns
+   * how many moved; a coin whose group refuses stays in the device wallet.
+   */
+  moveDeviceCoins(): Promise<number> {
+    const work = this.#moveDeviceCoins()
+    this.#track(work.catch(() => 0))
+    return work
+  }
+
+  async #moveDeviceCoins(): Promise<number> {
+    const device = OwnerKey.fromSeed(this.#deviceSeed)
+    const deviceId = Buffer.from(device.publicKey).toString('hex')
+    if (deviceId === this.#walletId) return 0
+    let moved = 0
+    for (const coin of this.db.ownedCoins(deviceId))
+      if (await this.transfer(coin, this.#walletId, device)) moved++
+    if (moved > 0) this.#o.log(`moved ${moved} coin(s) from this vault's own wallet to the account's`)
+    return moved
+  }
+
   get paused(): boolean {
     return this.#paused
   }
@@ -310,9 +332,9 @@ export class Farmer {
   }
 
   /** One coin to `to`: the owner signs the move, the group checks and countersigns it. */
-  async transfer(coin: CoinProof, to: string): Promise<CoinProof | undefined> {
+  async transfer(coin: CoinProof, to: string, from: OwnerKey = this.#wallet): Promise<CoinProof | undefined> {
     const seq = coin.seq + 1
-    const auth = signTransfer(this.#wallet, coin.id, to, seq)
+    const auth = signTransfer(from, coin.id, to, seq)
     const group = this.validator.group(coin.id)
     const answers = await Promise.all(
       group.map((peer) =>
@@ -332,7 +354,7 @@ export class Farmer {
     }
     const proof: CoinProof = { id: coin.id, owner: to, seq, signatures }
     this.db.markSent(coin.id, proof)
-    this.db.addHistory(this.#walletId, { at: Date.now(), kind: 'sent', coin_id: coin.id, peer: to })
+    this.db.addHistory(coin.owner, { at: Date.now(), kind: 'sent', coin_id: coin.id, peer: to })
     // the receiving wallet's node is not known by id: every known vault is told, and keeps it only if it is theirs
     await Promise.all(
       this.#c.peers.list().map((p) => this.ask(p, { t: 'deliver', proof }).catch(() => undefined)),

@@ -1,0 +1,55 @@
+// The wallet follows the account: coin a vault farmed before anyone logged in
+// moves to the account's wallet when an account opens, and new coin is paid
+// to the account while it is open.
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { test } from 'node:test'
+import { chunkAddress } from '../../../main/core/chunk-store.ts'
+import { closeGroup } from '../../../main/core/placement/index.ts'
+import type { PeerDriveNode } from '../../../main/core/node.ts'
+import { startDriveNode } from '../account/support.ts'
+import { startNodes, waitFor } from '../net/support.ts'
+
+const EVERY_GET_WINS = { target: 1, proofIntervalMs: 3_600_000 }
+
+/** Serves chunks from `vault` to a reader outside each chunk's group until `vault` has farmed `coins` more. */
+async function farm(vault: PeerDriveNode, others: PeerDriveNode[], coins: number): Promise<void> {
+  const want = vault.farmer.balance().coins + coins
+  const all = [...others, vault]
+  for (let i = 0; i < 200 && vault.farmer.balance().coins < want; i++) {
+    const bytes = randomBytes(1024)
+    const address = chunkAddress(bytes)
+    const group = closeGroup(address, vault.peers.withSelf(), 4)
+    if (group[0]?.key !== vault.peers.self.key) continue
+    await others[0]!.network.put(address, bytes)
+    const reader = all.find((n) => !group.some((p) => p.key === n.peers.self.key))!
+    await reader.network.get(address)
+    await Promise.all(all.map((n) => n.farmer.settled()))
+  }
+  assert.equal(vault.farmer.balance().coins, want)
+}
+
+test('coin farmed before login moves to the account wallet, and new coin is paid to it', async (t) => {
+  const vaults = await startNodes(t, 5, { farming: EVERY_GET_WINS })
+  const node = await startDriveNode(t, vaults[0]!.multiaddrs(), { farming: EVERY_GET_WINS })
+  const farmer = node.node.farmer
+  const device = farmer.walletId
+  await farm(node.node, vaults, 2)
+  const farmedBefore = farmer.db.ownedCoins(device).length
+
+  await node.create({ keyword: 'orchard', pin: '8080', password: 'apples and pears' })
+  const account = farmer.walletId
+  assert.notEqual(account, device)
+  await waitFor(() => farmer.db.ownedCoins(device).length === 0, 30_000, 'the device wallet to empty')
+  await farmer.settled()
+  const received = farmer.history().entries.filter((e) => e.kind === 'received')
+  assert.ok(received.length >= farmedBefore, `${received.length} received of ${farmedBefore}`)
+  assert.equal(farmer.balance().coins, received.length + farmer.balance().earned_today)
+  for (const coin of farmer.db.ownedCoins(account)) assert.equal(await farmer.verify(coin), true)
+
+  const earnedBefore = farmer.balance().earned_today
+  await farm(node.node, vaults, 1)
+  assert.equal(farmer.balance().earned_today, earnedBefore + 1, 'minted to the account while it is open')
+  await node.logout()
+  assert.equal(farmer.walletId, device, 'after logout the vault farms for its own wallet again')
+})
