@@ -38,6 +38,7 @@ commands:
   bench vault [--json]
   bench net [--nodes <N>] [--json]
   bench account [--json]
+  bench farm [--nodes <N>] [--json]
   bench all [--json]              figures against baselines measured in the same run
 
 sizes: 10GB (decimal), 500MiB (binary) or a number of bytes`

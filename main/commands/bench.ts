@@ -4,6 +4,7 @@ import { benchAccount } from '../core/account/bench.ts'
 import { benchSelfenc } from '../core/selfenc/bench.ts'
 import { benchVault } from '../core/vault/bench.ts'
 import { benchNet } from '../core/testnet/bench-net.ts'
+import { benchFarm } from '../core/testnet/bench-farm.ts'
 import type { Command, OptionValues } from './command.ts'
 import { intOption, printFigures, stringOption } from './command.ts'
 
@@ -33,6 +34,11 @@ async function net(values: OptionValues): Promise<Record<string, number>> {
 
 async function account(values: OptionValues): Promise<Record<string, number>> {
   return { ...(await benchAccount({ log: progress(values.json === true) })) }
+}
+
+async function farm(values: OptionValues): Promise<Record<string, number>> {
+  const nodes = intOption(values, 'nodes', 8, 5)
+  return { ...(await benchFarm({ nodes, log: progress(values.json === true) })) }
 }
 
 const json = { type: 'boolean' } as const
@@ -75,6 +81,15 @@ export const benchCommands: Command[] = [
     },
   },
   {
+    path: ['bench', 'farm'],
+    usage: 'bench farm [--nodes <N>] [--json]',
+    positionals: 0,
+    options: { nodes: { type: 'string' }, json },
+    async run(values) {
+      printFigures(await farm(values), values.json === true)
+    },
+  },
+  {
     path: ['bench', 'all'],
     usage: 'bench all [--json]',
     positionals: 0,
@@ -85,6 +100,7 @@ export const benchCommands: Command[] = [
         vault: await vault(values),
         net: await net(values),
         account: await account(values),
+        farm: await farm(values),
       }
       if (values.json === true) {
         process.stdout.write(`${JSON.stringify(figures)}\n`)

@@ -10,6 +10,7 @@ import type { NetworkClient } from '../net/client.ts'
 import { measureThroughput } from '../net/throughput-protocol.ts'
 import { auditNetwork } from '../replication/network-audit.ts'
 import { SelfEncryptor } from '../selfenc/index.ts'
+import { median, percentile } from './stats.ts'
 import { Testnet } from './testnet.ts'
 import type { NodeEvent, TestnetNode } from './testnet.ts'
 
@@ -184,14 +185,4 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Prom
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms))
-}
-
-function median(xs: number[]): number {
-  return percentile(xs, 50)
-}
-
-function percentile(xs: number[], p: number): number {
-  if (xs.length === 0) return 0
-  const sorted = [...xs].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
 }
