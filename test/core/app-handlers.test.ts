@@ -38,7 +38,8 @@ test('settings change the vault cap at once, logs and events follow', async (t) 
   assert.deepEqual(handoff, { excess: 0, moved: 0 })
 
   await assert.rejects(
-    callApi(node.api, 'settings-set', { donated_bytes: before.max_donation_bytes + 1 }),
+    // far past any disk: the ceiling moves with the free space other programs leave
+    callApi(node.api, 'settings-set', { donated_bytes: 2 ** 52 }),
     /can be donated/,
   )
   assert.equal(node.node.vault.stats().capacity, 32 * MiB, 'a refused change changes nothing')

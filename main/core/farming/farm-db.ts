@@ -60,6 +60,18 @@ export class FarmDb {
     )
   }
 
+  /** Takes a coin's row from a proven statement, when it is newer than the row held (or none is). */
+  adopt(id: string, owner: string, seq: number): boolean {
+    return (
+      this.#db
+        .prepare(
+          `INSERT INTO ledger VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE
+           SET owner = excluded.owner, seq = excluded.seq, at = excluded.at WHERE excluded.seq > ledger.seq`,
+        )
+        .run(id, owner, seq, Date.now()).changes === 1
+    )
+  }
+
   // wallet: coins owned by the wallets used on this node
 
   /**

@@ -13,7 +13,7 @@ import { requestOneShot, serveOneShot } from '../net/one-shot.ts'
 import type { OneShotProtocol } from '../net/one-shot.ts'
 import type { PeerScores } from '../net/peer-scores.ts'
 import type { VaultPeer } from '../net/peer-table.ts'
-import { DEFAULT_REPLICAS, closestFirst, kadKey } from '../placement/index.ts'
+import { DEFAULT_REPLICAS } from '../placement/index.ts'
 import { OwnerKey } from '../records/index.ts'
 import { COIN_QUORUM, proofHasQuorum, signTransfer } from './coin.ts'
 import type { CoinProof } from './coin.ts'
@@ -219,6 +219,8 @@ export class Farmer {
         return this.validator.coin(req.id)
       case 'deliver':
         return this.#onDelivery(req.proof)
+      case 'adopt':
+        return this.validator.adopt(req.proof)
     }
   }
 
@@ -337,12 +339,20 @@ export class Farmer {
     const auth = signTransfer(from, coin.id, to, seq)
     const group = this.validator.group(coin.id)
     const answers = await Promise.all(
-      group.map((peer) =>
-        this.ask(peer, { t: 'transfer', id: coin.id, to, seq, auth }).then(
-          (res) => ({ peer: peer.key, res }),
-          () => ({ peer: peer.key, res: { s: 'refused', reason: 'no answer' } as FarmResponse }),
-        ),
-      ),
+      group.map(async (peer) => {
+        const move = () => this.ask(peer, { t: 'transfer', id: coin.id, to, seq, auth })
+        try {
+          let res = await move()
+          // a member that joined the group since the coin last moved learns it from the coin's proof
+          if (res.s === 'refused' && res.reason === 'unknown coin') {
+            const adopted = await this.ask(peer, { t: 'adopt', proof: coin })
+            if (adopted.s === 'ok') res = await move()
+          }
+          return { peer: peer.key, res }
+        } catch {
+          return { peer: peer.key, res: { s: 'refused', reason: 'no answer' } as FarmResponse }
+        }
+      }),
     )
     const signatures = answers.flatMap(({ peer, res }) =>
       res.s === 'ok' && res.signature ? [{ peer, signature: res.signature }] : [],
@@ -366,30 +376,31 @@ export class Farmer {
   /** Whether the coin's group still agrees, by quorum, that `proof` states its owner. */
   async verify(proof: CoinProof): Promise<boolean> {
     const answers = await Promise.all(
-      this.validator
-        .group(proof.id)
-        .map((p) => this.ask(p, { t: 'coin', id: proof.id }).catch(() => undefined)),
+      this.validator.group(proof.id).map(async (p) => {
+        try {
+          const res = await this.ask(p, { t: 'coin', id: proof.id })
+          if (res.s !== 'unknown') return res
+          // a member new to the group is handed the row the proof states, then asked again
+          await this.ask(p, { t: 'adopt', proof })
+          return await this.ask(p, { t: 'coin', id: proof.id })
+        } catch {
+          return undefined
+        }
+      }),
     )
     const agree = answers.filter(
       (a) => a?.s === 'ok' && a.owner === proof.owner && a.seq === proof.seq,
     ).length
-    return agree >= COIN_QUORUM && proofHasQuorum(proof, (peer) => this.#nearCoin(proof.id, peer))
+    return agree >= COIN_QUORUM && proofHasQuorum(proof, (peer) => this.validator.near(proof.id, peer))
   }
 
   async #onDelivery(proof: CoinProof): Promise<FarmResponse> {
     if (!this.#wallets.has(proof.owner)) return { s: 'ok' }
-    if (!proofHasQuorum(proof, (peer) => this.#nearCoin(proof.id, peer)))
+    if (!proofHasQuorum(proof, (peer) => this.validator.near(proof.id, peer)))
       return { s: 'refused', reason: 'the coin proof has no quorum' }
     if (this.db.keepCoin(proof))
       this.db.addHistory(proof.owner, { at: Date.now(), kind: 'received', coin_id: proof.id })
     return { s: 'ok' }
-  }
-
-  /** Signers are accepted from the coin's group with slack for churn: its 2R closest known vaults. */
-  #nearCoin(id: string, peer: string): boolean {
-    return closestFirst(kadKey(fromHex(id)), this.#c.peers.withSelf())
-      .slice(0, 2 * this.#o.replicas)
-      .some((p) => p.key === peer)
   }
 
   async #tick(): Promise<void> {

@@ -14,6 +14,7 @@ export type FarmRequest =
   | { t: 'transfer'; id: string; to: string; seq: number; auth: string }
   | { t: 'coin'; id: string }
   | { t: 'deliver'; proof: CoinProof }
+  | { t: 'adopt'; proof: CoinProof }
 
 export type FarmResponse =
   | { s: 'ok'; digest?: string; signature?: string; owner?: string; seq?: number }
@@ -106,7 +107,8 @@ export function decodeFarmRequest(body: Uint8Array): FarmRequest {
       if (hex(m.id, 32)) return { t: 'coin', id: m.id }
       break
     case 'deliver':
-      if (isProof(m.proof)) return { t: 'deliver', proof: m.proof }
+    case 'adopt':
+      if (isProof(m.proof)) return { t: m.t, proof: m.proof }
       break
   }
   throw new FarmMessageError(`bad "${String(m.t).slice(0, 16)}" request`)

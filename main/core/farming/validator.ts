@@ -2,10 +2,13 @@
 // transfer only after checking everything it can, and keeps the ledger row
 // that refuses a second mint of the same id or a second spend of the same coin.
 import { fromHex } from '../chunk-store.ts'
-import { closeGroup } from '../placement/index.ts'
+import { closeGroup, closestFirst, compareDistance, kadKey } from '../placement/index.ts'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { vaultPeer } from '../net/peer-table.ts'
 import type { VaultPeer } from '../net/peer-table.ts'
 import type { OwnerKey } from '../records/index.ts'
-import { statementBytes, transferSignedByOwner } from './coin.ts'
+import { proofHasQuorum, statementBytes, transferSignedByOwner } from './coin.ts'
+import type { CoinProof } from './coin.ts'
 import type { FarmDb } from './farm-db.ts'
 import type { FarmResponse } from './messages.ts'
 import { attemptHash, receiptSignatureValid, underTarget } from './receipt.ts'
@@ -70,6 +73,39 @@ export class Validator {
     if (!this.#c.db.move(id, to, seq))
       return { s: 'refused', reason: 'the coin has moved since: already spent' }
     return { s: 'ok', signature: this.#sign(id, to, seq) }
+  }
+
+  /**
+   * A vault that joined a coin's group after the coin was minted or last
+   * moved has no row for it. It takes one from a statement signed by a quorum
+   * of vaults near the coin id: the owner carries such a proof for every coin.
+   */
+  adopt(proof: CoinProof): FarmResponse {
+    if (!this.inGroup(proof.id, this.#c.peers.self.key))
+      return { s: 'refused', reason: "this vault is not in the coin's group" }
+    if (!proofHasQuorum(proof, (peer) => this.near(proof.id, peer)))
+      return { s: 'refused', reason: 'the coin proof has no quorum' }
+    this.#c.db.adopt(proof.id, proof.owner, proof.seq)
+    return { s: 'ok' }
+  }
+
+  /**
+   * Whether a signer is near enough to a coin id to have been in its group:
+   * no farther from it than the 2R-th closest vault known now. Distance
+   * follows from the peer id alone, so signers that have since left still count.
+   */
+  near(id: string, peer: string): boolean {
+    const target = kadKey(fromHex(id))
+    const known = closestFirst(target, this.#c.peers.withSelf())
+    const bound = known[Math.min(known.length, 2 * this.#o.replicas) - 1]
+    if (!bound) return false
+    let signer: VaultPeer
+    try {
+      signer = vaultPeer(peerIdFromString(peer))
+    } catch {
+      return false
+    }
+    return compareDistance(target, signer.kadId, bound.kadId) <= 0
   }
 
   coin(id: string): FarmResponse {

@@ -221,3 +221,38 @@ test('balances and history survive a restart', async (t) => {
   assert.deepEqual(again.farmer.balance(), before.balance)
   assert.deepEqual(again.farmer.history(), before.history)
 })
+
+test("vaults that join a coin's group after it was minted learn it from its proof: it still verifies and moves", async (t) => {
+  const nodes = await startNodes(t, 8, { farming: EVERY_GET_WINS })
+  const [address] = await putChunks(nodes[0]!, 1)
+  const { members, outsider } = groupAndOutsider(nodes, address!)
+  const vault = members[0]!
+  const receipt = signReceipt(outsider.identity, {
+    chunk: toHex(address!),
+    vault: vault.peers.self.key,
+    client: outsider.peers.self.key,
+  })
+  assert.equal((await vault.farmer.claim(receipt, vault.farmer.walletId)).minted, true)
+  const [coin] = vault.farmer.db.ownedCoins(vault.farmer.walletId)
+  const coinGroup = closeGroup(attemptHash(receipt), vault.peers.withSelf(), 4).map((p) => p.key)
+  const leaving = nodes
+    .filter((n) => coinGroup.includes(n.peers.self.key) && n !== vault && n !== outsider)
+    .slice(0, 2)
+  assert.equal(leaving.length, 2)
+  await Promise.all(leaving.map((n) => n.stop()))
+  const left = leaving.map((n) => n.peers.self.key)
+  await waitFor(
+    () => !vault.peers.list().some((p) => left.includes(p.key)),
+    30_000,
+    'the leavers to be noticed',
+  )
+  const newGroup = closeGroup(attemptHash(receipt), vault.peers.withSelf(), 4)
+  const newcomers = newGroup.filter((p) => !coinGroup.includes(p.key))
+  assert.equal(newcomers.length, 2)
+
+  assert.equal(await vault.farmer.verify(coin!), true, 'the newcomers took the row from the proof')
+  const moved = await vault.farmer.transfer(coin!, outsider.farmer.walletId)
+  assert.ok(moved, 'the coin moves with the new group')
+  assert.ok(moved.signatures.some((s) => newcomers.some((p) => p.key === s.peer)))
+  assert.equal(await vault.farmer.transfer(coin!, vault.farmer.walletId.replace(/^./, '0')), undefined)
+})
