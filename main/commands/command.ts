@@ -1,6 +1,9 @@
 // The shape every CLI command has, so main/cli.ts can route and validate them alike.
 import type { ParseArgsConfig } from 'node:util'
+import { findEndpoint } from '../core/api/index.ts'
+import type { ApiEndpoint } from '../core/api/index.ts'
 import { UsageError } from '../core/errors.ts'
+import { defaultHome } from '../core/paths.ts'
 
 export type OptionValues = Record<string, string | boolean | string[] | undefined>
 
@@ -61,4 +64,10 @@ export function targetOption(values: OptionValues, name: string): number | undef
   if (!(n > 0 && n <= 1))
     throw new UsageError(`--${name} is a chance between 0 and 1 (e.g. 0.001), got "${v}"`)
   return n
+}
+
+/** The running node's API: its port from --api-port, or from the api.json it wrote. */
+export async function nodeEndpoint(values: OptionValues): Promise<ApiEndpoint> {
+  const port = values['api-port'] === undefined ? undefined : intOption(values, 'api-port', 0, 1)
+  return findEndpoint(defaultHome(), port)
 }

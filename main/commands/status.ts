@@ -1,9 +1,8 @@
 // `peerdrive status`: asks the running node how it is doing.
-import { callApi, findEndpoint } from '../core/api/index.ts'
-import { defaultHome } from '../core/paths.ts'
+import { callApi } from '../core/api/index.ts'
 import { formatSize } from '../core/size.ts'
 import type { Command } from './command.ts'
-import { intOption } from './command.ts'
+import { nodeEndpoint } from './command.ts'
 
 export const statusCommand: Command = {
   path: ['status'],
@@ -11,8 +10,7 @@ export const statusCommand: Command = {
   positionals: 0,
   options: { json: { type: 'boolean' }, 'api-port': { type: 'string' } },
   async run(values) {
-    const port = values['api-port'] === undefined ? undefined : intOption(values, 'api-port', 0, 1)
-    const status = await callApi(await findEndpoint(defaultHome(), port), 'status', {})
+    const status = await callApi(await nodeEndpoint(values), 'status', {})
     if (values.json === true) {
       process.stdout.write(`${JSON.stringify(status)}\n`)
       return

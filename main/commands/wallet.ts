@@ -1,17 +1,11 @@
 // `peerdrive wallet balance|send|history`: the running node's wallet, through its API.
-import { callApi, findEndpoint } from '../core/api/index.ts'
+import { callApi } from '../core/api/index.ts'
 import { UsageError } from '../core/errors.ts'
-import { defaultHome } from '../core/paths.ts'
-import type { Command, OptionValues } from './command.ts'
-import { intOption } from './command.ts'
+import type { Command } from './command.ts'
+import { nodeEndpoint } from './command.ts'
 
 const apiPort = { 'api-port': { type: 'string' } } as const
 const json = { type: 'boolean' } as const
-
-async function endpoint(values: OptionValues) {
-  const port = values['api-port'] === undefined ? undefined : intOption(values, 'api-port', 0, 1)
-  return findEndpoint(defaultHome(), port)
-}
 
 export const walletCommands: Command[] = [
   {
@@ -20,7 +14,7 @@ export const walletCommands: Command[] = [
     positionals: 0,
     options: { ...apiPort, json },
     async run(values) {
-      const b = await callApi(await endpoint(values), 'wallet-balance', {})
+      const b = await callApi(await nodeEndpoint(values), 'wallet-balance', {})
       process.stdout.write(
         values.json === true
           ? `${JSON.stringify(b)}\n`
@@ -40,7 +34,7 @@ export const walletCommands: Command[] = [
       if (!/^[0-9a-f]{64}$/.test(to!))
         throw new UsageError('<wallet-id> is 64 hex digits (peerdrive wallet balance shows one)')
       const { sent } = await callApi(
-        await endpoint(values),
+        await nodeEndpoint(values),
         'wallet-send',
         { coins: n, to: to! },
         { timeoutMs: 120_000 },
@@ -54,7 +48,7 @@ export const walletCommands: Command[] = [
     positionals: 0,
     options: { ...apiPort, json },
     async run(values) {
-      const h = await callApi(await endpoint(values), 'wallet-history', {})
+      const h = await callApi(await nodeEndpoint(values), 'wallet-history', {})
       if (values.json === true) {
         process.stdout.write(`${JSON.stringify(h)}\n`)
         return

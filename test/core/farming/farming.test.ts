@@ -33,6 +33,19 @@ function groupAndOutsider(nodes: PeerDriveNode[], address: Uint8Array) {
   return { members, outsider }
 }
 
+/** One chunk stored, and the receipt a reader outside its group signs for the closest member. */
+async function servedOnce(nodes: PeerDriveNode[]) {
+  const [address] = await putChunks(nodes[0]!, 1)
+  const { members, outsider } = groupAndOutsider(nodes, address!)
+  const vault = members[0]!
+  const receipt = signReceipt(outsider.identity, {
+    chunk: toHex(address!),
+    vault: vault.peers.self.key,
+    client: outsider.peers.self.key,
+  })
+  return { vault, outsider, receipt }
+}
+
 async function settle(nodes: PeerDriveNode[]): Promise<void> {
   for (let i = 0; i < 3; i++) await Promise.all(nodes.map((n) => n.farmer.settled()))
 }
@@ -166,14 +179,7 @@ test('a vault that silently deleted its chunks fails storage proofs and its clai
 
 test('a coin group with one silent member still reaches quorum, and a transfer moves the coin for good', async (t) => {
   const nodes = await startNodes(t, 7, { farming: EVERY_GET_WINS })
-  const [address] = await putChunks(nodes[0]!, 1)
-  const { members, outsider } = groupAndOutsider(nodes, address!)
-  const vault = members[0]!
-  const receipt = signReceipt(outsider.identity, {
-    chunk: toHex(address!),
-    vault: vault.peers.self.key,
-    client: outsider.peers.self.key,
-  })
+  const { vault, outsider, receipt } = await servedOnce(nodes)
   const coinGroup = closeGroup(attemptHash(receipt), vault.peers.withSelf(), 4).map((p) => p.key)
   // silent: a member of the coin's group that is neither the claimant nor the coin's next owner
   const silent = nodes.find((n) => coinGroup.includes(n.peers.self.key) && n !== vault && n !== outsider)!
@@ -224,14 +230,7 @@ test('balances and history survive a restart', async (t) => {
 
 test("vaults that join a coin's group after it was minted learn it from its proof: it still verifies and moves", async (t) => {
   const nodes = await startNodes(t, 8, { farming: EVERY_GET_WINS })
-  const [address] = await putChunks(nodes[0]!, 1)
-  const { members, outsider } = groupAndOutsider(nodes, address!)
-  const vault = members[0]!
-  const receipt = signReceipt(outsider.identity, {
-    chunk: toHex(address!),
-    vault: vault.peers.self.key,
-    client: outsider.peers.self.key,
-  })
+  const { vault, outsider, receipt } = await servedOnce(nodes)
   assert.equal((await vault.farmer.claim(receipt, vault.farmer.walletId)).minted, true)
   const [coin] = vault.farmer.db.ownedCoins(vault.farmer.walletId)
   const coinGroup = closeGroup(attemptHash(receipt), vault.peers.withSelf(), 4).map((p) => p.key)
