@@ -10,12 +10,16 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { ensureDashboardBuilt } from '../main/build/dashboard.ts'
 
 const WATCHDOG_MS = Number(process.env.PEERDRIVE_TEST_WATCHDOG_MS ?? 40 * 60_000)
 /** No single test may run longer than this; a test that does fails with a timeout. */
 const TEST_TIMEOUT_MS = 10 * 60_000
 
 const files = process.argv.slice(2)
+// The dashboard is built before any test starts: a build running beside the
+// multi-process network tests would starve their heartbeats of CPU.
+ensureDashboardBuilt((line) => console.log(line))
 const runner = spawn(
   process.execPath,
   [

@@ -27,7 +27,8 @@ test('a killed vault is noticed at once and its chunks are restored to four copi
   started.push(net)
   const client = await connectClient({ bootstrap: net.bootstrap })
   t.after(() => client.stop())
-  await waitFor(() => client.peers.size === 6, 15_000, 'the client to know every vault')
+  // bounds are generous: on a loaded machine (CI runs two test files at once) repair is slower, not wrong
+  await waitFor(() => client.peers.size === 6, 60_000, 'the client to know every vault')
   for (let i = 0; i < 24; i++) {
     const bytes = randomBytes(20_000 + i * 1000)
     assert.equal((await client.store.putWithResult(chunkAddress(bytes), bytes)).copies, 4)
@@ -48,13 +49,13 @@ test('a killed vault is noticed at once and its chunks are restored to four copi
     5000,
     'kill noticed',
   )
-  await waitFor(async () => client.peers.size === 5, 5000, 'client sees the loss')
+  await waitFor(async () => client.peers.size === 5, 15_000, 'client sees the loss')
   await waitFor(
     async () => {
       const report = await audit()
       return report.chunks === 24 && report.min_copies >= 4
     },
-    20_000,
+    60_000,
     'four copies restored',
   )
 
