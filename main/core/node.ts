@@ -189,7 +189,7 @@ export class PeerDriveNode {
           addresses: () => [...vault.addresses()],
           get: (a) => vault.get(a),
           has: (a) => vault.has(a),
-          isFull: () => vault.stats().capacity - vault.stats().used < 2 ** 20,
+          isFull: () => vault.stats().free < 2 ** 20,
         },
         identity: this.identity,
         scores: this.scores,
@@ -415,6 +415,8 @@ export class DriveNode {
         const keys = await recall(opts.home, driveNode.sealer)
         if (keys) await driveNode.openAccount({ id: accountId(keys), keys }, true)
       } catch (err) {
+        // the status watch would otherwise read a stopped vault on its next tick
+        feed.stop()
         await api.close()
         throw err
       }
