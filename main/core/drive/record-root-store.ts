@@ -1,17 +1,17 @@
 // The drive's root pointer kept in the network as a signed record of the
 // drive owner: only the owner key can publish a new version, and holders
 // refuse anything older than what they have.
-import type { NetworkRecordStore, OwnerKey } from '../records/index.ts'
+import type { NetworkRecordStore, OwnerKey, SignedRecord } from '../records/index.ts'
 import { recordAddress, signRecord } from '../records/index.ts'
 import type { RootRecord, RootStore } from './root.ts'
 
 export const DRIVE_ROOT_RECORD = 'peerdrive/drive-root'
 
 export class RecordRootStore implements RootStore {
-  private readonly records: Pick<NetworkRecordStore, 'put' | 'get'>
+  private readonly records: Pick<NetworkRecordStore, 'put' | 'putCopies' | 'get'>
   private readonly owner: OwnerKey
 
-  constructor(records: Pick<NetworkRecordStore, 'put' | 'get'>, owner: OwnerKey) {
+  constructor(records: Pick<NetworkRecordStore, 'put' | 'putCopies' | 'get'>, owner: OwnerKey) {
     this.records = records
     this.owner = owner
   }
@@ -22,6 +22,15 @@ export class RecordRootStore implements RootStore {
   }
 
   async save(version: bigint, payload: Uint8Array): Promise<void> {
-    await this.records.put(signRecord(this.owner, { name: DRIVE_ROOT_RECORD, version, payload }))
+    await this.records.put(this.sign(version, payload))
+  }
+
+  /** Publishes like save() and returns how many vaults other than this node hold the new version. */
+  async saveCopies(version: bigint, payload: Uint8Array): Promise<number> {
+    return this.records.putCopies(this.sign(version, payload))
+  }
+
+  private sign(version: bigint, payload: Uint8Array): SignedRecord {
+    return signRecord(this.owner, { name: DRIVE_ROOT_RECORD, version, payload })
   }
 }

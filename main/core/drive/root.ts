@@ -16,6 +16,8 @@ export interface RootStore {
   load(): Promise<RootRecord | undefined>
   /** Stores a version higher than any stored before; signing is the store's job. */
   save(version: bigint, payload: Uint8Array): Promise<void>
+  /** Like save(); resolves to how many vaults other than this node hold it (the network store only). */
+  saveCopies?(version: bigint, payload: Uint8Array): Promise<number>
 }
 
 export class RootUnreadableError extends PeerDriveError {

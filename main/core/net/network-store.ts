@@ -1,27 +1,35 @@
-// Chunks stored in the network: each PUT goes to the chunk's close group (R
-// vaults, passing over full ones), each GET tries the holders closest-first
-// and checks every answer against the address. Fewer than R acknowledgements
-// is "degraded" — counted and left to the holders' audit to repair — never "done".
+// Chunks stored in the network: each PUT goes to the R vaults closest to the
+// chunk other than this node (passing over full ones), each GET tries the
+// holders closest-first and checks every answer against the address. This
+// node's own vault may keep a copy too, but it never counts: a copy only on
+// this machine is lost with it. Fewer than R copies elsewhere is "degraded" —
+// counted, reported to the caller and left to the holders' audit to repair —
+// never "done".
 import type { ChunkStore } from '../chunk-store.ts'
 import { ChunkMissingError, chunkAddress, sameBytes, toHex } from '../chunk-store.ts'
 import { PeerDriveError } from '../errors.ts'
 import { DEFAULT_REPLICAS, closestFirst, kadKey } from '../placement/index.ts'
 import type { Request, Response } from './messages.ts'
-import { placeCopies } from './place-copies.ts'
+import { placeCopiesBeyondSelf } from './place-copies.ts'
 import type { VaultPeer } from './peer-table.ts'
 
 export type Ask = (peer: VaultPeer, req: Request) => Promise<Response>
 
 export interface NetworkStoreComponents {
-  peers: { withSelf(): VaultPeer[]; list(): VaultPeer[] }
+  /** `self` is this node, whose copies are never counted (withSelf() lists it only when it is a vault). */
+  peers: { self: VaultPeer; withSelf(): VaultPeer[]; list(): VaultPeer[] }
   ask: Ask
   /** Told of every chunk a vault served that verified (farming turns it into a signed receipt). */
   onServed?: (vault: VaultPeer, address: Uint8Array) => void
 }
 
 export interface PutResult {
+  /** Vaults other than this node holding the chunk now, at most R. */
   copies: number
+  /** Those vaults. */
   holders: VaultPeer[]
+  /** Whether this node's own vault took a copy too (not counted in `copies`). */
+  selfHolds: boolean
 }
 
 export class NetworkPutError extends PeerDriveError {
@@ -32,7 +40,7 @@ export class NetworkPutError extends PeerDriveError {
 
 export class NetworkChunkStore implements ChunkStore {
   readonly replicas: number
-  /** Chunks stored with fewer than R copies since this store was made. */
+  /** Chunks stored with fewer than R copies on other vaults since this store was made. */
   degraded = 0
   private readonly components: NetworkStoreComponents
 
@@ -42,23 +50,37 @@ export class NetworkChunkStore implements ChunkStore {
   }
 
   async put(address: Uint8Array, bytes: Uint8Array): Promise<void> {
-    const result = await this.putWithResult(address, bytes)
-    if (result.copies < this.replicas) this.degraded++
+    await this.putCopies(address, bytes)
   }
 
-  /** Stores on the close group; a vault that declines or fails is replaced by the next closest. */
+  /**
+   * Stores the chunk and returns how many vaults other than this node
+   * acknowledged holding it (at most R); fewer than R is degraded. Throws
+   * when no vault at all, this one included, took it.
+   */
+  async putCopies(address: Uint8Array, bytes: Uint8Array): Promise<number> {
+    return (await this.putWithResult(address, bytes)).copies
+  }
+
+  /** Stores on the close group of other vaults; a vault that declines or fails is replaced by the next closest. */
   async putWithResult(address: Uint8Array, bytes: Uint8Array): Promise<PutResult> {
     if (!sameBytes(chunkAddress(bytes), address))
       throw new NetworkPutError(address, 'bytes do not match address')
-    const candidates = closestFirst(kadKey(address), this.components.peers.withSelf())
-    if (candidates.length === 0) throw new NetworkPutError(address, 'no vaults reachable')
-    const { holders, reasons } = await placeCopies(candidates, this.replicas, async (peer) => {
+    const { peers } = this.components
+    const ranked = closestFirst(kadKey(address), peers.withSelf())
+    if (ranked.length === 0) throw new NetworkPutError(address, 'no vaults reachable')
+    const placed = await placeCopiesBeyondSelf(ranked, peers.self.key, this.replicas, async (peer) => {
       const res = await this.components.ask(peer, { type: 'put', address, bytes })
       return res.status === 'ok' ? 'stored' : res.status
     })
-    if (holders.length === 0)
+    const selfHolds = placed.self === 'stored'
+    if (placed.holders.length === 0 && !selfHolds) {
+      const reasons = [...placed.reasons, ...(placed.self ? [placed.self] : [])]
       throw new NetworkPutError(address, `no vault accepted it (${[...new Set(reasons)].join(', ')})`)
-    return { copies: Math.min(holders.length, this.replicas), holders }
+    }
+    const copies = Math.min(placed.holders.length, this.replicas)
+    if (copies < this.replicas) this.degraded++
+    return { copies, holders: placed.holders, selfHolds }
   }
 
   async get(address: Uint8Array): Promise<Uint8Array> {

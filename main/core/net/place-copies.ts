@@ -41,3 +41,35 @@ export async function placeCopies(
   await Promise.all(Array.from({ length: replicas }, lane))
   return placed
 }
+
+export interface PlacedBeyondSelf extends PlacedCopies {
+  /** What this node's own vault answered, when it was offered a copy. */
+  self?: CopyOutcome
+}
+
+/**
+ * Places R copies on vaults other than this node — the only copies that
+ * survive losing this machine. This node's own vault (when it is one) also
+ * takes a copy when it is in the close group (it answers for the item there),
+ * or as a last resort when fewer than R others took it, so the data has a
+ * holder whose audit keeps pushing it out; that copy is never counted.
+ */
+export async function placeCopiesBeyondSelf(
+  ranked: VaultPeer[],
+  selfKey: string | undefined,
+  replicas: number,
+  offer: (peer: VaultPeer) => Promise<CopyOutcome>,
+): Promise<PlacedBeyondSelf> {
+  const self = ranked.find((p) => p.key === selfKey)
+  const others = ranked.filter((p) => p !== self)
+  const offerSelf = (peer: VaultPeer): Promise<CopyOutcome> =>
+    offer(peer).catch((err: unknown) => (err as Error).name)
+  const inGroup = self !== undefined && ranked.slice(0, replicas).includes(self)
+  const [placed, early] = await Promise.all([
+    placeCopies(others, replicas, offer),
+    inGroup ? offerSelf(self) : undefined,
+  ])
+  const short = placed.holders.length + placed.kept < replicas
+  const selfOutcome = early ?? (self && short ? await offerSelf(self) : undefined)
+  return selfOutcome === undefined ? placed : { ...placed, self: selfOutcome }
+}

@@ -2,9 +2,11 @@
 // record's address (R vaults, passing over full ones, like a chunk PUT); a
 // GET asks the whole group at once, keeps only answers that verify, returns
 // the newest, and brings group members that answered with an older version
-// or nothing up to date in the background (read repair).
+// or nothing up to date in the background (read repair). `putCopies` places
+// the record on R vaults other than this node and counts only those: what
+// must outlive this machine (the drive's root) is published that way.
 import { sameBytes, toHex } from '../chunk-store.ts'
-import { placeCopies } from '../net/place-copies.ts'
+import { placeCopies, placeCopiesBeyondSelf } from '../net/place-copies.ts'
 import type { VaultPeer } from '../net/peer-table.ts'
 import type { RecordRequest, RecordResponse } from '../net/record-messages.ts'
 import { DEFAULT_REPLICAS, closestFirst, kadKey } from '../placement/index.ts'
@@ -21,7 +23,8 @@ import { addressOf, compareRecords, verifyRecord } from './record.ts'
 export type AskRecord = (peer: VaultPeer, req: RecordRequest) => Promise<RecordResponse>
 
 export interface NetworkRecordStoreComponents {
-  peers: { withSelf(): VaultPeer[] }
+  /** `self` is this node (absent for a store without a vault of its own); putCopies never counts it. */
+  peers: { withSelf(): VaultPeer[]; self?: VaultPeer }
   ask: AskRecord
 }
 
@@ -47,7 +50,7 @@ interface Answer {
 
 export class NetworkRecordStore {
   readonly replicas: number
-  /** Records stored with fewer than R copies since this store was made. */
+  /** Records stored with fewer than R copies (by putCopies: on other vaults) since this store was made. */
   degraded = 0
   /** Copies pushed by read repair. */
   readRepairs = 0
@@ -74,10 +77,7 @@ export class NetworkRecordStore {
     const candidates = closestFirst(kadKey(address), this.#components.peers.withSelf())
     if (candidates.length === 0) throw new RecordPutError(address, 'no vaults reachable')
     // A member holding a newer version keeps its slot, so a replay cannot slip past the group.
-    const placed = await placeCopies(candidates, this.replicas, async (peer) => {
-      const res = await this.#components.ask(peer, { type: 'record-put', address, record })
-      return res.status === 'ok' ? 'stored' : res.status === 'stale' ? 'kept' : res.status
-    })
+    const placed = await placeCopies(candidates, this.replicas, (peer) => this.#offer(peer, address, record))
     const { holders, reasons, kept: stale } = placed
     if (holders.length === 0) {
       if (stale > 0) throw new RecordStaleError(address, record.version)
@@ -86,6 +86,40 @@ export class NetworkRecordStore {
     const copies = Math.min(holders.length, this.replicas)
     if (copies < this.replicas) this.degraded++
     return { copies, holders, stale }
+  }
+
+  /**
+   * Stores a signed record on the R vaults closest to it other than this
+   * node, and returns how many of them acknowledged it (at most R; fewer is
+   * degraded). This node's vault keeps a copy too when it is in the close
+   * group, uncounted. Throws like put(): RecordStale when no vault took it
+   * and some hold a newer version, RecordPutFailed when no vault, this one
+   * included, took it.
+   */
+  async putCopies(record: SignedRecord): Promise<number> {
+    checkFields(record)
+    const address = addressOf(record)
+    if (!verifyRecord(record)) throw new RecordBadSignatureError(address)
+    const ranked = closestFirst(kadKey(address), this.#components.peers.withSelf())
+    if (ranked.length === 0) throw new RecordPutError(address, 'no vaults reachable')
+    const selfKey = this.#components.peers.self?.key
+    const placed = await placeCopiesBeyondSelf(ranked, selfKey, this.replicas, (peer) =>
+      this.#offer(peer, address, record),
+    )
+    if (placed.holders.length === 0 && placed.self !== 'stored') {
+      if (placed.kept > 0 || placed.self === 'kept') throw new RecordStaleError(address, record.version)
+      const reasons = [...placed.reasons, ...(placed.self ? [placed.self] : [])]
+      throw new RecordPutError(address, `no vault accepted it (${[...new Set(reasons)].join(', ')})`)
+    }
+    const copies = Math.min(placed.holders.length, this.replicas)
+    if (copies < this.replicas) this.degraded++
+    return copies
+  }
+
+  /** 'stored' when the vault holds this record now, 'kept' when it holds a newer (or a different same-version) one. */
+  async #offer(peer: VaultPeer, address: Uint8Array, record: SignedRecord): Promise<string> {
+    const res = await this.#components.ask(peer, { type: 'record-put', address, record })
+    return res.status === 'ok' ? 'stored' : res.status === 'stale' ? 'kept' : res.status
   }
 
   /**
