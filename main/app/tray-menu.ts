@@ -1,6 +1,7 @@
 // The tray's menu as data: built from the node's status, wallet and settings,
 // with every click routed to an action. Pure, so it is tested without Electron.
 import type { MenuItemConstructorOptions } from 'electron'
+import { degradedSummary, degradedText } from '../core/api/index.ts'
 import type { StatusResult } from '../core/api/index.ts'
 import { formatSize } from '../core/size.ts'
 
@@ -30,6 +31,10 @@ export interface TrayActions {
 export function syncLine(status: StatusResult | null): string {
   if (!status) return 'Starting…'
   const s = status.sync
+  const degraded = degradedSummary(s)
+  // below R copies elsewhere is never "Synced": losing this device could lose those files
+  if (degraded && (s.state === 'synced' || s.state === 'degraded'))
+    return `Degraded: ${degradedText(degraded)}`
   switch (s.state) {
     case 'synced':
       return 'Synced'
@@ -52,7 +57,11 @@ export function coinLine(coins: TrayState['coins']): string {
 
 /** What quitting now would leave behind, as a warning; null when nothing would be lost. */
 export function quitWarning(status: StatusResult | null): string | null {
-  if (!status || status.sync.files_pending === 0) return null
+  if (!status) return null
+  const degraded = status.sync.files_pending === 0 ? degradedSummary(status.sync) : null
+  if (degraded)
+    return `${degradedText(degraded)} in the network. They stay on this device and keep uploading at the next start, but until then fewer copies exist elsewhere.`
+  if (status.sync.files_pending === 0) return null
   return `${status.sync.files_pending} file(s) (${formatSize(status.sync.bytes_pending)}) have not reached the network yet. They stay on this device and upload at the next start, but no other copy exists until then.`
 }
 

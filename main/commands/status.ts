@@ -1,5 +1,6 @@
 // `peerdrive status`: asks the running node how it is doing.
-import { callApi } from '../core/api/index.ts'
+import { callApi, degradedFileText, degradedSummary, degradedText } from '../core/api/index.ts'
+import type { StatusResult } from '../core/api/index.ts'
 import { formatSize } from '../core/size.ts'
 import type { Command } from './command.ts'
 import { nodeEndpoint } from './command.ts'
@@ -15,17 +16,33 @@ export const statusCommand: Command = {
       process.stdout.write(`${JSON.stringify(status)}\n`)
       return
     }
-    const s = status.sync
-    const lines = [
-      `drive    ${status.mounted ? `mounted at ${status.mount}` : 'not mounted'}`,
-      `sync     ${s.state}${s.files_pending ? `: ${s.files_pending} files, ${formatSize(s.bytes_pending)} to upload` : ''}`,
-      ...s.uploading.map(
-        (u) => `         uploading ${u.name}: ${formatSize(u.done)} of ${formatSize(u.total)}`,
-      ),
-      ...s.errors.map((e) => `         error ${e.name}: ${e.error}`),
-      `vault    ${formatSize(status.vault.used_bytes)} used of ${formatSize(status.vault.donated_bytes)} donated (${status.vault.chunks} chunks)`,
-      `network  ${status.peers} peers; ${status.network.repairs} repairs`,
-    ]
-    process.stdout.write(`${lines.join('\n')}\n`)
+    process.stdout.write(`${statusLines(status).join('\n')}\n`)
   },
+}
+
+/** `peerdrive status` for people: one line per part, then one per file that needs attention. */
+export function statusLines(status: StatusResult): string[] {
+  const s = status.sync
+  const degraded = degradedSummary(s)
+  return [
+    `drive    ${status.mounted ? `mounted at ${status.mount}` : 'not mounted'}`,
+    `sync     ${syncSummary(s)}`,
+    ...s.uploading.map(
+      (u) => `         uploading ${u.name}: ${formatSize(u.done)} of ${formatSize(u.total)}`,
+    ),
+    ...(degraded ? (s.degraded ?? []).map((f) => `         ${f.name}: ${degradedFileText(f)}`) : []),
+    ...s.errors.map((e) => `         error ${e.name}: ${e.error}`),
+    `vault    ${formatSize(status.vault.used_bytes)} used of ${formatSize(status.vault.donated_bytes)} donated (${status.vault.chunks} chunks)`,
+    `network  ${status.peers} peers; ${status.network.repairs} repairs`,
+  ]
+}
+
+/** "degraded — 2 files below 4 copies (1 of 4)"; uploads still pending follow after a semicolon. */
+function syncSummary(s: StatusResult['sync']): string {
+  const pending = s.files_pending ? `${s.files_pending} files, ${formatSize(s.bytes_pending)} to upload` : ''
+  const degraded = degradedSummary(s)
+  if (degraded && (s.state === 'degraded' || s.state === 'synced'))
+    return `degraded — ${degradedText(degraded)}${pending ? `; ${pending}` : ''}`
+  const below = degraded ? `; ${degradedText(degraded)}` : ''
+  return `${s.state}${pending ? `: ${pending}` : ''}${below}`
 }

@@ -77,6 +77,30 @@ test('the tray shows the sync line and the coin balance, not clickable', () => {
     'Sync error: no vault answered',
   )
   assert.match(syncLine(status({ state: 'offline' })), /^Offline/)
+  // fewer than R copies on other vaults is never "Synced"
+  const degraded = [
+    { name: 'a.bin', copies: 1, of: 4 },
+    { name: 'b.bin', copies: 3, of: 4 },
+  ]
+  assert.equal(
+    syncLine(status({ state: 'degraded', files_degraded: 2, degraded })),
+    'Degraded: 2 files below 4 copies (1 of 4)',
+  )
+  assert.equal(
+    syncLine(status({ state: 'degraded', files_degraded: 1, degraded: [{ name: 'c', copies: 0, of: 4 }] })),
+    'Degraded: 1 file below 4 copies (0 of 4)',
+  )
+  assert.equal(syncLine(status({ state: 'synced', files_degraded: 1 })), 'Degraded: 1 file below 4 copies')
+  assert.equal(
+    item(
+      trayMenuTemplate(
+        { ...base, status: status({ state: 'degraded', files_degraded: 2, degraded }) },
+        actions,
+      ),
+      'sync',
+    ).label,
+    'Degraded: 2 files below 4 copies (1 of 4)',
+  )
   assert.match(syncLine(status({ state: 'no-drive' }, false)), /log in/)
   assert.equal(syncLine(null), 'Starting…')
   assert.equal(coinLine('unavailable'), 'Coins: wallet unavailable')
@@ -131,5 +155,11 @@ test('quitting warns only when unsynced data would be left', () => {
   assert.match(
     quitWarning(status({ state: 'syncing', files_pending: 2, bytes_pending: 2048 }))!,
     /^2 file\(s\) \(2\.00 KiB\)/,
+  )
+  assert.match(
+    quitWarning(
+      status({ state: 'degraded', files_degraded: 1, degraded: [{ name: 'a', copies: 0, of: 4 }] }),
+    )!,
+    /^1 file below 4 copies \(0 of 4\) in the network/,
   )
 })

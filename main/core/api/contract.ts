@@ -5,17 +5,29 @@ export interface StatusResult {
   mounted: boolean
   mount: string | null
   sync: {
-    state: 'synced' | 'syncing' | 'error' | 'offline' | 'no-drive'
+    /** 'synced': R vaults other than this node hold every file; 'degraded': some file has fewer, and it keeps trying. */
+    state: 'synced' | 'syncing' | 'degraded' | 'error' | 'offline' | 'no-drive'
     files_pending: number
     bytes_pending: number
     uploading: { name: string; done: number; total: number }[]
     errors: { name: string; error: string }[]
+    /** Files whose least-replicated chunk or record has fewer than R copies on other vaults (absent from older nodes). */
+    files_degraded?: number
+    /** Those files: `copies` of the `of` (R) wanted. */
+    degraded?: DegradedFile[]
   }
   vault: { dir: string; donated_bytes: number; used_bytes: number; chunks: number }
   peers: number
   network: { size: number; repairs: number; last_repair_at: number | null }
   peer_id: string
   addresses: string[]
+}
+
+/** A file kept on fewer than R vaults besides this node: shown as "degraded (copies of of)". */
+export interface DegradedFile {
+  name: string
+  copies: number
+  of: number
 }
 
 export interface AccountStatus {
@@ -72,11 +84,14 @@ export interface RecentFile {
   path: string
   size: number
   modified_at: number
-  sync: 'synced' | 'syncing' | 'error'
+  sync: 'synced' | 'syncing' | 'degraded' | 'error'
   /** Bytes uploaded of the file's pending change, while syncing. */
   done?: number
   total?: number
   error?: string
+  /** While degraded: copies on other vaults, of the R wanted. */
+  copies?: number
+  of?: number
 }
 
 export type { LogEntry, LogLevel } from './log-ring.ts'

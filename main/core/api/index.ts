@@ -4,6 +4,7 @@ export type {
   ApiCommands,
   CommandName,
   CredentialArgs,
+  DegradedFile,
   Handlers,
   StatusResult,
   Settings,
@@ -21,5 +22,7 @@ export type { ApiEndpoint } from './client.ts'
 export { EventHub } from './event-hub.ts'
 export { LogRing, levelOf } from './log-ring.ts'
 export { recentFiles } from './recent-files.ts'
+export { WANTED_COPIES, degradedFileText, degradedSummary, degradedText } from './degraded.ts'
+export type { DegradedSummary } from './degraded.ts'
 export type { PendingFile } from './recent-files.ts'
 export { EVENTS_PATH, TOKEN_PROTOCOL_PREFIX } from './event-socket.ts'
