@@ -1,6 +1,7 @@
 // For `start` and `up`: the peers to join, or — when none are given — a local
 // network of vault processes started on this machine, said plainly.
 import { join } from 'node:path'
+import { ensurePrivateDir } from '../core/home.ts'
 import { defaultHome } from '../core/paths.ts'
 import { Testnet } from '../core/testnet/testnet.ts'
 import type { TestnetOptions } from '../core/testnet/testnet.ts'
@@ -15,6 +16,8 @@ export async function peersOrLocalNetwork(
 ): Promise<{ bootstrap: string[]; local?: Testnet }> {
   if (bootstrap.length > 0) return { bootstrap }
   say(`No bootstrap peers given: starting a local network of ${local.nodes} vault processes on this machine.`)
+  // the home is made here first, private, not as a by-product of the network's directory
+  await ensurePrivateDir(defaultHome())
   const net = await Testnet.start({ ...local, dir: join(defaultHome(), 'local-network') })
   return { bootstrap: net.bootstrap, local: net }
 }

@@ -1,11 +1,17 @@
 // `peerdrive node run`: one vault node in this process, until SIGINT/SIGTERM.
 // Prints one JSON line when listening ({"event":"ready",…}); with --events,
-// one per lost peer too, with the wall-clock time it was noticed.
+// one per lost peer too, with the wall-clock time it was noticed. With
+// --with-parent it ends, promptly, when the process that started it is gone.
 import { PeerDriveNode } from '../core/node.ts'
 import { defaultVaultDir } from '../core/paths.ts'
 import { parseSize } from '../core/size.ts'
+import { keepNewFilesPrivate } from '../core/home.ts'
 import type { Command } from './command.ts'
 import { intOption, listOption, stringOption, untilSignal, targetOption } from './command.ts'
+import { whenParentGone } from './parent-watch.ts'
+
+/** After its parent is gone a vault gets this long to stop cleanly; then it just exits. */
+const ORPHAN_STOP_MS = 5000
 
 function emit(event: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(event)}\n`)
@@ -31,6 +37,16 @@ export const nodeCommand: Command = {
     'proof-ms': { type: 'string' },
   },
   async run(values) {
+    keepNewFilesPrivate()
+    // watched from the start: a parent that dies while this node is starting must end it too
+    const parentGone = values['with-parent'] === true ? whenParentGone() : new Promise<never>(() => {})
+    let orphaned = false
+    void parentGone.then(() => {
+      orphaned = true
+      // nobody is left to wait for a clean stop, and a stop stuck on peers that
+      // are ending too must not keep this process alive
+      setTimeout(() => process.exit(0), ORPHAN_STOP_MS).unref()
+    })
     const donate = stringOption(values, 'donate')
     const events = values.events === true
     const listen = listOption(values, 'listen')
@@ -57,12 +73,7 @@ export const nodeCommand: Command = {
       multiaddrs: node.multiaddrs(),
       pid: process.pid,
     })
-    const parentGone = new Promise<void>((resolve) => {
-      if (values['with-parent'] !== true) return
-      // The parent holds our stdin open; when it ends, however it died, stop too.
-      process.stdin.on('end', resolve).on('error', resolve).resume()
-    })
-    await Promise.race([untilSignal(), parentGone])
+    if (!orphaned) await Promise.race([untilSignal(), parentGone])
     await node.stop()
     // libp2p leaves a short debounce timer behind after stop; nothing is left to flush
     process.exit(0)

@@ -4,6 +4,7 @@
 import { PeerDriveNode } from '../core/node.ts'
 import { defaultVaultDir } from '../core/paths.ts'
 import { formatSize, parseSize } from '../core/size.ts'
+import { keepNewFilesPrivate } from '../core/home.ts'
 import type { Command } from './command.ts'
 import { intOption, listOption, stringOption, untilSignal } from './command.ts'
 import { peersOrLocalNetwork, say } from './local-network.ts'
@@ -19,6 +20,7 @@ export const startCommand: Command = {
     'local-nodes': { type: 'string' },
   },
   async run(values) {
+    keepNewFilesPrivate()
     const stopped = untilSignal()
     const donate = stringOption(values, 'donate')
     const capacity = donate === undefined ? undefined : parseSize(donate)

@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import { Testnet } from '../core/testnet/testnet.ts'
 import { parseSize } from '../core/size.ts'
 import { UsageError } from '../core/errors.ts'
+import { keepNewFilesPrivate } from '../core/home.ts'
 import type { Command } from './command.ts'
 import { intOption, stringOption, untilSignal, targetOption } from './command.ts'
 
@@ -19,6 +20,7 @@ export const testnetCommand: Command = {
     'proof-ms': { type: 'string' },
   },
   async run(values) {
+    keepNewFilesPrivate()
     const dir = stringOption(values, 'dir')
     if (!dir) throw new UsageError('--dir is required; usage: peerdrive testnet --nodes <N> --dir <dir>')
     const donate = stringOption(values, 'donate')

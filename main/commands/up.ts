@@ -8,6 +8,7 @@ import { UsageError } from '../core/errors.ts'
 import { DriveNode } from '../core/node.ts'
 import { defaultHome, defaultVaultDir } from '../core/paths.ts'
 import { formatSize, parseSize } from '../core/size.ts'
+import { keepNewFilesPrivate } from '../core/home.ts'
 import type { Command } from './command.ts'
 import { intOption, listOption, stringOption, untilSignal } from './command.ts'
 import { readCredentials } from './credentials-input.ts'
@@ -32,6 +33,7 @@ export const upCommand: Command = {
     dashboard: { type: 'boolean' },
   },
   async run(values) {
+    keepNewFilesPrivate()
     const stopped = untilSignal()
     const mount = stringOption(values, 'mount')
     if (!mount)

@@ -24,26 +24,36 @@ export async function currentSettings(node: DriveNode): Promise<Settings> {
   }
 }
 
+/**
+ * Sets the vault's donation within what the disk can honour: the one check
+ * behind both set-donation and settings-set. Lowering it hands chunks off first.
+ */
+export async function changeDonation(
+  n: DriveNode,
+  bytes: number,
+): Promise<{ excess: number; moved: number }> {
+  const before = await currentSettings(n)
+  if (bytes > before.max_donation_bytes)
+    throw new UsageError(
+      `at most ${formatSize(before.max_donation_bytes)} can be donated: the disk's free space minus a safety margin`,
+    )
+  if (bytes < before.min_donation_bytes)
+    throw new UsageError(`the donation must be at least ${formatSize(before.min_donation_bytes)}`)
+  const handoff = await n.node.setCapacity(bytes)
+  n.feed.logs.push(
+    `donation set to ${formatSize(bytes)}` +
+      (handoff.moved > 0 ? `; handed ${handoff.moved} item(s) off to other vaults` : ''),
+  )
+  return handoff
+}
+
 export function appHandlers(node: () => DriveNode): AppHandlers {
   return {
     'settings-get': async () => currentSettings(node()),
     'settings-set': async (change) => {
       const n = node()
       let handoff: { excess: number; moved: number } | null = null
-      if (change.donated_bytes !== undefined) {
-        const before = await currentSettings(n)
-        if (change.donated_bytes > before.max_donation_bytes)
-          throw new UsageError(
-            `at most ${formatSize(before.max_donation_bytes)} can be donated: the disk's free space minus a safety margin`,
-          )
-        if (change.donated_bytes < before.min_donation_bytes)
-          throw new UsageError(`the donation must be at least ${formatSize(before.min_donation_bytes)}`)
-        handoff = await n.node.setCapacity(change.donated_bytes)
-        n.feed.logs.push(
-          `donation set to ${formatSize(change.donated_bytes)}` +
-            (handoff.moved > 0 ? `; handed ${handoff.moved} item(s) off to other vaults` : ''),
-        )
-      }
+      if (change.donated_bytes !== undefined) handoff = await changeDonation(n, change.donated_bytes)
       const stored: { mount?: string; start_at_login?: boolean } = {}
       if (change.mount !== undefined) stored.mount = change.mount
       if (change.start_at_login !== undefined) stored.start_at_login = change.start_at_login

@@ -8,6 +8,7 @@ import { endpointFile, startApiServer } from './api/index.ts'
 import type { AccountStatus, ApiServer, Handlers, StatusResult } from './api/index.ts'
 import { Drive } from './drive/index.ts'
 import { PeerDriveError } from './errors.ts'
+import { ensurePrivateDir } from './home.ts'
 import type { DriveEvent } from './drive/index.ts'
 import { RecordRootStore } from './drive/record-root-store.ts'
 import { checkMountable, mountDrive } from './fuse/index.ts'
@@ -38,7 +39,7 @@ import { Repairer } from './replication/repairer.ts'
 import { Farmer } from './farming/index.ts'
 import type { FarmerOptions } from './farming/index.ts'
 import { identitySigner } from './farming/signing.ts'
-import { appHandlers, currentSettings } from './app-handlers.ts'
+import { appHandlers, changeDonation, currentSettings } from './app-handlers.ts'
 import { NodeFeed } from './node-feed.ts'
 import { Vault } from './vault/index.ts'
 
@@ -394,6 +395,8 @@ export class DriveNode {
   }
 
   static async start(options: DriveNodeOptions): Promise<DriveNode> {
+    // a fresh machine joining a network has no home yet: api.json and the settings go there
+    await ensurePrivateDir(options.home)
     const feed = new NodeFeed(options.home)
     await feed.settings.load()
     const self: { node?: DriveNode } = {}
@@ -619,7 +622,12 @@ export class UnsyncedLogoutError extends PeerDriveError {
 export function driveNodeHandlers(node: () => DriveNode): Handlers {
   return {
     status: async () => node().status(),
-    'set-donation': async ({ bytes }) => node().node.setCapacity(bytes),
+    'set-donation': async ({ bytes }) => {
+      const n = node()
+      const handoff = await changeDonation(n, bytes)
+      n.feed.events.emit({ type: 'settings', settings: await currentSettings(n) })
+      return handoff
+    },
     'account-status': async () => node().accountStatus(),
     'account-create': async (args) => node().create(args),
     'account-login': async (args) => node().login(args),

@@ -55,3 +55,20 @@ test('settings change the vault cap at once, logs and events follow', async (t) 
   const status = seen.find((e) => e.type === 'status')
   assert.ok(status && status.type === 'status' && status.status.vault.donated_bytes === 32 * MiB)
 })
+
+test('set-donation refuses what the disk cannot honour, as settings-set does', async (t) => {
+  const node = await startDriveNode(t, [], { capacity: 64 * MiB })
+  const PB = 10 ** 15
+  for (const command of ['set-donation', 'settings-set'] as const) {
+    const args = command === 'set-donation' ? { bytes: PB } : { donated_bytes: PB }
+    await assert.rejects(callApi(node.api, command, args as never), /can be donated/, command)
+    await assert.rejects(
+      callApi(node.api, command, (command === 'set-donation' ? { bytes: 1 } : { donated_bytes: 1 }) as never),
+      /must be at least/,
+      command,
+    )
+  }
+  assert.equal(node.node.vault.stats().capacity, 64 * MiB, 'a refused change changes nothing')
+  assert.deepEqual(await callApi(node.api, 'set-donation', { bytes: 48 * MiB }), { excess: 0, moved: 0 })
+  assert.equal(node.node.vault.stats().capacity, 48 * MiB)
+})

@@ -1,6 +1,8 @@
 // The API over HTTP on 127.0.0.1, for the CLI, power users and the window
-// when it runs in a browser: every request needs the per-run token, and a
-// request from a web page of another origin is refused.
+// when it runs in a browser: every request needs the per-run token, a request
+// from a web page of another origin is refused, and so is one addressed to
+// any host name but loopback's (a DNS-rebinding page reaches 127.0.0.1 under
+// its own name).
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
@@ -33,21 +35,28 @@ export async function startApiServer(
 ): Promise<ApiServer> {
   const token = opts.token ?? randomBytes(24).toString('base64url')
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => reply(res, 500, { error: (err as Error).message }))
+    handle(req, res).catch((err: unknown) => reply(res, statusOf(err), { error: (err as Error).message }))
   })
   let port = 0
   const originAllowed = (req: IncomingMessage): boolean => {
     const origin = req.headers.origin
-    return (
-      origin === undefined || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`
-    )
+    return origin === undefined || loopbackHosts(port).some((host) => origin === `http://${host}`)
   }
   const socket = opts.events
     ? attachEventSocket(server, opts.events, (req, given) =>
-        !originAllowed(req) ? 'origin' : tokenMatches(`Bearer ${given ?? ''}`, token) ? 'ok' : 'token',
+        !hostAllowed(req, port) || !originAllowed(req)
+          ? 'origin'
+          : tokenMatches(`Bearer ${given ?? ''}`, token)
+            ? 'ok'
+            : 'token',
       )
     : undefined
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!hostAllowed(req, port)) {
+      return reply(res, 421, {
+        error: `host "${req.headers.host ?? ''}" not allowed: this API answers only as ${loopbackHosts(port).join(', ')}`,
+      })
+    }
     if (req.method === 'GET' && opts.staticDir && !(req.url ?? '').startsWith('/api/')) {
       if (await serveStatic(opts.staticDir, req.url ?? '/', port, res)) return
       return reply(res, 404, { error: 'not found' })
@@ -86,6 +95,16 @@ export async function startApiServer(
       return new Promise((resolve) => server.close(() => resolve()))
     },
   }
+}
+
+/** The names a loopback client may use for this server in its Host header. */
+function loopbackHosts(port: number): string[] {
+  return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]
+}
+
+function hostAllowed(req: IncomingMessage, port: number): boolean {
+  const host = req.headers.host?.toLowerCase()
+  return host !== undefined && loopbackHosts(port).includes(host)
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {

@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises'
 import type { ServerResponse } from 'node:http'
 import { extname, join, normalize, sep } from 'node:path'
+import { ApiError } from './dispatcher.ts'
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -37,7 +38,12 @@ export async function serveStatic(
   port: number,
   res: ServerResponse,
 ): Promise<boolean> {
-  const clean = decodeURIComponent(urlPath.split('?')[0] ?? '/')
+  let clean: string
+  try {
+    clean = decodeURIComponent(urlPath.split('?')[0] ?? '/')
+  } catch {
+    throw new ApiError(400, 'bad %-escape in the path')
+  }
   const rel = clean === '/' ? 'index.html' : normalize(clean).replace(/^[/\\]+/, '')
   const file = join(root, rel)
   if (!file.startsWith(root.endsWith(sep) ? root : root + sep)) return false

@@ -2,10 +2,11 @@
 // tests and benchmarks — and for a drive with no bootstrap peers configured.
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { PeerDriveError } from '../errors.ts'
+import { PRIVATE_FILE_MODE, ensurePrivateDir } from '../home.ts'
 
 const BIN = new URL('../../bin.mjs', import.meta.url).pathname
 
@@ -67,7 +68,7 @@ export class Testnet {
   /** Starts the nodes (the first, then the rest through it) and writes testnet.json. */
   static async start(opts: TestnetOptions): Promise<Testnet> {
     if (!Number.isInteger(opts.nodes) || opts.nodes < 1) throw new TestnetError('--nodes must be at least 1')
-    await mkdir(opts.dir, { recursive: true })
+    await ensurePrivateDir(opts.dir)
     const net = new Testnet(opts)
     try {
       await net.add()
@@ -129,7 +130,9 @@ export class Testnet {
       bootstrap: this.bootstrap,
       nodes: this.nodes.map(({ peerId, pid, multiaddr, vault }) => ({ peerId, pid, multiaddr, vault })),
     }
-    await writeFile(join(this.dir, 'testnet.json'), `${JSON.stringify(manifest, null, 2)}\n`)
+    await writeFile(join(this.dir, 'testnet.json'), `${JSON.stringify(manifest, null, 2)}\n`, {
+      mode: PRIVATE_FILE_MODE,
+    })
   }
 
   /** Stops every node it started that is still running. */

@@ -2,6 +2,7 @@
 // records it holds (kept in the index itself: they are small), and the vault's
 // settings. Synchronous (better-sqlite3): each call is a few
 // microseconds, far below the fsyncs of the chunk files it sits beside.
+import { closeSync, openSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import type { Database as SqliteDb, Statement } from 'better-sqlite3'
 import { VaultBusyError, VaultUnreadableError } from './errors.ts'
@@ -96,6 +97,9 @@ export class IndexDb {
     try {
       // A short busy timeout: the only contender is another vault process,
       // and waiting for it to exit would just hang the caller.
+      // SQLite creates a database 0644 and gives its journals the database's
+      // mode: made 0600 first, none of them is readable by others.
+      closeSync(openSync(file, 'a', 0o600))
       db = new Database(file, { timeout: 250 })
     } catch (error) {
       throw sqliteFailure(vaultDir, error)

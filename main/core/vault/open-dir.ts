@@ -2,7 +2,7 @@
 // recognise under tmp/ and chunks/, so a directory is only taken if it is
 // empty, missing, or already a vault (it has the index) — never someone's
 // existing folder that happens to have a tmp/ in it.
-import { mkdir, readdir } from 'node:fs/promises'
+import { chmod, mkdir, readdir } from 'node:fs/promises'
 import { VaultUnreadableError } from './errors.ts'
 import { errno, fsyncDir, lstatOrUndefined, statOrUndefined } from './fs-steps.ts'
 import { INDEX_FILE } from './layout.ts'
@@ -20,6 +20,9 @@ export async function claimVaultDir(layout: VaultLayout): Promise<void> {
     if (entries.length > 0 && !entries.includes(INDEX_FILE)) {
       throw unreadable(layout, `it is not empty and has no ${INDEX_FILE}, so it is not a PeerDrive vault`)
     }
+    // a vault made by an older version (or by hand) may be open to others: it holds this node's keys
+    if (rootStat && (rootStat.mode & 0o077) !== 0 && rootStat.uid === process.getuid?.())
+      await chmod(root, 0o700)
   } catch (error) {
     throw asUnreadable(layout, error)
   }

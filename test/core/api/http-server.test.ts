@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict'
+import { writeFile } from 'node:fs/promises'
+import { request } from 'node:http'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import { callApi, startApiServer } from '../../../main/core/api/index.ts'
 import type { Handlers, StatusResult } from '../../../main/core/api/index.ts'
 import { NoAccountError } from '../../../main/core/account/index.ts'
 import { UsageError } from '../../../main/core/errors.ts'
+import { tempDir } from '../../helpers.ts'
 
 const status = { mounted: false, mount: null, peers: 3 } as unknown as StatusResult
 const donations: number[] = []
@@ -92,4 +96,65 @@ test('account commands check their arguments, and each failure answers with its 
   assert.deepEqual((await post('wallet-send', { coins: 2, to: 'ab' })).body, { result: { sent: 2 } })
   assert.equal((await post('farming-pause', { paused: 'yes' })).status, 400)
   assert.deepEqual((await post('farming-pause', { paused: true })).body, { result: { paused: true } })
+})
+
+/** One raw request, so the Host header can be anything (fetch sets its own). */
+function rawRequest(
+  port: number,
+  opts: { method?: string; path: string; host?: string; token?: string },
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: opts.method ?? 'POST',
+        path: opts.path,
+        setHost: opts.host === undefined,
+        headers: {
+          ...(opts.host === undefined ? {} : { host: opts.host }),
+          ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+        },
+      },
+      (res) => {
+        let body = ''
+        res.on('data', (d) => (body += d))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+      },
+    )
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+test('a request for any host name but loopback is refused, with the token or without (DNS rebinding)', async (t) => {
+  const dir = await tempDir(t)
+  await writeFile(join(dir, 'index.html'), '<p>dashboard</p>')
+  const api = await startApiServer(handlers, { staticDir: dir })
+  t.after(() => api.close())
+  const { port, token } = api
+  for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `LOCALHOST:${port}`]) {
+    assert.equal((await rawRequest(port, { path: '/api/status', host, token })).status, 200, host)
+  }
+  for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1:${port + 1}`, '127.0.0.1', '']) {
+    const api = await rawRequest(port, { path: '/api/status', host, token })
+    assert.equal(api.status, 421, host)
+    assert.match(JSON.parse(api.body).error, /not allowed: this API answers only as 127\.0\.0\.1:\d+/)
+    assert.equal((await rawRequest(port, { method: 'GET', path: '/', host })).status, 421, host)
+  }
+  assert.equal((await rawRequest(port, { method: 'GET', path: '/' })).status, 200)
+})
+
+test('a static path with a bad %-escape answers 400, not a server error', async (t) => {
+  const dir = await tempDir(t)
+  await writeFile(join(dir, 'index.html'), '<p>dashboard</p>')
+  const api = await startApiServer(handlers, { staticDir: dir })
+  t.after(() => api.close())
+  for (const path of ['/%E0%A4%A', '/%', '/assets/%zz.js']) {
+    const res = await rawRequest(api.port, { method: 'GET', path })
+    assert.equal(res.status, 400, path)
+    assert.match(JSON.parse(res.body).error, /bad %-escape/)
+  }
+  assert.equal((await rawRequest(api.port, { method: 'GET', path: '/%69ndex.html' })).status, 200)
+  assert.equal((await rawRequest(api.port, { method: 'GET', path: '/missing.js' })).status, 404)
 })
