@@ -2,7 +2,8 @@
 // network. Changes land in the local journal and SQLite state first (and are
 // acknowledged from there), then upload in the background; the tree reaches
 // the network as encrypted directory blobs under a signed root record.
-import { mkdir, open } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { chmod, mkdir, open } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ChunkStore } from '../chunk-store.ts'
@@ -10,27 +11,39 @@ import { SelfEncryptor, decodeHandle } from '../selfenc/index.ts'
 import type { DataMap } from '../selfenc/index.ts'
 import { ChunkCache } from './chunk-cache.ts'
 import { DriveDb, ROOT_INO } from './db.ts'
-import type { EntryRow } from './db.ts'
+import type { EntryRow, InodeRow } from './db.ts'
 import { FsError } from './fs-types.ts'
-import type { Attr, DriveFs, OpenFlags, StatFs } from './fs-types.ts'
+import type { Attr, DriveFs, EntryKind, OpenFlags, Owner, StatFs } from './fs-types.ts'
 import { Journal } from './journal.ts'
 import type { RootStore } from './root.ts'
 import { Syncer } from './syncer.ts'
 import type { SyncStatus } from './syncer.ts'
 
 const NAME_MAX = 255
+/** Linux's MAX_LFS_FILESIZE on 64-bit: the largest size a file may have. */
+const MAX_FILE_SIZE = 2 ** 63 - 1
+const FALLOC_FL_KEEP_SIZE = 1
+const S_ISUID = 0o4000
+const S_ISGID = 0o2000
+const S_IXGRP = 0o010
 
 export interface DriveEvent {
-  type: 'journal-full' | 'sync-error' | 'synced' | 'committed'
+  type: 'journal-full' | 'sync-error' | 'synced' | 'committed' | 'degraded'
   message: string
 }
 
+/** The chunk store the drive uploads to; `putCopies` tells how many vaults other than this node hold a chunk. */
+export type DriveChunks = Pick<ChunkStore, 'get' | 'put'> & {
+  putCopies?(address: Uint8Array, bytes: Uint8Array): Promise<number>
+  readonly replicas?: number
+}
+
 export interface DriveOptions {
-  /** Local state: drive.sqlite and the journal's staging files. */
+  /** Local state: drive.sqlite and the journal's staging files (kept private to this user). */
   dir: string
   /** The drive's symmetric key (seals the root pointer). */
   key: Uint8Array
-  chunks: Pick<ChunkStore, 'get' | 'put'>
+  chunks: DriveChunks
   root: RootStore
   journalLimitBytes?: number
   backpressureMs?: number
@@ -38,6 +51,8 @@ export interface DriveOptions {
   commitDelayMs?: number
   /** What statfs reports as the drive's size (the user's donation by default). */
   capacityBytes?: () => number
+  /** Who owns entries made without a known caller (default: this process's user). */
+  owner?: Owner
   log?: (line: string) => void
   onEvent?: (e: DriveEvent) => void
 }
@@ -49,6 +64,14 @@ interface OpenFile {
   append: boolean
 }
 
+const KIND_BY_TYPE = new Map<number, EntryKind>([
+  [constants.S_IFREG, 'file'],
+  [constants.S_IFIFO, 'fifo'],
+  [constants.S_IFSOCK, 'socket'],
+  [constants.S_IFCHR, 'char'],
+  [constants.S_IFBLK, 'block'],
+])
+
 export class Drive implements DriveFs {
   readonly db: DriveDb
   readonly journal: Journal
@@ -57,11 +80,16 @@ export class Drive implements DriveFs {
   private readonly enc: SelfEncryptor
   private readonly opts: DriveOptions
   private readonly handles = new Map<number, OpenFile>()
+  /** Open handles per inode: an inode with none and no names is gone. */
+  private readonly openCount = new Map<number, number>()
+  /** Operations in progress on a file's staging copy, which must not be dropped under them. */
+  private readonly pins = new Map<number, number>()
   private nextHandle = 1
   /** Shared staging-file descriptors, one per file with local content. */
   private readonly fds = new Map<number, Promise<FileHandle>>()
-  /** Sizes of files being written, ahead of the database (which is updated on flush). */
+  /** Sizes and modification times of files being written, ahead of the database (updated on flush). */
   private readonly liveSizes = new Map<number, number>()
+  private readonly liveTimes = new Map<number, number>()
   private readonly maps = new Map<string, DataMap>()
 
   private constructor(opts: DriveOptions, db: DriveDb, journal: Journal) {
@@ -87,8 +115,10 @@ export class Drive implements DriveFs {
 
   /** Opens the drive's local state, replays the journal, and loads the tree from the network if this node has none. */
   static async open(opts: DriveOptions): Promise<Drive> {
-    await mkdir(opts.dir, { recursive: true })
-    const db = new DriveDb(join(opts.dir, 'drive.sqlite'))
+    await privateDir(opts.dir)
+    const dbPath = join(opts.dir, 'drive.sqlite')
+    const db = new DriveDb(dbPath, opts.owner ?? processOwner())
+    for (const file of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) await chmod(file, 0o600).catch(() => {})
     const journal = await Journal.open(join(opts.dir, 'staging'), {
       limitBytes: opts.journalLimitBytes ?? 2 ** 30,
       backpressureMs: opts.backpressureMs,
@@ -98,6 +128,11 @@ export class Drive implements DriveFs {
         opts.onEvent?.({ type: 'journal-full', message })
       },
     })
+    // Files unlinked while open when the node last stopped: nothing can reach them now.
+    for (const ino of db.orphans()) {
+      db.removeInode(ino)
+      await journal.drop(ino)
+    }
     const drive = new Drive(opts, db, journal)
     await drive.syncer.replay()
     await drive.syncer.loadFromNetworkIfEmpty()
@@ -130,6 +165,7 @@ export class Drive implements DriveFs {
   private resolve(path: string): EntryRow {
     let row = this.db.get(ROOT_INO)!
     for (const name of parts(path)) {
+      if (Buffer.byteLength(name) > NAME_MAX) throw new FsError('ENAMETOOLONG', name)
       if (row.kind !== 'dir') throw new FsError('ENOTDIR', path)
       const next = this.db.lookup(row.ino, name)
       if (!next) throw new FsError('ENOENT', path)
@@ -153,57 +189,79 @@ export class Drive implements DriveFs {
     this.syncer.markDirty(ino)
   }
 
-  /** Adds an entry to a directory, in one transaction with the directory's own change. */
+  /** An inode's metadata changed: every directory naming it is re-encrypted. */
+  private touchMeta(ino: number): void {
+    for (const parent of this.db.parents(ino)) this.syncer.markDirty(parent)
+    if (ino === ROOT_INO) this.syncer.markDirty(ROOT_INO)
+  }
+
+  /** Adds a new entry to a directory, in one transaction with the directory's own change. */
   private addEntry(
-    parent: number,
-    name: string,
-    fields: Pick<EntryRow, 'kind' | 'mode' | 'state'> & { target?: string },
+    path: string,
+    fields: Pick<InodeRow, 'kind' | 'mode' | 'state'> & { target?: string; rdev?: number },
+    owner?: Owner,
   ): number {
+    const { parent, name } = this.parentOf(path)
+    if (this.db.lookup(parent.ino, name)) throw new FsError('EEXIST', path)
     const now = Date.now()
+    // A new entry in a set-group-ID directory takes the directory's group (and a directory keeps the bit).
+    const sgid = (parent.mode & S_ISGID) !== 0
+    const who = owner ?? this.db.defaultOwner
     return this.db.transaction(() => {
       const ino = this.db.insert({
-        parent,
+        parent: parent.ino,
         name,
         size: 0,
         mtime: now,
         ctime: now,
         atime: now,
         handle: null,
-        ...fields,
+        uid: who.uid,
+        gid: sgid ? parent.gid : who.gid,
+        rdev: fields.rdev ?? 0,
+        kind: fields.kind,
+        mode: (fields.mode & 0o7777) | (sgid && fields.kind === 'dir' ? S_ISGID : 0),
+        state: fields.state,
         target: fields.target ?? null,
       })
-      this.touchDir(parent, now)
+      this.touchDir(parent.ino, now)
       return ino
     })
   }
 
-  private sizeOf(row: EntryRow): number {
+  private sizeOf(row: InodeRow): number {
     return this.liveSizes.get(row.ino) ?? row.size
   }
 
   // ---- metadata ----
 
   async getattr(path: string): Promise<Attr> {
-    const row = this.resolve(path)
-    return this.attr(row)
+    return this.attr(this.resolve(path))
   }
 
-  private attr(row: EntryRow): Attr {
+  private attr(row: InodeRow): Attr {
     const size =
       row.kind === 'file'
         ? this.sizeOf(row)
         : row.kind === 'symlink'
           ? Buffer.byteLength(row.target ?? '')
-          : 4096
+          : row.kind === 'dir'
+            ? 4096
+            : 0
+    const mtime = this.liveTimes.get(row.ino) ?? row.mtime
     return {
       kind: row.kind,
       size,
       mode: row.mode,
-      mtimeMs: row.mtime,
-      ctimeMs: row.ctime,
+      uid: row.uid,
+      gid: row.gid,
+      rdev: row.rdev,
+      mtimeMs: mtime,
+      ctimeMs: Math.max(row.ctime, mtime),
       atimeMs: row.atime,
       ino: row.ino,
-      nlink: row.kind === 'dir' ? 2 : 1,
+      nlink: row.kind === 'dir' ? 2 + this.db.countSubdirs(row.ino) : this.db.links(row.ino),
+      allocatedBytes: row.kind === 'file' && this.journal.has(row.ino) ? this.journal.usedBy(row.ino) : size,
     }
   }
 
@@ -213,20 +271,42 @@ export class Drive implements DriveFs {
     return this.db.list(row.ino).map((r) => r.name)
   }
 
-  async mkdir(path: string, mode: number): Promise<void> {
+  async mkdir(path: string, mode: number, owner?: Owner): Promise<void> {
+    const ino = this.addEntry(path, { kind: 'dir', mode, state: 'synced' }, owner)
+    this.syncer.markDirty(ino)
+  }
+
+  async mknod(path: string, mode: number, rdev: number, owner?: Owner): Promise<void> {
+    const kind = KIND_BY_TYPE.get(mode & constants.S_IFMT)
+    if (!kind)
+      throw new FsError('EINVAL', `${path}: mknod of type 0o${(mode & constants.S_IFMT).toString(8)}`)
+    // An empty regular file needs no content: it is "synced" as empty from the start.
+    const device = kind === 'char' || kind === 'block'
+    this.addEntry(path, { kind, mode, state: 'synced', rdev: device ? rdev : 0 }, owner)
+  }
+
+  async link(existing: string, path: string): Promise<void> {
+    const row = this.resolve(existing)
+    if (row.kind === 'dir') throw new FsError('EPERM', `${existing} is a directory`)
     const { parent, name } = this.parentOf(path)
     if (this.db.lookup(parent.ino, name)) throw new FsError('EEXIST', path)
-    const ino = this.addEntry(parent.ino, name, { kind: 'dir', mode: mode & 0o7777, state: 'synced' })
-    this.syncer.markDirty(ino)
+    const now = Date.now()
+    this.db.transaction(() => {
+      this.db.addLink(parent.ino, name, row.ino)
+      this.db.update(row.ino, { ctime: now })
+      this.touchDir(parent.ino, now)
+    })
+    this.touchMeta(row.ino)
   }
 
   async rmdir(path: string): Promise<void> {
     const row = this.resolve(path)
-    if (row.ino === ROOT_INO) throw new FsError('EPERM', 'cannot remove the drive root')
+    if (row.ino === ROOT_INO) throw new FsError('EBUSY', 'cannot remove the drive root')
     if (row.kind !== 'dir') throw new FsError('ENOTDIR', path)
     if (this.db.countChildren(row.ino) > 0) throw new FsError('ENOTEMPTY', path)
     this.db.transaction(() => {
-      this.db.remove(row.ino)
+      this.db.removeLink(row.parent, row.name)
+      this.db.removeInode(row.ino)
       this.touchDir(row.parent)
     })
     this.syncer.forgetDir(row.ino)
@@ -235,18 +315,25 @@ export class Drive implements DriveFs {
   async unlink(path: string): Promise<void> {
     const row = this.resolve(path)
     if (row.kind === 'dir') throw new FsError('EISDIR', path)
+    const now = Date.now()
     this.db.transaction(() => {
-      this.db.remove(row.ino)
-      this.touchDir(row.parent)
+      this.db.removeLink(row.parent, row.name)
+      this.db.update(row.ino, { ctime: now })
+      this.touchDir(row.parent, now)
     })
-    await this.forgetContent(row.ino)
+    await this.dropIfUnlinked(row.ino)
   }
 
-  /** Drops a file's local content once nothing has it open. */
-  private async forgetContent(ino: number): Promise<void> {
-    if ([...this.handles.values()].some((h) => h.ino === ino)) return
+  /** Forgets an inode and its local content once it has no names and nothing has it open. */
+  private async dropIfUnlinked(ino: number): Promise<void> {
+    if (this.db.links(ino) > 0 || (this.openCount.get(ino) ?? 0) > 0) {
+      if (this.db.links(ino) > 0) this.touchMeta(ino)
+      return
+    }
+    this.db.removeInode(ino)
     this.syncer.forgetFile(ino)
     this.liveSizes.delete(ino)
+    this.liveTimes.delete(ino)
     const fd = this.fds.get(ino)
     this.fds.delete(ino)
     if (fd) await (await fd).close().catch(() => {})
@@ -255,7 +342,7 @@ export class Drive implements DriveFs {
 
   async rename(from: string, to: string): Promise<void> {
     const row = this.resolve(from)
-    if (row.ino === ROOT_INO) throw new FsError('EINVAL', 'cannot move the drive root')
+    if (row.ino === ROOT_INO) throw new FsError('EBUSY', 'cannot move the drive root')
     const { parent, name } = this.parentOf(to)
     // Moving a directory into its own subtree would detach it from the tree.
     for (let p = parent; ; p = this.db.get(p.parent)!) {
@@ -263,6 +350,7 @@ export class Drive implements DriveFs {
       if (p.ino === ROOT_INO) break
     }
     const existing = this.db.lookup(parent.ino, name)
+    // Two names of one inode: rename does nothing (POSIX).
     if (existing?.ino === row.ino) return
     if (existing) {
       if (existing.kind === 'dir' && row.kind !== 'dir') throw new FsError('EISDIR', to)
@@ -272,31 +360,56 @@ export class Drive implements DriveFs {
     }
     const now = Date.now()
     this.db.transaction(() => {
-      if (existing) this.db.remove(existing.ino)
-      this.db.update(row.ino, { parent: parent.ino, name, ctime: now })
+      if (existing) {
+        this.db.removeLink(parent.ino, name)
+        this.db.update(existing.ino, { ctime: now })
+        if (existing.kind === 'dir') this.db.removeInode(existing.ino)
+      }
+      this.db.rename(row.parent, row.name, parent.ino, name)
+      this.db.update(row.ino, { ctime: now })
       this.touchDir(row.parent, now)
       this.touchDir(parent.ino, now)
     })
     if (existing?.kind === 'dir') this.syncer.forgetDir(existing.ino)
-    else if (existing) await this.forgetContent(existing.ino)
+    else if (existing) await this.dropIfUnlinked(existing.ino)
+    this.touchMeta(row.ino)
   }
 
-  async utimens(path: string, atimeMs: number, mtimeMs: number): Promise<void> {
+  async utimens(path: string, atimeMs: number | null, mtimeMs: number | null): Promise<void> {
     const row = this.resolve(path)
-    this.db.update(row.ino, { atime: Math.round(atimeMs), mtime: Math.round(mtimeMs), ctime: Date.now() })
-    this.syncer.markDirty(row.parent)
+    const fields: Partial<InodeRow> = { ctime: Date.now() }
+    if (atimeMs !== null) fields.atime = Math.round(atimeMs)
+    if (mtimeMs !== null) {
+      fields.mtime = Math.round(mtimeMs)
+      this.liveTimes.delete(row.ino)
+    }
+    this.db.update(row.ino, fields)
+    this.touchMeta(row.ino)
   }
 
   async chmod(path: string, mode: number): Promise<void> {
     const row = this.resolve(path)
     this.db.update(row.ino, { mode: mode & 0o7777, ctime: Date.now() })
-    this.syncer.markDirty(row.parent)
+    this.touchMeta(row.ino)
   }
 
-  async symlink(target: string, path: string): Promise<void> {
-    const { parent, name } = this.parentOf(path)
-    if (this.db.lookup(parent.ino, name)) throw new FsError('EEXIST', path)
-    this.addEntry(parent.ino, name, { kind: 'symlink', mode: 0o777, target, state: 'synced' })
+  async chown(path: string, uid: number, gid: number): Promise<void> {
+    const row = this.resolve(path)
+    const fields: Partial<InodeRow> = { ctime: Date.now() }
+    if (uid !== -1 && uid !== 0xffff_ffff) fields.uid = uid
+    if (gid !== -1 && gid !== 0xffff_ffff) fields.gid = gid
+    // As on Linux: a change of owner clears set-user-ID, and set-group-ID where it means "run as group".
+    if (row.kind !== 'dir' && (fields.uid !== undefined || fields.gid !== undefined)) {
+      let mode = row.mode & ~S_ISUID
+      if (row.mode & S_IXGRP) mode &= ~S_ISGID
+      fields.mode = mode
+    }
+    this.db.update(row.ino, fields)
+    this.touchMeta(row.ino)
+  }
+
+  async symlink(target: string, path: string, owner?: Owner): Promise<void> {
+    this.addEntry(path, { kind: 'symlink', mode: 0o777, target, state: 'synced' }, owner)
   }
 
   async readlink(path: string): Promise<string> {
@@ -319,16 +432,16 @@ export class Drive implements DriveFs {
 
   // ---- files ----
 
-  async create(path: string, mode: number): Promise<number> {
+  async create(path: string, mode: number, owner?: Owner): Promise<number> {
     const { parent, name } = this.parentOf(path)
     const existing = this.db.lookup(parent.ino, name)
     if (existing) {
       if (existing.kind === 'dir') throw new FsError('EISDIR', path)
       return this.open(path, { write: true, truncate: true })
     }
-    const ino = this.addEntry(parent.ino, name, { kind: 'file', mode: mode & 0o7777, state: 'local' })
-    await (await open(this.journal.path(ino), 'w')).close()
-    this.journal.track(ino, 0)
+    const ino = this.addEntry(path, { kind: 'file', mode, state: 'local' }, owner)
+    await this.newStagingFile(ino)
+    this.liveSizes.set(ino, 0)
     return this.addHandle({ ino, writable: true, dirty: true, append: false })
   }
 
@@ -339,27 +452,45 @@ export class Drive implements DriveFs {
       return this.addHandle({ ino: row.ino, writable: false, dirty: false, append: false })
     }
     if (row.kind !== 'file') throw new FsError('EINVAL', path)
-    if (flags.write) {
-      await this.stage(row, flags.truncate === true)
-      if (flags.truncate) {
-        await (await this.fd(row.ino)).truncate(0)
-        this.liveSizes.set(row.ino, 0)
-        this.journal.track(row.ino, 0)
-        this.markLocal(row)
-      }
-    }
-    return this.addHandle({
+    // The handle is counted first, so no finished upload drops the staging copy under this open.
+    const fh = this.addHandle({
       ino: row.ino,
       writable: flags.write,
       dirty: flags.truncate === true,
       append: flags.append === true,
     })
+    try {
+      if (flags.write) {
+        await this.stage(row, flags.truncate === true)
+        if (flags.truncate) {
+          await (await this.fd(row.ino)).truncate(0)
+          this.liveSizes.set(row.ino, 0)
+          this.liveTimes.set(row.ino, Date.now())
+          this.journal.track(row.ino, 0)
+          this.markLocal(row)
+        }
+      }
+    } catch (err) {
+      this.removeHandle(fh)
+      throw err
+    }
+    return fh
   }
 
   private addHandle(f: OpenFile): number {
     const fh = this.nextHandle++
     this.handles.set(fh, f)
+    this.openCount.set(f.ino, (this.openCount.get(f.ino) ?? 0) + 1)
     return fh
+  }
+
+  private removeHandle(fh: number): void {
+    const f = this.handles.get(fh)
+    if (!f) return
+    this.handles.delete(fh)
+    const left = (this.openCount.get(f.ino) ?? 1) - 1
+    if (left > 0) this.openCount.set(f.ino, left)
+    else this.openCount.delete(f.ino)
   }
 
   private handle(fh: number): OpenFile {
@@ -368,21 +499,30 @@ export class Drive implements DriveFs {
     return f
   }
 
-  private isOpenForWrite(ino: number): boolean {
-    for (const f of this.handles.values()) if (f.ino === ino && f.writable) return true
-    return false
+  /** Runs `work` with the staging copy of `ino` held in place. */
+  private async pinned<T>(ino: number, work: () => Promise<T>): Promise<T> {
+    this.pins.set(ino, (this.pins.get(ino) ?? 0) + 1)
+    try {
+      return await work()
+    } finally {
+      const left = (this.pins.get(ino) ?? 1) - 1
+      if (left > 0) this.pins.set(ino, left)
+      else this.pins.delete(ino)
+    }
   }
 
   /**
-   * Called once a file's content is uploaded: frees its journal space unless
-   * it is open for writing. The bookkeeping changes in one tick, so an open()
-   * that follows sees no staging file and reads the uploaded content instead.
+   * Called once a file's content is safely in the network: frees its journal
+   * space unless the file is open or an operation is using its staging copy.
+   * The bookkeeping changes in one tick, so an open() that follows sees no
+   * staging file and reads the uploaded content instead.
    */
   private dropStaging(ino: number): boolean {
-    if (this.isOpenForWrite(ino)) return false
+    if ((this.openCount.get(ino) ?? 0) > 0 || this.pins.has(ino)) return false
     const fd = this.fds.get(ino)
     this.fds.delete(ino)
     this.liveSizes.delete(ino)
+    this.liveTimes.delete(ino)
     void (async () => {
       if (fd) await (await fd).close().catch(() => {})
     })()
@@ -390,17 +530,30 @@ export class Drive implements DriveFs {
     return true
   }
 
+  private async newStagingFile(ino: number): Promise<void> {
+    await (await open(this.journal.path(ino), 'w', 0o600)).close()
+    this.journal.track(ino, 0)
+  }
+
   /** Gives a file local content in the journal: its synced content, downloaded, unless it is about to be truncated. */
-  private async stage(row: EntryRow, truncating: boolean): Promise<void> {
+  private async stage(row: InodeRow, truncating: boolean): Promise<void> {
     if (this.journal.has(row.ino)) return
     const path = this.journal.path(row.ino)
     if (row.handle && !truncating) {
       await this.journal.reserve(row.ino, row.size)
-      await this.enc.decryptToFile(this.mapOf(row.handle), this.cache, path)
+      try {
+        await this.enc.decryptToFile(this.mapOf(row.handle), this.cache, path)
+        await chmod(path, 0o600)
+      } catch (err) {
+        await this.journal.drop(row.ino)
+        throw readFailure(row, err, this.opts.log)
+      }
     } else {
-      await (await open(path, 'w')).close()
-      this.journal.track(row.ino, 0)
+      await this.newStagingFile(row.ino)
+      // A file with no uploaded content (an mknod'ed one, or still-empty) has only its size.
+      if (row.size > 0 && !row.handle) await (await this.fd(row.ino)).truncate(row.size)
     }
+    this.liveSizes.set(row.ino, row.size)
   }
 
   private fd(ino: number): Promise<FileHandle> {
@@ -423,7 +576,7 @@ export class Drive implements DriveFs {
     return map
   }
 
-  private markLocal(row: EntryRow): void {
+  private markLocal(row: InodeRow): void {
     if (row.state !== 'local') this.db.update(row.ino, { state: 'local' })
     this.syncer.touched(row.ino)
   }
@@ -445,32 +598,34 @@ export class Drive implements DriveFs {
     try {
       return await this.enc.readRange(this.mapOf(row.handle), this.cache, position, n)
     } catch (err) {
-      this.opts.log?.(`read of ${row.name} failed: ${(err as Error).message}`)
-      throw new FsError('EIO', `${row.name}: ${(err as Error).message}`)
+      throw readFailure(row, err, this.opts.log)
     }
   }
 
   async write(fh: number, position: number, data: Uint8Array): Promise<number> {
     const f = this.handle(fh)
     if (!f.writable) throw new FsError('EBADF', 'not open for writing')
-    const row = this.db.get(f.ino)
-    if (!row) throw new FsError('ENOENT', `handle ${fh}`)
-    const size = this.sizeOf(row)
+    const ino = f.ino
+    const size = this.liveSizes.get(ino) ?? this.db.get(ino)?.size ?? 0
     const at = f.append ? size : position
-    const end = Math.max(size, at + data.byteLength)
-    await this.journal.reserve(row.ino, end)
-    const fd = await this.fd(row.ino)
+    const end = at + data.byteLength
+    if (end > MAX_FILE_SIZE) throw new FsError('EFBIG', `write to ${end} bytes`)
+    // Room in the journal for the bytes this write adds past the end; a hole costs nothing.
+    await this.journal.reserve(ino, end > size ? end - Math.max(size, at) : 0)
+    const fd = await this.fd(ino)
     let done = 0
     while (done < data.byteLength) {
       const { bytesWritten } = await fd.write(data, done, data.byteLength - done, at + done)
       done += bytesWritten
     }
-    this.liveSizes.set(row.ino, end)
+    this.liveSizes.set(ino, Math.max(end, this.liveSizes.get(ino) ?? size))
+    this.liveTimes.set(ino, Date.now())
     if (!f.dirty) {
       f.dirty = true
-      this.markLocal(row)
+      const row = this.db.get(ino)
+      if (row) this.markLocal(row)
     } else {
-      this.syncer.touched(row.ino)
+      this.syncer.touched(ino)
     }
     return data.byteLength
   }
@@ -478,8 +633,11 @@ export class Drive implements DriveFs {
   async truncate(path: string, size: number): Promise<void> {
     const row = this.resolve(path)
     if (row.kind === 'dir') throw new FsError('EISDIR', path)
-    await this.resize(row, size)
-    await this.commitFile(row.ino)
+    if (row.kind !== 'file') throw new FsError('EINVAL', path)
+    await this.pinned(row.ino, async () => {
+      await this.resize(row, size)
+      await this.commitFile(row.ino)
+    })
   }
 
   async ftruncate(fh: number, size: number): Promise<void> {
@@ -490,14 +648,37 @@ export class Drive implements DriveFs {
     f.dirty = true
   }
 
-  private async resize(row: EntryRow, size: number): Promise<void> {
+  private async resize(row: InodeRow, size: number): Promise<void> {
     if (size < 0) throw new FsError('EINVAL', 'negative size')
+    if (size > MAX_FILE_SIZE) throw new FsError('EFBIG', `size ${size}`)
     await this.stage(row, size === 0)
-    await this.journal.reserve(row.ino, size)
     await (await this.fd(row.ino)).truncate(size)
-    this.journal.track(row.ino, size)
+    // Growing leaves a hole, which takes no journal space; shrinking frees what was cut.
+    this.journal.track(row.ino, Math.min(this.journal.usedBy(row.ino), size))
     this.liveSizes.set(row.ino, size)
+    this.liveTimes.set(row.ino, Date.now())
     this.markLocal(row)
+  }
+
+  async fallocate(fh: number, mode: number, offset: number, length: number): Promise<void> {
+    const f = this.handle(fh)
+    if (mode & ~FALLOC_FL_KEEP_SIZE) throw new FsError('EOPNOTSUPP', `fallocate mode 0x${mode.toString(16)}`)
+    if (offset < 0 || length <= 0) throw new FsError('EINVAL', `fallocate ${offset}+${length}`)
+    if (!f.writable) throw new FsError('EBADF', 'not open for writing')
+    const row = this.db.get(f.ino)
+    if (!row) throw new FsError('ENOENT', `handle ${fh}`)
+    const end = offset + length
+    if (end > MAX_FILE_SIZE) throw new FsError('EFBIG', `fallocate to ${end} bytes`)
+    await this.stage(row, false)
+    const size = this.sizeOf(row)
+    // The journal reserves the room, so that writes into the range cannot run out of it.
+    await this.journal.reserve(row.ino, Math.max(0, end - Math.max(size, offset)))
+    if (mode & FALLOC_FL_KEEP_SIZE || end <= size) return
+    await (await this.fd(row.ino)).truncate(end)
+    this.liveSizes.set(row.ino, end)
+    this.liveTimes.set(row.ino, Date.now())
+    this.markLocal(row)
+    f.dirty = true
   }
 
   async flush(fh: number): Promise<void> {
@@ -516,9 +697,12 @@ export class Drive implements DriveFs {
 
   async release(fh: number): Promise<void> {
     const f = this.handle(fh)
-    if (f.dirty) await this.commitFile(f.ino)
-    this.handles.delete(fh)
-    if (!this.db.get(f.ino)) await this.forgetContent(f.ino)
+    if (f.dirty) await this.commitFile(f.ino).catch(() => {})
+    this.removeHandle(fh)
+    if (this.openCount.has(f.ino)) return
+    if (!this.db.get(f.ino) || this.db.links(f.ino) === 0) return this.dropIfUnlinked(f.ino)
+    // Closed, and its content already safely in the network: the staging copy can go.
+    if (this.db.get(f.ino)?.state === 'synced' && this.journal.has(f.ino)) this.dropStaging(f.ino)
   }
 
   /**
@@ -529,14 +713,36 @@ export class Drive implements DriveFs {
   private async commitFile(ino: number): Promise<void> {
     const row = this.db.get(ino)
     if (!row || !this.journal.has(ino)) return
-    await (await this.fd(ino)).sync()
+    const fd = await this.fd(ino)
+    await fd.sync()
+    // What the staging file really takes on disk (sparse files less than their size).
+    const { blocks } = await fd.stat()
+    this.journal.track(ino, blocks * 512)
     const size = this.liveSizes.get(ino) ?? row.size
-    const now = Date.now()
-    this.db.update(ino, { size, mtime: now, ctime: now, state: 'queued' })
+    const mtime = this.liveTimes.get(ino) ?? row.mtime
+    this.liveTimes.delete(ino)
+    this.db.update(ino, { size, mtime, ctime: Math.max(row.ctime, mtime), state: 'queued' })
     this.syncer.queue(ino)
   }
 }
 
 function parts(path: string): string[] {
   return path.split('/').filter((p) => p.length > 0)
+}
+
+function processOwner(): Owner {
+  return { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }
+}
+
+/** The drive's own directories are readable by this user alone: they hold plaintext and keys. */
+async function privateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 })
+  await chmod(dir, 0o700)
+}
+
+function readFailure(row: EntryRow | InodeRow, err: unknown, log?: (line: string) => void): FsError {
+  if (err instanceof FsError) return err
+  const name = 'name' in row ? row.name : `inode ${row.ino}`
+  log?.(`read of ${name} failed: ${(err as Error).message}`)
+  return new FsError('EIO', `${name}: ${(err as Error).message}`)
 }

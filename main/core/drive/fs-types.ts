@@ -3,7 +3,14 @@
 // with the errno name the adapter passes to the kernel.
 import { PeerDriveError } from '../errors.ts'
 
-export type EntryKind = 'file' | 'dir' | 'symlink'
+/** Regular files, directories, symlinks, and the special files mknod makes (fifos, sockets, devices). */
+export type EntryKind = 'file' | 'dir' | 'symlink' | 'fifo' | 'socket' | 'char' | 'block'
+
+/** Who a new entry belongs to: the process that made it. */
+export interface Owner {
+  uid: number
+  gid: number
+}
 
 export interface Attr {
   kind: EntryKind
@@ -14,9 +21,15 @@ export interface Attr {
   mtimeMs: number
   ctimeMs: number
   atimeMs: number
+  uid: number
+  gid: number
+  /** Device number of a character or block device, else 0. */
+  rdev: number
   /** Stable per entry while mounted. */
   ino: number
   nlink: number
+  /** Bytes the entry takes locally (sparse files take less than their size); defaults to size. */
+  allocatedBytes?: number
 }
 
 export interface StatFs {
@@ -43,6 +56,10 @@ export type FsErrorCode =
   | 'EACCES'
   | 'EPERM'
   | 'EXDEV'
+  | 'EOPNOTSUPP'
+  | 'EBUSY'
+  | 'EMLINK'
+  | 'EFBIG'
 
 export class FsError extends PeerDriveError {
   readonly code: FsErrorCode
@@ -68,7 +85,8 @@ export interface DriveFs {
   getattr(path: string): Promise<Attr>
   readdir(path: string): Promise<string[]>
   open(path: string, flags: OpenFlags): Promise<number>
-  create(path: string, mode: number): Promise<number>
+  /** New entries belong to `owner` (the calling process), or to the drive's default owner. */
+  create(path: string, mode: number, owner?: Owner): Promise<number>
   read(handle: number, position: number, length: number): Promise<Uint8Array>
   /** Returns the bytes written (all of them, or it throws). */
   write(handle: number, position: number, data: Uint8Array): Promise<number>
@@ -78,13 +96,22 @@ export interface DriveFs {
   fsync(handle: number): Promise<void>
   release(handle: number): Promise<void>
   unlink(path: string): Promise<void>
-  mkdir(path: string, mode: number): Promise<void>
+  mkdir(path: string, mode: number, owner?: Owner): Promise<void>
+  /** A regular file, fifo, socket or device node; `mode` carries the S_IF* type bits. */
+  mknod(path: string, mode: number, rdev: number, owner?: Owner): Promise<void>
+  /** A second name for an existing non-directory. */
+  link(existing: string, path: string): Promise<void>
   rmdir(path: string): Promise<void>
   /** Replaces an existing destination (a file by a file, an empty dir by a dir). */
   rename(from: string, to: string): Promise<void>
-  utimens(path: string, atimeMs: number, mtimeMs: number): Promise<void>
+  /** Sets access and modification times; null leaves that time as it is (UTIME_OMIT). */
+  utimens(path: string, atimeMs: number | null, mtimeMs: number | null): Promise<void>
   chmod(path: string, mode: number): Promise<void>
-  symlink(target: string, path: string): Promise<void>
+  /** -1 leaves the uid or gid as it is. */
+  chown(path: string, uid: number, gid: number): Promise<void>
+  /** Mode 0 allocates (and grows the size); FALLOC_FL_KEEP_SIZE allocates without growing; others EOPNOTSUPP. */
+  fallocate(handle: number, mode: number, offset: number, length: number): Promise<void>
+  symlink(target: string, path: string, owner?: Owner): Promise<void>
   readlink(path: string): Promise<string>
   statfs(): Promise<StatFs>
 }

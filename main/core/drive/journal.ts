@@ -1,7 +1,8 @@
 // The write-back journal's data: one staging file per file with local
-// changes, under a byte limit. A write that would pass the limit waits for
-// uploads to drain (back-pressure), then fails with ENOSPC.
-import { mkdir, readdir, rm, stat } from 'node:fs/promises'
+// changes, under a byte limit on what they take on disk (a sparse file's
+// holes take nothing). A write that would pass the limit waits for uploads to
+// drain (back-pressure), then fails with ENOSPC.
+import { chmod, mkdir, readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FsError } from './fs-types.ts'
 
@@ -32,7 +33,8 @@ export class Journal {
   }
 
   static async open(dir: string, opts: JournalOptions): Promise<Journal> {
-    await mkdir(dir, { recursive: true })
+    await mkdir(dir, { recursive: true, mode: 0o700 })
+    await chmod(dir, 0o700)
     const journal = new Journal(dir, opts)
     const found: { ino: number; seq: number; name: string }[] = []
     for (const name of await readdir(dir)) {
@@ -49,8 +51,8 @@ export class Journal {
     }
     for (const [ino, name] of journal.names) {
       const s = await stat(join(dir, name))
-      journal.sizes.set(ino, s.size)
-      journal.total += s.size
+      journal.sizes.set(ino, s.blocks * 512)
+      journal.total += s.blocks * 512
     }
     return journal
   }
@@ -77,17 +79,22 @@ export class Journal {
     return this.total
   }
 
-  /** Records that a staging file now exists with `size` bytes (no room check: used for replay and downloads). */
-  track(ino: number, size: number): void {
-    this.total += size - (this.sizes.get(ino) ?? 0)
-    this.sizes.set(ino, size)
+  /** Bytes the staging file of `ino` takes, as last counted. */
+  usedBy(ino: number): number {
+    return this.sizes.get(ino) ?? 0
   }
 
-  /** Makes room for the staging file of `ino` to grow to `size`, waiting for uploads if needed. */
-  async reserve(ino: number, size: number): Promise<void> {
-    const growth = size - (this.sizes.get(ino) ?? 0)
+  /** Records that the staging file of `ino` now takes `bytes` on disk (no room check: used for replay, truncation and recounts). */
+  track(ino: number, bytes: number): void {
+    this.total += bytes - (this.sizes.get(ino) ?? 0)
+    this.sizes.set(ino, bytes)
+  }
+
+  /** Makes room for the staging file of `ino` to take `growth` more bytes, waiting for uploads if needed. */
+  async reserve(ino: number, growth: number): Promise<void> {
+    const used = this.sizes.get(ino) ?? 0
     if (growth <= 0 || this.total + growth <= this.limitBytes) {
-      this.track(ino, Math.max(size, this.sizes.get(ino) ?? 0))
+      this.track(ino, used + Math.max(0, growth))
       return
     }
     const deadline = Date.now() + this.backpressureMs
@@ -109,7 +116,7 @@ export class Journal {
         this.waiters.add(done)
       })
     }
-    this.track(ino, size)
+    this.track(ino, (this.sizes.get(ino) ?? 0) + growth)
   }
 
   /** Forgets the staging file at once and deletes it in the background of the caller. */

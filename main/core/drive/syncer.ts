@@ -1,14 +1,17 @@
 // Background sync of the drive: uploads queued files from the journal (with
 // retries and per-file progress), then commits the tree — changed directories
 // re-encrypted copy-on-write up to the root, and the root pointer published
-// as a new version of the signed root record. Commits are batched.
+// as a new version of the signed root record. Commits are batched. A file is
+// "synced" only when R vaults other than this node hold every chunk of it and
+// the tree that names it; below that it is "degraded (k of R)", keeps its
+// staging copy and is uploaded again until it gets there.
 import { stat } from 'node:fs/promises'
-import type { ChunkStore } from '../chunk-store.ts'
+import { DEFAULT_REPLICAS } from '../placement/index.ts'
 import { dataMapSize, decodeHandle, encodeHandle } from '../selfenc/index.ts'
 import type { SelfEncryptor } from '../selfenc/index.ts'
 import type { DriveDb } from './db.ts'
 import { ROOT_INO } from './db.ts'
-import type { DriveEvent } from './drive.ts'
+import type { DriveChunks, DriveEvent } from './drive.ts'
 import type { Journal } from './journal.ts'
 import { openRoot, sealRoot } from './root.ts'
 import type { RootStore } from './root.ts'
@@ -16,20 +19,25 @@ import { decodeDirectory, encodeDirectory } from './tree-codec.ts'
 import type { DirEntry } from './tree-codec.ts'
 
 export interface SyncStatus {
-  state: 'synced' | 'syncing' | 'error'
+  state: 'synced' | 'syncing' | 'degraded' | 'error'
   files_pending: number
   bytes_pending: number
   uploading: { ino: number; name: string; done: number; total: number }[]
   errors: { name: string; error: string }[]
   root_version: number
+  /** Files whose least-held chunk has fewer than `of` copies on vaults other than this node. */
+  files_degraded: number
+  degraded: { name: string; copies: number; of: number }[]
+  /** Copies of the drive's tree (directories and root record) on other vaults, when below R. */
+  tree_copies?: number
 }
 
 export interface SyncerComponents {
   db: DriveDb
   journal: Journal
   enc: SelfEncryptor
-  chunks: Pick<ChunkStore, 'put' | 'get'>
-  source: Pick<ChunkStore, 'get'>
+  chunks: DriveChunks
+  source: Pick<DriveChunks, 'get'>
   root: RootStore
   key: Uint8Array
   commitDelayMs: number
@@ -41,6 +49,8 @@ export interface SyncerComponents {
 
 const UPLOAD_LANES = 2
 const MAX_BACKOFF_MS = 30_000
+/** A degraded file or tree is tried again at this pace: more vaults may have appeared. */
+const DEGRADED_RETRY_MS = [2_000, 5_000, 15_000, 30_000]
 
 export class Syncer {
   private readonly c: SyncerComponents
@@ -50,6 +60,12 @@ export class Syncer {
   private readonly attempts = new Map<number, number>()
   private readonly retryTimers = new Map<number, NodeJS.Timeout>()
   private readonly dirty = new Set<number>()
+  private readonly uploadingNow = new Set<number>()
+  /** Remote copies of the tree as of the last commit (R when fully held). */
+  private treeCopies: number
+  private treeRetries = 0
+  private treeRetryTimer: NodeJS.Timeout | undefined
+  private readonly replicas: number
   private lanes = 0
   private commitTimer: NodeJS.Timeout | undefined
   private committing: Promise<void> | undefined
@@ -59,6 +75,25 @@ export class Syncer {
 
   constructor(components: SyncerComponents) {
     this.c = components
+    this.replicas = components.chunks.replicas ?? DEFAULT_REPLICAS
+    this.treeCopies = Number(components.db.meta('tree_copies') ?? this.replicas)
+  }
+
+  /**
+   * The chunk sink of one upload: each put asks how many vaults other than
+   * this node hold the chunk, and the fewest is the upload's copy count.
+   */
+  private countingSink(): { put: (a: Uint8Array, b: Uint8Array) => Promise<void>; copies: () => number } {
+    let least = Infinity
+    const chunks = this.c.chunks
+    return {
+      put: async (address, bytes) => {
+        if (chunks.putCopies) least = Math.min(least, await chunks.putCopies(address, bytes))
+        else await chunks.put(address, bytes)
+      },
+      // A file with no chunks of its own (inline in its data map) lives in its directory.
+      copies: () => (least === Infinity ? this.replicas : least),
+    }
   }
 
   /** After a crash or restart: every file with unuploaded content goes back in the queue. */
@@ -68,6 +103,9 @@ export class Syncer {
         const { size } = await stat(this.c.journal.path(row.ino))
         this.c.db.update(row.ino, { size, state: 'queued' })
         this.queued.add(row.ino)
+      } else if (row.state === 'degraded') {
+        // Uploaded below R and its staging copy gone: it stays degraded, and vault audits may still lift it.
+        continue
       } else {
         // Nothing local survived (created but never written): keep what the network has.
         this.c.db.update(row.ino, {
@@ -91,14 +129,24 @@ export class Syncer {
     const record = await this.c.root.load()
     if (!record) return
     const rootHandle = openRoot(this.c.key, record.payload)
+    const inodeOfLink = new Map<number, number>()
+    const owner = this.c.db.defaultOwner
     const load = async (handle: string, parent: number): Promise<void> => {
       const entries = decodeDirectory(await this.c.enc.decrypt(decodeHandle(handle), this.c.source))
       for (const e of entries) {
+        const linked = e.link !== undefined && e.kind !== 'dir' ? inodeOfLink.get(e.link) : undefined
+        if (linked !== undefined) {
+          this.c.db.addLink(parent, e.name, linked)
+          continue
+        }
         const ino = this.c.db.insert({
           parent,
           name: e.name,
           kind: e.kind,
           mode: e.mode,
+          uid: e.uid ?? owner.uid,
+          gid: e.gid ?? owner.gid,
+          rdev: e.rdev ?? 0,
           size: e.size,
           mtime: e.mtime,
           ctime: e.mtime,
@@ -107,6 +155,7 @@ export class Syncer {
           handle: e.kind === 'file' ? (e.handle ?? null) : null,
           state: 'synced',
         })
+        if (e.link !== undefined && e.kind !== 'dir') inodeOfLink.set(e.link, ino)
         if (e.kind === 'dir' && e.handle) {
           this.c.db.setMeta(`dir:${ino}`, e.handle)
           await load(e.handle, ino)
@@ -129,6 +178,7 @@ export class Syncer {
     this.running = false
     clearTimeout(this.commitTimer)
     for (const t of this.retryTimers.values()) clearTimeout(t)
+    clearTimeout(this.treeRetryTimer)
     await this.committing
   }
 
@@ -171,9 +221,24 @@ export class Syncer {
     const errors = pending
       .filter((r) => r.state === 'error')
       .map((r) => ({ name: r.name, error: r.error ?? '' }))
-    const busy = pending.length > 0 || this.dirty.size > 0 || this.committing !== undefined
+    const degraded = pending
+      .filter((r) => r.state === 'degraded')
+      .map((r) => ({ name: r.name, copies: r.copies ?? 0, of: this.replicas }))
+    const treeDegraded = this.treeCopies < this.replicas
+    const busy =
+      pending.some((r) => r.state !== 'degraded') || this.dirty.size > 0 || this.committing !== undefined
     return {
-      state: errors.length > 0 ? 'error' : busy ? 'syncing' : 'synced',
+      state:
+        errors.length > 0
+          ? 'error'
+          : busy
+            ? 'syncing'
+            : degraded.length > 0 || treeDegraded
+              ? 'degraded'
+              : 'synced',
+      files_degraded: degraded.length,
+      degraded,
+      ...(treeDegraded ? { tree_copies: this.treeCopies } : {}),
       files_pending: pending.length,
       bytes_pending: pending.reduce((sum, r) => sum + r.size - (this.progress.get(r.ino)?.done ?? 0), 0),
       uploading: [...this.progress].map(([ino, p]) => ({ ino, name: this.c.db.get(ino)?.name ?? '', ...p })),
@@ -222,11 +287,15 @@ export class Syncer {
 
   private pump(): void {
     if (!this.running) return
-    while (this.lanes < UPLOAD_LANES && this.queued.size > 0) {
-      const ino = this.queued.values().next().value!
+    while (this.lanes < UPLOAD_LANES) {
+      // One upload of a file at a time; a newer version waits in the queue for it.
+      const ino = [...this.queued].find((i) => !this.uploadingNow.has(i))
+      if (ino === undefined) break
       this.queued.delete(ino)
+      this.uploadingNow.add(ino)
       this.lanes++
       void this.upload(ino).finally(() => {
+        this.uploadingNow.delete(ino)
         this.lanes--
         this.wakeWaiters()
         this.pump()
@@ -241,7 +310,8 @@ export class Syncer {
     this.c.db.update(ino, { state: 'uploading', error: null })
     this.progress.set(ino, { done: 0, total: row.size })
     try {
-      const map = await this.c.enc.encryptFile(this.c.journal.path(ino), this.c.chunks, (done, total) =>
+      const sink = this.countingSink()
+      const map = await this.c.enc.encryptFile(this.c.journal.path(ino), sink, (done, total) =>
         this.progress.set(ino, { done, total }),
       )
       const now = this.c.db.get(ino)
@@ -252,34 +322,60 @@ export class Syncer {
         this.queued.add(ino)
         return
       }
+      const copies = sink.copies()
+      const degraded = copies < this.replicas
       this.c.db.update(ino, {
         handle: encodeHandle(map),
         size: dataMapSize(map),
-        state: 'synced',
+        state: degraded ? 'degraded' : 'synced',
         error: null,
+        copies: Math.min(copies, this.replicas),
       })
+      for (const parent of this.c.db.parents(ino)) this.markDirty(parent)
+      if (degraded) {
+        // Uploaded, but not yet held by R other vaults: keep the staging copy and try again.
+        const attempt = (this.attempts.get(ino) ?? 0) + 1
+        this.attempts.set(ino, attempt)
+        if (attempt === 1) {
+          const message = `${row.name}: ${copies} of ${this.replicas} copies on other vaults; trying again`
+          this.c.log(`upload degraded: ${message}`)
+          this.c.onEvent({ type: 'degraded', message })
+        }
+        this.retryLater(ino, DEGRADED_RETRY_MS[Math.min(attempt, DEGRADED_RETRY_MS.length) - 1]!)
+        return
+      }
       this.attempts.delete(ino)
       this.c.dropStaging(ino)
-      this.markDirty(now.parent)
     } catch (err) {
+      if (!this.c.db.get(ino)) return
+      if ((this.generation.get(ino) ?? 0) !== generation) {
+        // The file changed under the upload (it was being written): the newer version goes next.
+        this.c.db.update(ino, { state: 'queued' })
+        this.queued.add(ino)
+        return
+      }
       const message = (err as Error).message
       const attempt = (this.attempts.get(ino) ?? 0) + 1
       this.attempts.set(ino, attempt)
-      if (!this.c.db.get(ino)) return
       this.c.db.update(ino, { state: 'error', error: message })
       this.c.log(`upload of ${row.name} failed (attempt ${attempt}): ${message}`)
       this.c.onEvent({ type: 'sync-error', message: `${row.name}: ${message}` })
-      const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(attempt, 10))
-      const timer = setTimeout(() => {
-        this.retryTimers.delete(ino)
-        this.queued.add(ino)
-        this.pump()
-      }, delay)
-      timer.unref()
-      this.retryTimers.set(ino, timer)
+      this.retryLater(ino, Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(attempt, 10)))
     } finally {
       this.progress.delete(ino)
     }
+  }
+
+  private retryLater(ino: number, delayMs: number): void {
+    clearTimeout(this.retryTimers.get(ino))
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(ino)
+      if (!this.c.db.get(ino)) return
+      this.queued.add(ino)
+      this.pump()
+    }, delayMs)
+    timer.unref()
+    this.retryTimers.set(ino, timer)
   }
 
   private scheduleCommit(): void {
@@ -302,11 +398,17 @@ export class Syncer {
         const dirtyNow = new Set(this.dirty)
         this.dirty.clear()
         try {
-          const rootHandle = await this.encodeDir(ROOT_INO, dirtyNow)
+          const sink = this.countingSink()
+          const rootHandle = await this.encodeDir(ROOT_INO, dirtyNow, sink)
           const version = BigInt(this.c.db.meta('root_version') ?? '0') + 1n
-          await this.c.root.save(version, sealRoot(this.c.key, rootHandle))
+          const payload = sealRoot(this.c.key, rootHandle)
+          let copies = sink.copies()
+          if (this.c.root.saveCopies)
+            copies = Math.min(copies, await this.c.root.saveCopies(version, payload))
+          else await this.c.root.save(version, payload)
           this.c.db.setMeta('root_version', String(version))
           this.c.db.setMeta('dirty_dirs', JSON.stringify([...this.dirty]))
+          this.noteTreeCopies(copies)
           this.c.onEvent({ type: 'committed', message: `root version ${version}` })
         } catch (err) {
           for (const ino of dirtyNow) this.dirty.add(ino)
@@ -326,16 +428,50 @@ export class Syncer {
     return this.committing
   }
 
-  private async encodeDir(ino: number, dirty: Set<number>): Promise<string> {
+  /**
+   * The tree below R: every directory is written again after a while, since
+   * directory blobs are stored like chunks and more vaults may be reachable.
+   */
+  private noteTreeCopies(copies: number): void {
+    this.treeCopies = Math.min(copies, this.replicas)
+    this.c.db.setMeta('tree_copies', String(this.treeCopies))
+    clearTimeout(this.treeRetryTimer)
+    if (this.treeCopies >= this.replicas) {
+      this.treeRetries = 0
+      return
+    }
+    const delay = DEGRADED_RETRY_MS[Math.min(++this.treeRetries, DEGRADED_RETRY_MS.length) - 1]!
+    this.treeRetryTimer = setTimeout(() => {
+      for (const row of this.c.db.listDirs()) this.dirty.add(row)
+      this.dirty.add(ROOT_INO)
+      void this.commit()
+    }, delay)
+    this.treeRetryTimer.unref()
+  }
+
+  private async encodeDir(
+    ino: number,
+    dirty: Set<number>,
+    sink: { put: (a: Uint8Array, b: Uint8Array) => Promise<void> },
+  ): Promise<string> {
     const cached = this.c.db.meta(`dir:${ino}`)
     if (cached && !dirty.has(ino)) return cached
     const entries: DirEntry[] = []
     for (const row of this.c.db.list(ino)) {
-      const base = { name: row.name, kind: row.kind, mode: row.mode, mtime: row.mtime }
+      const base: Omit<DirEntry, 'size'> = {
+        name: row.name,
+        kind: row.kind,
+        mode: row.mode,
+        mtime: row.mtime,
+        uid: row.uid,
+        gid: row.gid,
+        ...(row.rdev ? { rdev: row.rdev } : {}),
+        ...(row.kind !== 'dir' && this.c.db.links(row.ino) > 1 ? { link: row.ino } : {}),
+      }
       if (row.kind === 'dir') {
-        entries.push({ ...base, size: 0, handle: await this.encodeDir(row.ino, dirty) })
-      } else if (row.kind === 'symlink') {
-        entries.push({ ...base, size: 0, target: row.target ?? '' })
+        entries.push({ ...base, size: 0, handle: await this.encodeDir(row.ino, dirty, sink) })
+      } else if (row.kind !== 'file') {
+        entries.push({ ...base, size: 0, ...(row.kind === 'symlink' ? { target: row.target ?? '' } : {}) })
       } else if (row.handle) {
         // The last uploaded content; a newer one still in the journal follows in a later commit.
         entries.push({ ...base, size: dataMapSize(decodeHandle(row.handle)), handle: row.handle })
@@ -343,7 +479,7 @@ export class Syncer {
         entries.push({ ...base, size: 0 })
       }
     }
-    const handle = encodeHandle(await this.c.enc.encrypt(encodeDirectory(entries), this.c.chunks))
+    const handle = encodeHandle(await this.c.enc.encrypt(encodeDirectory(entries), sink))
     this.c.db.setMeta(`dir:${ino}`, handle)
     return handle
   }

@@ -17,6 +17,18 @@ export interface DirEntry {
   /** Content handle (file) or directory handle (dir); absent for symlinks and empty files. */
   handle?: string
   target?: string
+  uid?: number
+  gid?: number
+  /** Device number (character and block devices). */
+  rdev?: number
+  /** Names of one inode (hard links) share this number within a drive. */
+  link?: number
+}
+
+const KINDS = new Set(['file', 'dir', 'symlink', 'fifo', 'socket', 'char', 'block'])
+
+function optionalUint(v: unknown): boolean {
+  return v === undefined || (Number.isSafeInteger(v) && (v as number) >= 0)
 }
 
 export class DirectoryInvalidError extends PeerDriveError {
@@ -49,13 +61,17 @@ export function decodeDirectory(bytes: Uint8Array): DirEntry[] {
       !e.name.includes('/') &&
       e.name !== '.' &&
       e.name !== '..' &&
-      (e.kind === 'file' || e.kind === 'dir' || e.kind === 'symlink') &&
+      KINDS.has(e.kind as string) &&
       Number.isSafeInteger(e.mode) &&
       Number.isSafeInteger(e.size) &&
       (e.size as number) >= 0 &&
       Number.isFinite(e.mtime) &&
       (e.handle === undefined || typeof e.handle === 'string') &&
-      (e.target === undefined || typeof e.target === 'string')
+      (e.target === undefined || typeof e.target === 'string') &&
+      optionalUint(e.uid) &&
+      optionalUint(e.gid) &&
+      optionalUint(e.rdev) &&
+      optionalUint(e.link)
     if (!ok) throw new DirectoryInvalidError('bad entry')
     if (seen.has(e.name as string)) throw new DirectoryInvalidError(`duplicate name ${String(e.name)}`)
     seen.add(e.name as string)

@@ -18,25 +18,31 @@ const TYPE_BITS: Record<EntryKind, number> = {
   file: constants.S_IFREG,
   dir: constants.S_IFDIR,
   symlink: constants.S_IFLNK,
+  fifo: constants.S_IFIFO,
+  socket: constants.S_IFSOCK,
+  char: constants.S_IFCHR,
+  block: constants.S_IFBLK,
 }
 
 const UINT32_MAX = 0xffff_ffff
 
-/** The mounting user owns every entry: the drive is one user's. */
+/** The mounting user: the default owner of entries made on no process's behalf. */
 export function currentOwner(): Owner {
   return { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }
 }
 
-export function toFuseStat(attr: Attr, owner: Owner): FuseStat {
+/** The stat of an entry; its owner is its own, `fallback` only for a file system that keeps none. */
+export function toFuseStat(attr: Attr, fallback: Owner): FuseStat {
   return {
     mode: TYPE_BITS[attr.kind] | (attr.mode & 0o7777),
-    uid: owner.uid,
-    gid: owner.gid,
+    uid: attr.uid ?? fallback.uid,
+    gid: attr.gid ?? fallback.gid,
     size: attr.size,
     nlink: attr.nlink,
     ino: attr.ino,
+    rdev: attr.rdev ?? 0,
     blksize: IO_BLOCK_SIZE,
-    blocks: Math.ceil(attr.size / 512),
+    blocks: Math.ceil((attr.allocatedBytes ?? attr.size) / 512),
     atime: ms(attr.atimeMs),
     mtime: ms(attr.mtimeMs),
     ctime: ms(attr.ctimeMs),

@@ -25,10 +25,21 @@ export function fsErrorCode(err: unknown): FsErrorCode | undefined {
   return undefined
 }
 
+/**
+ * System errors the disk under the journal gives that a program should see as
+ * they are: a full disk is ENOSPC, not an I/O error.
+ */
+const PASSED_THROUGH = new Set(['ENOSPC', 'EDQUOT', 'EFBIG'])
+
 /** The reply for an operation that threw `err`; logs what is not an FsError. */
 export function errnoOf(err: unknown, op: string, path: string, log: Log): number {
   const code = fsErrorCode(err)
   if (code) return errnoFor(code)
+  const sys = (err as { code?: unknown } | null)?.code
+  if (typeof sys === 'string' && PASSED_THROUGH.has(sys)) {
+    log(`fuse: ${op} ${path}: ${sys} from the local disk`)
+    return -(errnos[sys] ?? constants.errno.EIO)
+  }
   const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
   log(`fuse: ${op} ${path} failed, answered EIO: ${what.replace(/\s*\n\s*/g, ' ')}`)
   return errnoFor('EIO')

@@ -1,7 +1,8 @@
 // The FUSE operations of a mounted drive: each kernel request mapped onto
 // DriveFs, answered exactly once with its result or a negative errno.
 import type { DriveFs } from '../drive/fs-types.ts'
-import type { FuseDone, FuseOperations, FuseStat } from '../../../native/fuse.ts'
+import { callerOf, timespecMs } from '../../../native/fuse.ts'
+import type { FuseDone, FuseOperations, FuseStat, FuseTime } from '../../../native/fuse.ts'
 import { currentOwner, toFuseStat, toFuseStatfs, toOpenFlags } from './attr.ts'
 import type { Owner } from './attr.ts'
 import { errnoFor, errnoOf, fsErrorCode } from './errno.ts'
@@ -17,16 +18,15 @@ export interface FuseOpsOptions {
 
 type Answer = (code: number, ...values: never[]) => void
 
-/**
- * libfuse 2 passes UTIME_NOW and UTIME_OMIT as 0 s plus a nanosecond value
- * near 2^30, which fuse-native turns into 1073 ms.
- */
-const UTIME_SPECIAL_MS = 1073
-
 export function createFuseOps(fs: DriveFs, opts: FuseOpsOptions = {}): FuseOperations {
   const log = opts.log ?? ((line: string) => void process.stderr.write(`${line}\n`))
   const owner = opts.owner ?? currentOwner()
   const now = opts.now ?? Date.now
+  /** Who asked: read at once, before any await, since the next request replaces it. */
+  const caller = (): { uid: number; gid: number } => {
+    const { uid, gid } = callerOf()
+    return { uid, gid }
+  }
 
   /**
    * Runs `work`, which answers through `reply` when it succeeds. Whatever it
@@ -109,8 +109,10 @@ export function createFuseOps(fs: DriveFs, opts: FuseOpsOptions = {}): FuseOpera
     open: (path, flags, done) =>
       serve('open', path, done, async (reply) => reply(0, await fs.open(path, toOpenFlags(flags)))),
 
-    create: (path, mode, done) =>
-      serve('create', path, done, async (reply) => reply(0, await fs.create(path, mode & 0o7777))),
+    create: (path, mode, done) => {
+      const who = caller()
+      serve('create', path, done, async (reply) => reply(0, await fs.create(path, mode & 0o7777, who)))
+    },
 
     read: (path, fd, buffer, length, position, done) =>
       serve('read', path, done, async (reply) => {
@@ -134,31 +136,41 @@ export function createFuseOps(fs: DriveFs, opts: FuseOpsOptions = {}): FuseOpera
     ftruncate: (path, fd, size, done) => ok('ftruncate', path, done)(() => fs.ftruncate(fd, size)),
     unlink: (path, done) => ok('unlink', path, done)(() => fs.unlink(path)),
     rename: (from, to, done) => ok('rename', from, done)(() => fs.rename(from, to)),
-    mkdir: (path, mode, done) => ok('mkdir', path, done)(() => fs.mkdir(path, mode & 0o7777)),
+    mkdir: (path, mode, done) => {
+      const who = caller()
+      ok('mkdir', path, done)(() => fs.mkdir(path, mode & 0o7777, who))
+    },
     rmdir: (path, done) => ok('rmdir', path, done)(() => fs.rmdir(path)),
-    symlink: (target, path, done) => ok('symlink', path, done)(() => fs.symlink(target, path)),
+    symlink: (target, path, done) => {
+      const who = caller()
+      ok('symlink', path, done)(() => fs.symlink(target, path, who))
+    },
     readlink: (path, done) =>
       serve('readlink', path, done, async (reply) => reply(0, await fs.readlink(path))),
     chmod: (path, mode, done) => ok('chmod', path, done)(() => fs.chmod(path, mode & 0o7777)),
 
-    // Every entry belongs to the mounting user; a chown succeeds and changes nothing,
-    // so that cp -p, tar and rsync do not fail on it.
-    chown: (path, _uid, _gid, done) => ok('chown', path, done)(() => fs.getattr(path)),
+    // Permission to change the owner is the kernel's to check (default_permissions).
+    chown: (path, uid, gid, done) => ok('chown', path, done)(() => fs.chown(path, uid, gid)),
 
-    utimens: (path, atimeMs, mtimeMs, done) =>
+    utimens: (path, atime, mtime, done) =>
       ok(
         'utimens',
         path,
         done,
       )(() => {
         const at = now()
-        const time = (ms: number) => (ms === UTIME_SPECIAL_MS ? at : ms)
-        return fs.utimens(path, time(atimeMs), time(mtimeMs))
+        const time = (t: FuseTime): number | null =>
+          t === 'omit' ? null : t === 'now' ? at : typeof t === 'number' ? t : timespecMs(t)
+        return fs.utimens(path, time(atime), time(mtime))
       }),
 
-    // The drive has no hard links or device nodes.
-    link: (_target, _path, done) => done(errnoFor('EPERM')),
-    mknod: (_path, _mode, _dev, done) => done(errnoFor('EPERM')),
+    link: (existing, path, done) => ok('link', path, done)(() => fs.link(existing, path)),
+    mknod: (path, mode, rdev, done) => {
+      const who = caller()
+      ok('mknod', path, done)(() => fs.mknod(path, mode, rdev, who))
+    },
+    fallocate: (path, mode, offset, length, fd, done) =>
+      ok('fallocate', path, done)(() => fs.fallocate(fd, mode, offset, length)),
   }
 }
 

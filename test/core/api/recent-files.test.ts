@@ -22,6 +22,9 @@ function tree(entries: Record<string, { kind: 'file' | 'dir'; mtime: number; ino
         mtimeMs: e.mtime,
         ctimeMs: 0,
         atimeMs: 0,
+        uid: 0,
+        gid: 0,
+        rdev: 0,
         ino: e.ino,
         nlink: 1,
       }

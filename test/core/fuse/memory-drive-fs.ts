@@ -6,13 +6,22 @@
 // point at the file, not its path: they keep working after a rename or unlink,
 // and an unlinked file's bytes are freed when its last handle is released.
 // atime is set at creation and by utimens only, as on a noatime mount.
-import type { Attr, DriveFs, FsErrorCode, OpenFlags, StatFs } from '../../../main/core/drive/fs-types.ts'
+import type {
+  Attr,
+  DriveFs,
+  FsErrorCode,
+  OpenFlags,
+  Owner,
+  StatFs,
+} from '../../../main/core/drive/fs-types.ts'
 import { FsError } from '../../../main/core/drive/fs-types.ts'
 
 interface Times {
   atimeMs: number
   mtimeMs: number
   ctimeMs: number
+  uid: number
+  gid: number
 }
 
 interface FileNode extends Times {
@@ -135,8 +144,19 @@ export class MemoryDriveFs implements DriveFs {
   }
 
   /** Creates a file that must not exist yet (as O_CREAT|O_EXCL) and opens it for writing. */
-  async create(path: string, mode: number): Promise<number> {
-    const { dir, name } = this.#parentOf(path, 'create')
+  async create(path: string, mode: number, owner?: Owner): Promise<number> {
+    const file = this.#newFile(path, mode, owner, 'create')
+    return this.#openHandle(file, true, false)
+  }
+
+  /** Only regular files: the twin keeps no fifos, sockets or devices. */
+  async mknod(path: string, mode: number, _rdev: number, owner?: Owner): Promise<void> {
+    if ((mode & 0o170000) !== 0o100000) fail('EPERM', `mknod of a special file: ${path}`)
+    this.#newFile(path, mode, owner, 'mknod')
+  }
+
+  #newFile(path: string, mode: number, owner: Owner | undefined, op: string): FileNode {
+    const { dir, name } = this.#parentOf(path, op)
     if (dir.entries.has(name)) fail('EEXIST', `already exists: ${path}`)
     const file: FileNode = {
       kind: 'file',
@@ -145,10 +165,37 @@ export class MemoryDriveFs implements DriveFs {
       bytes: new Uint8Array(0),
       size: 0,
       openHandles: 0,
-      ...this.#newInode(),
+      ...this.#newInode(owner),
     }
     this.#link(dir, name, file)
-    return this.#openHandle(file, true, false)
+    return file
+  }
+
+  async link(existing: string, path: string): Promise<void> {
+    const node = this.#lookup(existing)
+    if (node.kind === 'dir') fail('EPERM', `cannot link a directory: ${existing}`)
+    const { dir, name } = this.#parentOf(path, 'link')
+    if (dir.entries.has(name)) fail('EEXIST', `already exists: ${path}`)
+    dir.entries.set(name, node)
+    node.nlink++
+    this.#touch(dir, 'mtime')
+    this.#touch(node, 'ctime')
+  }
+
+  async chown(path: string, uid: number, gid: number): Promise<void> {
+    const node = this.#lookup(path)
+    if (uid !== -1) node.uid = uid
+    if (gid !== -1) node.gid = gid
+    this.#touch(node, 'ctime')
+  }
+
+  /** Mode 0 and FALLOC_FL_KEEP_SIZE (1); the space is the drive's, so only mode 0's growth counts. */
+  async fallocate(handle: number, mode: number, offset: number, length: number): Promise<void> {
+    const h = this.#handle(handle)
+    if (mode & ~1) fail('EOPNOTSUPP', `fallocate mode ${mode}`)
+    if (offset < 0 || length <= 0) fail('EINVAL', `bad range ${offset}+${length}`)
+    if (!h.write) fail('EBADF', 'not open for writing')
+    if (mode === 0 && offset + length > h.node.size) this.#resize(h.node, offset + length)
   }
 
   async read(handle: number, position: number, length: number): Promise<Uint8Array> {
@@ -208,7 +255,7 @@ export class MemoryDriveFs implements DriveFs {
     this.#unlink(dir, name, node)
   }
 
-  async mkdir(path: string, mode: number): Promise<void> {
+  async mkdir(path: string, mode: number, owner?: Owner): Promise<void> {
     const { dir, name } = this.#parentOf(path, 'mkdir')
     if (dir.entries.has(name)) fail('EEXIST', `already exists: ${path}`)
     const child = {
@@ -217,7 +264,7 @@ export class MemoryDriveFs implements DriveFs {
       nlink: 2,
       entries: new Map(),
       parent: dir,
-      ...this.#newInode(),
+      ...this.#newInode(owner),
     }
     this.#link(dir, name, child as DirNode)
   }
@@ -261,10 +308,10 @@ export class MemoryDriveFs implements DriveFs {
     this.#touch(dst.dir, 'mtime')
   }
 
-  async utimens(path: string, atimeMs: number, mtimeMs: number): Promise<void> {
+  async utimens(path: string, atimeMs: number | null, mtimeMs: number | null): Promise<void> {
     const node = this.#lookup(path)
-    node.atimeMs = atimeMs
-    node.mtimeMs = mtimeMs
+    if (atimeMs !== null) node.atimeMs = atimeMs
+    if (mtimeMs !== null) node.mtimeMs = mtimeMs
     this.#touch(node, 'ctime')
   }
 
@@ -274,12 +321,12 @@ export class MemoryDriveFs implements DriveFs {
     this.#touch(node, 'ctime')
   }
 
-  async symlink(target: string, path: string): Promise<void> {
+  async symlink(target: string, path: string, owner?: Owner): Promise<void> {
     if (target === '') fail('ENOENT', 'a symlink needs a target')
     if (Buffer.byteLength(target) > 4095) fail('ENAMETOOLONG', `symlink target too long: ${path}`)
     const { dir, name } = this.#parentOf(path, 'symlink')
     if (dir.entries.has(name)) fail('EEXIST', `already exists: ${path}`)
-    const link: SymlinkNode = { kind: 'symlink', mode: 0o777, nlink: 1, target, ...this.#newInode() }
+    const link: SymlinkNode = { kind: 'symlink', mode: 0o777, nlink: 1, target, ...this.#newInode(owner) }
     try {
       this.#reserve(Buffer.byteLength(target))
     } catch (err) {
@@ -291,11 +338,12 @@ export class MemoryDriveFs implements DriveFs {
 
   // --- internals -------------------------------------------------------------
 
-  #newInode(): { ino: number } & Times {
+  #newInode(owner?: Owner): { ino: number } & Times {
     if (this.#inodes >= MAX_INODES) fail('ENOSPC', `no free inodes (the drive holds at most ${MAX_INODES})`)
     const now = this.#now()
     this.#inodes++
-    return { ino: this.#nextIno++, atimeMs: now, mtimeMs: now, ctimeMs: now }
+    const { uid, gid } = owner ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }
+    return { ino: this.#nextIno++, atimeMs: now, mtimeMs: now, ctimeMs: now, uid, gid }
   }
 
   #attr(node: Node): Attr {
@@ -305,8 +353,8 @@ export class MemoryDriveFs implements DriveFs {
         : node.kind === 'dir'
           ? node.entries.size
           : Buffer.byteLength(node.target)
-    const { kind, mode, mtimeMs, ctimeMs, atimeMs, ino, nlink } = node
-    return { kind, size, mode, mtimeMs, ctimeMs, atimeMs, ino, nlink }
+    const { kind, mode, mtimeMs, ctimeMs, atimeMs, ino, nlink, uid, gid } = node
+    return { kind, size, mode, mtimeMs, ctimeMs, atimeMs, ino, nlink, uid, gid, rdev: 0 }
   }
 
   #components(path: string): string[] {

@@ -76,11 +76,11 @@ test('a plain Error, a synchronous throw or a non-Error becomes EIO and one log 
   assert.match(logs[2]!, /statfs .*a string/)
 })
 
-test('getattr adds the type bits and the mounting owner, and counts 512-byte blocks', async () => {
+test("getattr adds the type bits and the entry's own owner, and counts 512-byte blocks", async () => {
   const fs = new MemoryDriveFs()
   const { ops } = setup(fs)
   await fs.mkdir('/d', 0o750)
-  const h = await fs.create('/d/f', 0o640)
+  const h = await fs.create('/d/f', 0o640, { uid: 1234, gid: 5678 })
   await fs.write(h, 0, new Uint8Array(1000))
   await fs.symlink('f', '/d/l')
   const [code, f] = (await once((done) => ops.getattr('/d/f', done))) as [number, Record<string, number>]
@@ -134,66 +134,18 @@ test('write hands the drive its own copy of the kernel buffer; read fills the ke
   assert.equal((await fs.getattr('/f')).mode, 0o644, 'create passes permission bits only')
 })
 
-test('chown succeeds without changing anything; link and mknod are refused with EPERM', async () => {
+test('chown changes the owner as asked (-1 keeps one); link makes a second name; mknod makes a file', async () => {
   const fs = new MemoryDriveFs()
   const { ops } = setup(fs)
   await fs.release(await fs.create('/f', 0o644))
-  assert.deepEqual(await once((done) => ops.chown('/f', 0, 0, done)), [0])
+  assert.deepEqual(await once((done) => ops.chown('/f', 42, 43, done)), [0])
+  assert.deepEqual(await once((done) => ops.chown('/f', -1, 44, done)), [0])
+  const a = await fs.getattr('/f')
+  assert.deepEqual([a.uid, a.gid], [42, 44])
   assert.deepEqual(await once((done) => ops.chown('/nope', 0, 0, done)), [-os.errno.ENOENT])
-  assert.deepEqual(await once((done) => ops.link('/f', '/g', done)), [-os.errno.EPERM])
-  assert.deepEqual(await once((done) => ops.mknod('/p', 0o10644, 0, done)), [-os.errno.EPERM])
-})
-
-test("utimens: libfuse's UTIME_NOW/UTIME_OMIT marker (1073 ms) means now", async () => {
-  const fs = new MemoryDriveFs()
-  const logs: string[] = []
-  const ops = createFuseOps(fs, {
-    owner,
-    log: (l) => logs.push(l),
-    now: () => 99_000,
-  }) as Required<FuseOperations>
-  await fs.release(await fs.create('/f', 0o644))
-  await once((done) => ops.utimens('/f', 1073, 1073, done))
-  assert.deepEqual([(await fs.getattr('/f')).atimeMs, (await fs.getattr('/f')).mtimeMs], [99_000, 99_000])
-  await once((done) => ops.utimens('/f', 1_600_000_000_000, 1_600_000_000_500, done))
-  assert.equal((await fs.getattr('/f')).mtimeMs, 1_600_000_000_500)
-})
-
-test('statfs: 4 KiB blocks up to 16 TiB, larger blocks beyond so no field overflows a uint32', () => {
-  const small = toFuseStatfs({
-    totalBytes: 10 * 2 ** 30,
-    freeBytes: 4 * 2 ** 30,
-    files: 100,
-    filesFree: 90,
-    nameMax: 255,
-  })
-  assert.deepEqual(
-    [small.bsize, small.frsize, small.blocks, small.bfree, small.bavail],
-    [4096, 4096, 2621440, 1048576, 1048576],
-  )
-  assert.deepEqual([small.files, small.ffree, small.namemax], [100, 90, 255])
-  const huge = toFuseStatfs({
-    totalBytes: 2 ** 50,
-    freeBytes: 2 ** 49,
-    files: 2 ** 40,
-    filesFree: 2 ** 40,
-    nameMax: 255,
-  })
-  assert.ok(huge.blocks <= 0xffffffff && huge.files <= 0xffffffff)
-  assert.equal(huge.blocks * huge.frsize, 2 ** 50)
-  assert.equal(huge.bfree * huge.frsize, 2 ** 49)
-})
-
-test('open flags: access mode, O_TRUNC and O_APPEND', () => {
-  assert.deepEqual(toOpenFlags(constants.O_RDONLY), { write: false, truncate: false, append: false })
-  assert.deepEqual(toOpenFlags(constants.O_WRONLY | constants.O_TRUNC), {
-    write: true,
-    truncate: true,
-    append: false,
-  })
-  assert.deepEqual(toOpenFlags(constants.O_RDWR | constants.O_APPEND | 0o100000), {
-    write: true,
-    truncate: false,
-    append: true,
-  })
+  assert.deepEqual(await once((done) => ops.link('/f', '/g', done)), [0])
+  assert.equal((await fs.getattr('/g')).ino, a.ino)
+  assert.equal((await fs.getattr('/f')).nlink, 2)
+  assert.deepEqual(await once((done) => ops.mknod('/p', constants.S_IFREG | 0o644, 0, done)), [0])
+  assert.equal((await fs.getattr('/p')).kind, 'file')
 })
