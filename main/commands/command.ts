@@ -35,11 +35,16 @@ export function intOption(values: OptionValues, name: string, fallback: number, 
   return n
 }
 
-/** Resolves when the process is told to stop (SIGINT/SIGTERM). */
+/**
+ * Resolves when the process is told to stop (SIGINT/SIGTERM). Later signals
+ * are ignored rather than killing the process mid-flush: one Ctrl-C reaches
+ * it from the terminal and again through each launcher above it (npm, the
+ * bootstrap, npm start's launcher).
+ */
 export function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'))
-    process.once('SIGTERM', () => resolve('SIGTERM'))
+    process.on('SIGINT', () => resolve('SIGINT'))
+    process.on('SIGTERM', () => resolve('SIGTERM'))
   })
 }
 
