@@ -3,6 +3,7 @@
 // loopback (its address, with the token, is printed). Builds the dashboard
 // first when its files are missing or stale.
 import { spawn } from 'node:child_process'
+import type { StdioOptions } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { homedir } from 'node:os'
@@ -21,8 +22,10 @@ export function electronBinary(electronDir = join(root, 'node_modules', 'electro
   return existsSync(binary) ? binary : null
 }
 
-function run(command: string, args: string[]): void {
-  const child = spawn(command, args, { stdio: 'inherit' })
+function run(command: string, args: string[], opts: { ipc?: boolean } = {}): void {
+  // the IPC channel closes when this process dies, however it dies: `up` then stops too
+  const stdio: StdioOptions = opts.ipc ? ['inherit', 'inherit', 'inherit', 'ipc'] : 'inherit'
+  const child = spawn(command, args, { stdio })
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal))
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
 }
@@ -37,14 +40,11 @@ async function main(): Promise<void> {
   process.stdout.write(
     "PeerDrive: Electron's binary is not installed here (it could not be downloaded), so the node runs headless with the dashboard in your browser.\n",
   )
-  run(process.execPath, [
-    join(root, 'main', 'bin.mjs'),
-    'up',
-    '--mount',
-    mount,
-    '--dashboard',
-    ...process.argv.slice(2),
-  ])
+  run(
+    process.execPath,
+    [join(root, 'main', 'bin.mjs'), 'up', '--mount', mount, '--dashboard', ...process.argv.slice(2)],
+    { ipc: true },
+  )
 }
 
 if (import.meta.main) await main()

@@ -14,6 +14,13 @@ import { intOption, listOption, stringOption, untilSignal } from './command.ts'
 import { readCredentials } from './credentials-input.ts'
 import { peersOrLocalNetwork, say } from './local-network.ts'
 
+/** Resolves when the launcher that opened an IPC channel to this process (npm start) is gone. */
+function launcherGone(): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.channel) process.once('disconnect', () => resolve())
+  })
+}
+
 export const upCommand: Command = {
   path: ['up'],
   usage:
@@ -34,7 +41,7 @@ export const upCommand: Command = {
   },
   async run(values) {
     keepNewFilesPrivate()
-    const stopped = untilSignal()
+    const stopped = Promise.race([untilSignal(), launcherGone()])
     const mount = stringOption(values, 'mount')
     if (!mount)
       throw new UsageError('--mount <dir> is required; usage: peerdrive up --vault <dir> --mount <dir>')
