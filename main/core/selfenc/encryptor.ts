@@ -8,12 +8,15 @@ import { basename, dirname, join } from 'node:path'
 import { constants as bufferConstants } from 'node:buffer'
 import type { ChunkedDataMap, ChunkInfo, DataMap } from './data-map.ts'
 import { checkDataMap } from './data-map.ts'
+import { toHex } from '../chunk-store.ts'
 import { UsageError } from '../errors.ts'
 import { FileChangedError } from './errors.ts'
 import type { ChunkExecutor } from './executor.ts'
 import { inlineExecutor, poolExecutor } from './executor.ts'
 import type { ChunkSink, ChunkSource, PlainSource } from './pipeline.ts'
 import { memorySource, openChunks, sealChunks } from './pipeline.ts'
+import { PlainChunkCache } from './plain-cache.ts'
+import { ReadAhead } from './read-ahead.ts'
 import { WorkerPool } from './pool.ts'
 import { shrink, unshrink } from './shrink.ts'
 import { isInlineSize, MAX_CHUNK_SIZE, MIN_CONFIGURABLE_CHUNK_SIZE } from './split.ts'
@@ -29,12 +32,18 @@ export interface SelfEncryptorOptions {
   chunkSize?: number
   /** Jobs touching fewer bytes run on the calling thread (a thread hop costs more); default 256 KiB. */
   poolMinBytes?: number
+  /** Opened chunks kept for range reads (bytes of plaintext); default 64 MiB, 0 = none. */
+  plainCacheBytes?: number
+  /** Most chunks opened ahead of sequential range reads; default 8, 0 = none. */
+  readAheadChunks?: number
 }
 
 /** Called as bytes are processed: (bytes done, bytes in total). */
 export type ProgressFn = (doneBytes: number, totalBytes: number) => void
 
 const DEFAULT_POOL_MIN_BYTES = 256 * 1024
+const DEFAULT_PLAIN_CACHE_BYTES = 64 * 2 ** 20
+const DEFAULT_READ_AHEAD_CHUNKS = 8
 
 function checkInt(value: number, what: string, min: number, max: number): number {
   if (!Number.isSafeInteger(value) || value < min || value > max) {
@@ -54,6 +63,9 @@ export class SelfEncryptor {
   readonly #offsets = new WeakMap<ChunkedDataMap, Float64Array>()
   /** Maps already checked, so a map built in code is validated once, not on every read. */
   readonly #checked = new WeakSet<DataMap>()
+  /** Chunks opened for range reads, so a chunk is opened once, not once per read inside it. */
+  readonly #plain: PlainChunkCache
+  readonly #readAhead: ReadAhead
 
   constructor(opts: SelfEncryptorOptions = {}) {
     this.#workers = checkInt(opts.workers ?? availableParallelism(), 'workers', 0, 256)
@@ -68,6 +80,21 @@ export class SelfEncryptor {
       'poolMinBytes',
       0,
       Number.MAX_SAFE_INTEGER,
+    )
+    const cacheBytes = checkInt(
+      opts.plainCacheBytes ?? DEFAULT_PLAIN_CACHE_BYTES,
+      'plainCacheBytes',
+      0,
+      Number.MAX_SAFE_INTEGER,
+    )
+    this.#plain = new PlainChunkCache(cacheBytes)
+    // Chunks read ahead must still be cached when the reader gets to them.
+    const aheadFits = Math.floor(cacheBytes / (2 * this.#chunkSize))
+    this.#readAhead = new ReadAhead(
+      Math.min(
+        aheadFits,
+        checkInt(opts.readAheadChunks ?? DEFAULT_READ_AHEAD_CHUNKS, 'readAheadChunks', 0, 1024),
+      ),
     )
   }
 
@@ -181,7 +208,9 @@ export class SelfEncryptor {
 
   /**
    * Bytes [offset, offset + length) of the file, clipped at its end (like a
-   * file read). Fetches and opens only the chunks covering that range.
+   * file read). Fetches and opens only the chunks covering that range; chunks
+   * opened stay cached for the reads that follow, and sequential reads open
+   * the next chunks ahead of the reader (in parallel, in the workers).
    */
   async readRange(map: DataMap, source: ChunkSource, offset: number, length: number): Promise<Uint8Array> {
     checkInt(offset, 'offset', 0, Number.MAX_SAFE_INTEGER)
@@ -197,14 +226,35 @@ export class SelfEncryptor {
     const offsets = this.#offsetsOf(root)
     const first = chunkAt(offsets, offset)
     const last = chunkAt(offsets, end - 1) + 1
+    const wanted: Promise<Uint8Array>[] = []
+    for (let i = first; i < last; i++) wanted.push(this.#openCached(root, i, source))
+    const ahead = Math.min(root.chunks.length, last + this.#readAhead.after(root, first, last))
+    for (let i = last; i < ahead; i++) this.#openCached(root, i, source).catch(() => {})
+    const plains = await Promise.all(wanted)
+    if (last - first === 1) {
+      const plain = plains[0]!
+      return new Uint8Array(plain.subarray(offset - offsets[first]!, end - offsets[first]!))
+    }
     const out = new Uint8Array(end - offset)
-    const exec = this.#executor(offsets[last]! - offsets[first]!)
-    await openChunks(root.chunks, first, last, source, exec, (i, plain) => {
+    for (let i = first; i < last; i++) {
       const from = Math.max(offset, offsets[i]!)
       const to = Math.min(end, offsets[i + 1]!)
-      out.set(plain.subarray(from - offsets[i]!, to - offsets[i]!), from - offset)
-    })
+      out.set(plains[i - first]!.subarray(from - offsets[i]!, to - offsets[i]!), from - offset)
+    }
     return out
+  }
+
+  /** Chunk i of a level-0 map, opened: from the cache, or fetched, checked and opened once. */
+  #openCached(root: ChunkedDataMap, i: number, source: ChunkSource): Promise<Uint8Array> {
+    const c = root.chunks[i]!
+    const key = toHex(c.address) + toHex(c.plainHash)
+    return this.#plain.get(key, c.size, async () => {
+      let plain: Uint8Array | undefined
+      await openChunks(root.chunks, i, i + 1, source, this.#executor(c.size), (_, p) => {
+        plain = p
+      })
+      return plain!
+    })
   }
 
   /** The level-0 map of `map` (itself when not shrunk): fetches and opens the stored child maps. */
@@ -236,6 +286,7 @@ export class SelfEncryptor {
 
   /** Stops the worker threads. The encryptor stays usable: they restart on demand. */
   async close(): Promise<void> {
+    this.#plain.clear()
     const pool = this.#pool
     this.#pool = undefined
     await pool?.close()
