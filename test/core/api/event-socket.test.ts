@@ -56,3 +56,21 @@ test('an unchanged status is pushed only once', () => {
   events.emitStatusIfChanged({ type: 'status', status: { peers: 2 } as never })
   assert.equal(seen.length, 2)
 })
+
+test('the event socket refuses a host name other than loopback, even with the token (DNS rebinding)', async (t) => {
+  const api = await startApiServer(handlers, { events: new EventHub() })
+  t.after(() => api.close())
+  const url = `ws://127.0.0.1:${api.port}/api/events`
+  const refused = await new Promise<number>((resolve) => {
+    const ws = new WebSocket(url, [`${TOKEN_PROTOCOL_PREFIX}${api.token}`], {
+      headers: { host: `rebound.example:${api.port}` },
+    })
+    ws.once('open', () => {
+      ws.close()
+      resolve(101)
+    })
+    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
+    ws.once('error', () => resolve(-1))
+  })
+  assert.equal(refused, 403)
+})
