@@ -3,9 +3,9 @@
 // promises. Mount-point handling (stale mounts, preparing a directory) is in
 // mount-point.ts and re-exported here.
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { delimiter, join, resolve } from 'node:path'
+import { delimiter, dirname, join, resolve } from 'node:path'
 import { FUSE_INSTALL_HINT, FuseUnavailableError, MountFailedError } from './fuse-errors.ts'
 import { detachMount, isMounted } from './mount-point.ts'
 
@@ -16,14 +16,17 @@ export * from './mount-point.ts'
 export type FuseDone = (code: number) => void
 export type FuseDoneWith<T> = (code: number, value?: T) => void
 
-/** A stat as fuse-native packs it; times in ms since the epoch. */
+/** A stat as fuse-native packs it; times in whole ms since the epoch (finer parts are dropped). */
 export interface FuseStat {
+  /** Type and permission bits (S_IFREG, S_IFDIR, S_IFLNK, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK | 0o7777). */
   mode: number
   uid: number
   gid: number
   size: number
   nlink: number
   ino: number
+  /** The device number of a character or block device node, as mknod gave it. */
+  rdev?: number
   blksize: number
   /** 512-byte units. */
   blocks: number
@@ -46,6 +49,35 @@ export interface FuseStatfs {
   flag: number
   namemax: number
 }
+
+/**
+ * A time utimens sets: seconds and nanoseconds since the epoch (as struct
+ * timespec; sec may be negative, nsec is 0..999,999,999), or 'now' (UTIME_NOW:
+ * the server's current time) or 'omit' (UTIME_OMIT: leave that time as it is).
+ */
+export type FuseTime = FuseTimespec | 'now' | 'omit'
+export interface FuseTimespec {
+  sec: number
+  nsec: number
+}
+
+/** A set time in ms since the epoch, fractional below the ms (exact to about 1 µs). */
+export function timespecMs(t: FuseTimespec): number {
+  return t.sec * 1000 + t.nsec / 1e6
+}
+
+/** Who made the request being served. */
+export interface FuseCaller {
+  uid: number
+  gid: number
+  /** 0 when the kernel sent the request on no process's behalf (e.g. a release at exit). */
+  pid: number
+}
+
+/** fallocate's mode bits (linux/falloc.h). */
+export const FALLOC_FL_KEEP_SIZE = 0x01
+export const FALLOC_FL_PUNCH_HOLE = 0x02
+export const FALLOC_FL_ZERO_RANGE = 0x10
 
 /**
  * The operations fuse-native calls, as it calls them. Each must call its
@@ -73,19 +105,39 @@ export interface FuseOperations {
   ftruncate?(path: string, fd: number, size: number, done: FuseDone): void
   unlink?(path: string, done: FuseDone): void
   rename?(from: string, to: string, done: FuseDone): void
-  link?(target: string, path: string, done: FuseDone): void
+  /** link(2): `existing` is the file linked to, `path` the new name (libfuse's `from`, `to`). */
+  link?(existing: string, path: string, done: FuseDone): void
+  /** symlink(2): `target` is the link's content, `path` the new link. */
   symlink?(target: string, path: string, done: FuseDone): void
   readlink?(path: string, done: FuseDoneWith<string>): void
   mkdir?(path: string, mode: number, done: FuseDone): void
   rmdir?(path: string, done: FuseDone): void
-  mknod?(path: string, mode: number, dev: number, done: FuseDone): void
+  /**
+   * mknod(2): `mode` holds the type bits (S_IFREG, S_IFIFO, S_IFSOCK, S_IFCHR,
+   * S_IFBLK) with the permission bits, already masked by the caller's umask;
+   * `rdev` is the device number for S_IFCHR/S_IFBLK (the kernel's 32-bit
+   * encoding, the same glibc's makedev gives for majors below 4096), else 0.
+   */
+  mknod?(path: string, mode: number, rdev: number, done: FuseDone): void
   chmod?(path: string, mode: number, done: FuseDone): void
   chown?(path: string, uid: number, gid: number, done: FuseDone): void
   /**
-   * Times in ms. fuse-native 2.2.6 passes the access time in both arguments
-   * (its C glue copies tv[0] twice), and UTIME_NOW/UTIME_OMIT arrive as 1073.
+   * utimensat/futimens/utimes: the new access and modification times, each a
+   * {sec, nsec} to set, 'now' (UTIME_NOW: set it to the current time) or
+   * 'omit' (UTIME_OMIT: leave it unchanged); touch sends 'now' for both.
+   * ctime is the server's to update. With fuse-native's prebuild (see fuseGlue()) both are
+   * the access time, whole ms, and either special value arrives as 'now'.
    */
-  utimens?(path: string, atimeMs: number, mtimeMs: number, done: FuseDone): void
+  utimens?(path: string, atime: FuseTime, mtime: FuseTime, done: FuseDone): void
+  /**
+   * fallocate(2)/posix_fallocate(3) on an open file: `mode` 0 allocates and
+   * grows the file to offset + length when it is shorter; FALLOC_FL_KEEP_SIZE
+   * allocates without changing the size; other modes (PUNCH_HOLE, ZERO_RANGE,
+   * ...) should answer -EOPNOTSUPP. offset and length are exact byte counts
+   * (64-bit, as numbers). Answer 0 or a negative errno (-ENOSPC when there is
+   * no room). Without this op, or with the prebuild, fallocate is EOPNOTSUPP.
+   */
+  fallocate?(path: string, mode: number, offset: number, length: number, fd: number, done: FuseDone): void
 }
 
 export interface FuseMountOptions {
@@ -138,17 +190,34 @@ export function fuseOptionList(opts: FuseMountOptions = {}): string[] {
 
 type Callback = (err: Error | null) => void
 
+/** How fuse-native's C glue calls into JS: the native request, the op id, then the op's arguments. */
+type NativeHandler = (request: unknown, op: number, ...args: unknown[]) => void
+type Signal = (code: number) => void
+
 interface FuseInstance {
   readonly mnt: string
   readonly opts: Record<string, unknown>
+  readonly ops: FuseOperations
+  /** ms; 0 for none. */
+  readonly timeout: number
+  readonly _implemented: Set<number>
   mount(cb: Callback): void
   unmount(cb: Callback): void
   _fuseOptions(): string
+  _makeHandlerArray(): NativeHandler[]
 }
 
 interface FuseClass {
   new (mnt: string, ops: FuseOperations, opts: Record<string, unknown>): FuseInstance
   unmount(mnt: string, cb: Callback): void
+}
+
+/** The parts of fuse-native's addon this module uses. */
+interface FuseBinding {
+  /** 1 in PeerDrive's patched build (native/fuse-native-glue.patch), absent in the prebuild. */
+  peerdrive_glue?: number
+  op_fallocate?: number
+  fuse_native_signal_fallocate?: (request: unknown, code: number) => void
 }
 
 export type FuseSupport = { available: true } | { available: false; reason: string; hint: string }
@@ -162,6 +231,129 @@ export interface FuseProbe {
 
 const requireAddon = createRequire(import.meta.url)
 let loaded: FuseClass | undefined
+let binding: FuseBinding | undefined
+
+/** The addon fuse-native itself loads (node-gyp-build's choice, from the same module cache). */
+function fuseBinding(): FuseBinding {
+  if (binding) return binding
+  const pkgDir = dirname(requireAddon.resolve('fuse-native/package.json'))
+  const load = createRequire(join(pkgDir, 'index.js'))('node-gyp-build') as (dir: string) => FuseBinding
+  binding = load(pkgDir)
+  return binding
+}
+
+/**
+ * Which C glue fuse-native runs: 'patched' is PeerDrive's build (native/setup.mjs):
+ * utimens with both times in ns and UTIME_NOW/UTIME_OMIT, fallocate, callerOf().
+ * 'prebuild' is fuse-native's own, which has none of these.
+ */
+export function fuseGlue(): 'patched' | 'prebuild' {
+  return fuseBinding().peerdrive_glue === 1 ? 'patched' : 'prebuild'
+}
+
+// --- the caller of the request being served ----------------------------------
+
+/** The C glue passes the caller's uid, gid and pid after each op's own arguments. */
+const CALLER_ARGS = 3
+let callerUid = process.getuid?.() ?? 0
+let callerGid = process.getgid?.() ?? 0
+let callerPid = 0
+
+/**
+ * The uid, gid and pid of the process whose request is being served. Valid
+ * synchronously at the start of an operation handler (read it before any await
+ * or callback: the next request replaces it). With the prebuild (fuseGlue())
+ * it is this process's own uid and gid, and pid 0.
+ */
+export function callerOf(): FuseCaller {
+  return { uid: callerUid, gid: callerGid, pid: callerPid }
+}
+
+/** Wraps a native handler so that it records the caller and passes on only the op's arguments. */
+function recordingCaller(handler: NativeHandler): NativeHandler {
+  return (request, op, ...args) => {
+    const n = args.length - CALLER_ARGS
+    callerUid = args[n] as number
+    callerGid = args[n + 1] as number
+    callerPid = args[n + 2] as number
+    args.length = n
+    return handler(request, op, ...args)
+  }
+}
+
+/** The timed answer fuse-native gives every op, for fallocate, which fuse-native does not know. */
+function fallocateHandler(fuse: FuseInstance, b: FuseBinding): NativeHandler {
+  const signal = b.fuse_native_signal_fallocate!
+  return (request, _op, path, mode, offset, length, fd) => {
+    let answered = false
+    const answer = (code: number): void => {
+      if (answered) return
+      answered = true
+      if (timer) clearTimeout(timer)
+      process.nextTick(signal, request, code)
+    }
+    const timer = fuse.timeout ? setTimeout(answer, fuse.timeout, -ETIMEDOUT) : undefined
+    fuse.ops.fallocate!(
+      path as string,
+      mode as number,
+      offset as number,
+      length as number,
+      fd as number,
+      answer,
+    )
+  }
+}
+
+const ETIMEDOUT = 110
+const UTIME_NOW = 0x3fffffff
+const UTIME_OMIT = 0x3ffffffe
+/** What the prebuild passes for UTIME_NOW and UTIME_OMIT alike (their nanoseconds read as ms). */
+const PREBUILD_SPECIAL_MS = 1073
+
+function fuseTime(sec: number, nsec: number): FuseTime {
+  if (nsec === UTIME_NOW) return 'now'
+  if (nsec === UTIME_OMIT) return 'omit'
+  return { sec, nsec }
+}
+
+function prebuildTime(ms: number): FuseTime {
+  if (ms === PREBUILD_SPECIAL_MS) return 'now'
+  return { sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1e6 }
+}
+
+// --- allow_other ---------------------------------------------------------------
+
+export type AllowOtherSupport = { permitted: true } | { permitted: false; reason: string }
+
+export interface AllowOtherProbe {
+  uid?: number
+  /** Default /etc/fuse.conf. */
+  fuseConf?: string
+}
+
+/**
+ * Whether this process may mount with allow_other (other users, and root,
+ * reach the drive): root always may; anyone else only when /etc/fuse.conf
+ * has user_allow_other, else fusermount refuses the mount. `reason` is one
+ * line to show the user.
+ */
+export function allowOtherSupport(probe: AllowOtherProbe = {}): AllowOtherSupport {
+  const uid = probe.uid ?? process.getuid?.() ?? 0
+  if (uid === 0) return { permitted: true }
+  const conf = probe.fuseConf ?? '/etc/fuse.conf'
+  let text = ''
+  try {
+    text = readFileSync(conf, 'utf8')
+  } catch {
+    // a missing or unreadable file permits nothing
+  }
+  const allowed = text.split('\n').some((line) => line.replace(/#.*/, '').trim() === 'user_allow_other')
+  if (allowed) return { permitted: true }
+  return {
+    permitted: false,
+    reason: `only you can use the drive: other users need user_allow_other in ${conf} (allow_other)`,
+  }
+}
 
 /** Whether a drive can be mounted here, and if not, why and what to install. */
 export function fuseSupport(probe: FuseProbe = {}): FuseSupport {
@@ -221,12 +413,34 @@ function loadFuse(): FuseClass {
     void (async () => {
       if (await isMounted(mnt)) await detachMount(mnt)
     })().then(() => cb(null), cb)
+  const b = fuseBinding()
+  const patched = b.peerdrive_glue === 1
   loaded = class PeerDriveFuse extends Fuse {
+    constructor(mnt: string, ops: FuseOperations, opts: Record<string, unknown>) {
+      super(mnt, ops, opts)
+      if (patched && ops.fallocate) this._implemented.add(b.op_fallocate!)
+    }
+
     // libfuse 2 has no other way in for big_writes and max_write.
     override _fuseOptions(): string {
       const base = super._fuseOptions()
       const extra = (this.opts.extraOptions as string[]).join(',')
       return base ? `${base},${extra}` : `-o${extra}`
+    }
+
+    // Runs inside fuse-native's constructor: this.ops and this.timeout are set, own fields are not.
+    override _makeHandlerArray(): NativeHandler[] {
+      const handlers = super._makeHandlerArray()
+      if (!patched) return handlers
+      handlers[b.op_fallocate!] = fallocateHandler(this, b)
+      return handlers.map(recordingCaller)
+    }
+
+    // fuse-native's own reads (atime low, high, atime low, high) in ms.
+    _op_utimens(signal: Signal, path: string, a: number, b: number, c: number, d: number): void {
+      const atime = patched ? fuseTime(a, b) : prebuildTime(a + b * 2 ** 32)
+      const mtime = patched ? fuseTime(c, d) : prebuildTime(c + d * 2 ** 32)
+      this.ops.utimens!(path, atime, mtime, signal)
     }
   }
   return loaded

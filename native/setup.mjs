@@ -9,6 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { ensureFuseGlue } from './fuse-glue-build.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const bin = join(root, 'node_modules', '.bin')
@@ -80,10 +81,11 @@ function ensureBetterSqlite() {
 
 function checkFuse() {
   const err = tryLoad("require('fuse-native')")
-  if (!err) return log('fuse-native loads')
+  if (!err) return true
   const hint = /libfuse/.test(err) ? ' (install the system packages: apt-get install -y fuse libfuse2)' : ''
   // Not fatal: the vault and network work without FUSE; only mounting the drive needs it.
   log(`fuse-native does not load${hint}: ${err.split('\n')[0]}`)
+  return false
 }
 
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
@@ -93,4 +95,4 @@ if (!existsSync(pinnedNode)) {
   )
 }
 ensureBetterSqlite()
-checkFuse()
+if (checkFuse()) ensureFuseGlue({ root, log, tryLoad, pinnedNode, env, nodeGyp, headersFor, pinnedVersion })
