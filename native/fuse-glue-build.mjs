@@ -14,6 +14,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs'
@@ -151,7 +152,10 @@ export function ensureFuseGlue(ctx) {
       throw new Error(`node-gyp failed: ${why.trim()}`)
     }
     mkdirSync(release, { recursive: true })
-    copyFileSync(join(work, 'build', 'Release', 'fuse.node'), join(release, 'fuse.node'))
+    // a new file renamed into place: processes that have the old one loaded keep their copy
+    const staged = join(release, `.fuse.node.${process.pid}`)
+    copyFileSync(join(work, 'build', 'Release', 'fuse.node'), staged)
+    renameSync(staged, join(release, 'fuse.node'))
   } catch (err) {
     dropOurBuild(release)
     return log(

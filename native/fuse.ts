@@ -16,7 +16,11 @@ export * from './mount-point.ts'
 export type FuseDone = (code: number) => void
 export type FuseDoneWith<T> = (code: number, value?: T) => void
 
-/** A stat as fuse-native packs it; times in whole ms since the epoch (finer parts are dropped). */
+/**
+ * A stat as a handler answers it. Times are ms since the epoch (a fraction
+ * below the ms is kept to about 1 µs) or an exact {sec, nsec}; with the
+ * prebuild (fuseGlue()) they are cut to whole ms.
+ */
 export interface FuseStat {
   /** Type and permission bits (S_IFREG, S_IFDIR, S_IFLNK, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK | 0o7777). */
   mode: number
@@ -30,9 +34,9 @@ export interface FuseStat {
   blksize: number
   /** 512-byte units. */
   blocks: number
-  atime: number
-  mtime: number
-  ctime: number
+  atime: number | FuseTimespec
+  mtime: number | FuseTimespec
+  ctime: number | FuseTimespec
 }
 
 export interface FuseStatfs {
@@ -205,6 +209,8 @@ interface FuseInstance {
   unmount(cb: Callback): void
   _fuseOptions(): string
   _makeHandlerArray(): NativeHandler[]
+  _op_getattr(signal: (code: number, st: Uint32Array) => void, path: string): void
+  _op_readdir(signal: (code: number, names?: string[], stats?: Uint32Array[]) => void, path: string): void
 }
 
 interface FuseClass {
@@ -309,6 +315,43 @@ const UTIME_NOW = 0x3fffffff
 const UTIME_OMIT = 0x3ffffffe
 /** What the prebuild passes for UTIME_NOW and UTIME_OMIT alike (their nanoseconds read as ms). */
 const PREBUILD_SPECIAL_MS = 1073
+
+/** fuse-native's 18 uint32s, then the nanoseconds below the ms of each time (the patched glue reads them). */
+function statArray(stat?: FuseStat): Uint32Array {
+  const ints = new Uint32Array(21)
+  if (!stat) return ints
+  ints[0] = stat.mode
+  ints[1] = stat.uid
+  ints[2] = stat.gid
+  setUint64(ints, 3, stat.size)
+  ints[6] = stat.nlink || 1
+  ints[7] = stat.ino
+  ints[8] = stat.rdev ?? 0
+  ints[9] = stat.blksize
+  setUint64(ints, 10, stat.blocks)
+  const times = [stat.atime, stat.mtime, stat.ctime]
+  times.forEach((t, i) => {
+    const [ms, subNs] = splitTime(t)
+    setUint64(ints, 12 + 2 * i, ms)
+    ints[18 + i] = subNs
+  })
+  return ints
+}
+
+function setUint64(ints: Uint32Array, at: number, n: number): void {
+  const v = Math.max(0, Math.floor(n || 0))
+  ints[at] = v % 2 ** 32
+  ints[at + 1] = Math.floor(v / 2 ** 32)
+}
+
+/** Whole ms, and the nanoseconds below them. */
+function splitTime(t: number | FuseTimespec): [number, number] {
+  if (typeof t === 'number') {
+    const ms = Math.floor(t)
+    return [ms, Math.min(999_999, Math.round((t - ms) * 1e6))]
+  }
+  return [t.sec * 1000 + Math.floor(t.nsec / 1e6), t.nsec % 1e6]
+}
 
 function fuseTime(sec: number, nsec: number): FuseTime {
   if (nsec === UTIME_NOW) return 'now'
@@ -434,6 +477,28 @@ function loadFuse(): FuseClass {
       if (!patched) return handlers
       handlers[b.op_fallocate!] = fallocateHandler(this, b)
       return handlers.map(recordingCaller)
+    }
+
+    // fuse-native's own pack times as whole ms.
+    override _op_getattr(signal: (code: number, st: Uint32Array) => void, path: string): void {
+      if (!patched) return super._op_getattr(signal, path)
+      this.ops.getattr(path, (err, stat) => signal(err, statArray(err ? undefined : stat)))
+    }
+
+    // fuse-native answers fgetattr from getattr too
+    _op_fgetattr(signal: (code: number, st: Uint32Array) => void, path: string): void {
+      this._op_getattr(signal, path)
+    }
+
+    override _op_readdir(
+      signal: (code: number, names?: string[], stats?: Uint32Array[]) => void,
+      path: string,
+    ): void {
+      if (!patched) return super._op_readdir(signal, path)
+      this.ops.readdir!(path, (err, names, stats) => {
+        if (err) return signal(err)
+        signal(0, names, stats ? stats.map(statArray) : [])
+      })
     }
 
     // fuse-native's own reads (atime low, high, atime low, high) in ms.

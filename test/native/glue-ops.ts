@@ -2,12 +2,25 @@
 // a map (no data; reads give zeros), and every call that carries arguments
 // the glue must pass intact is recorded with the caller it was served for.
 import { constants } from 'node:os'
-import { callerOf, FALLOC_FL_KEEP_SIZE, timespecMs } from '../../native/fuse.ts'
-import type { FuseCaller, FuseOperations, FuseStat, FuseTime } from '../../native/fuse.ts'
+import { callerOf, FALLOC_FL_KEEP_SIZE } from '../../native/fuse.ts'
+import type { FuseCaller, FuseOperations, FuseStat, FuseTime, FuseTimespec } from '../../native/fuse.ts'
 
 const { ENOENT, EEXIST, EOPNOTSUPP } = constants.errno
 const S_IFDIR = 0o040000
 const S_IFREG = 0o100000
+
+/** Times kept exactly as utimens gave them. */
+export interface GlueStat extends FuseStat {
+  atime: FuseTimespec
+  mtime: FuseTimespec
+  ctime: FuseTimespec
+}
+
+function now(): FuseTimespec {
+  const ns = process.hrtime.bigint() // only for its sub-ms digits
+  const ms = Date.now()
+  return { sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1e6 + Number(ns % 1_000_000n) }
+}
 
 export interface Call {
   op: string
@@ -17,7 +30,7 @@ export interface Call {
 }
 
 export class GlueOps {
-  readonly entries = new Map<string, FuseStat>()
+  readonly entries = new Map<string, GlueStat>()
   readonly calls: Call[] = []
   #ino = 1
   #fd = 10
@@ -31,9 +44,8 @@ export class GlueOps {
     return this.calls.filter((c) => c.op === op)
   }
 
-  #add(path: string, mode: number, caller: FuseCaller, rdev = 0): FuseStat {
-    const now = Date.now()
-    const st: FuseStat = {
+  #add(path: string, mode: number, caller: FuseCaller, rdev = 0): GlueStat {
+    const st: GlueStat = {
       mode,
       uid: caller.uid,
       gid: caller.gid,
@@ -43,23 +55,23 @@ export class GlueOps {
       rdev,
       blksize: 4096,
       blocks: 0,
-      atime: now,
-      mtime: now,
-      ctime: now,
+      atime: now(),
+      mtime: now(),
+      ctime: now(),
     }
     this.entries.set(path, st)
     return st
   }
 
   /** Records the call; the caller is read first thing, as a handler must. */
-  #record(op: string, path: string, ...args: unknown[]): FuseStat | undefined {
+  #record(op: string, path: string, ...args: unknown[]): GlueStat | undefined {
     this.calls.push({ op, path, args, caller: callerOf() })
     return this.entries.get(path)
   }
 
   ops(): FuseOperations {
-    const setTime = (t: FuseTime, old: number): number =>
-      t === 'omit' ? old : t === 'now' ? Date.now() : Math.floor(timespecMs(t))
+    const setTime = (t: FuseTime, old: FuseTimespec): FuseTimespec =>
+      t === 'omit' ? old : t === 'now' ? now() : t
     return {
       getattr: (path, done) => {
         const st = this.entries.get(path)
@@ -113,7 +125,7 @@ export class GlueOps {
         if (!st) return done(-ENOENT)
         st.atime = setTime(atime, st.atime)
         st.mtime = setTime(mtime, st.mtime)
-        st.ctime = Date.now()
+        st.ctime = now()
         done(0)
       },
       fallocate: (path, mode, offset, length, fd, done) => {
