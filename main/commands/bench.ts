@@ -5,6 +5,7 @@ import { benchSelfenc } from '../core/selfenc/bench.ts'
 import { benchVault } from '../core/vault/bench.ts'
 import { benchNet } from '../core/testnet/bench-net.ts'
 import { benchFarm } from '../core/testnet/bench-farm.ts'
+import { benchFuse } from '../core/testnet/bench-fuse.ts'
 import type { Command, OptionValues } from './command.ts'
 import { intOption, printFigures, stringOption } from './command.ts'
 
@@ -14,13 +15,21 @@ function progress(json: boolean): (line: string) => void {
   }
 }
 
-async function selfenc(values: OptionValues): Promise<Record<string, number>> {
+function sizeOption(values: OptionValues): number | undefined {
   const size = stringOption(values, 'size')
   const sizeMiB = size === undefined ? undefined : Number(size)
   if (sizeMiB !== undefined && !(Number.isInteger(sizeMiB) && sizeMiB > 0)) {
     throw new UsageError(`--size is a whole number of MiB, got "${size}"`)
   }
-  return { ...(await benchSelfenc({ sizeMiB, log: progress(values.json === true) })) }
+  return sizeMiB
+}
+
+async function selfenc(values: OptionValues): Promise<Record<string, number>> {
+  return { ...(await benchSelfenc({ sizeMiB: sizeOption(values), log: progress(values.json === true) })) }
+}
+
+async function fuse(values: OptionValues): Promise<Record<string, number>> {
+  return { ...(await benchFuse({ sizeMiB: sizeOption(values), log: progress(values.json === true) })) }
 }
 
 async function vault(values: OptionValues): Promise<Record<string, number>> {
@@ -90,6 +99,15 @@ export const benchCommands: Command[] = [
     },
   },
   {
+    path: ['bench', 'fuse'],
+    usage: 'bench fuse [--size <MiB>] [--json]',
+    positionals: 0,
+    options: { size: { type: 'string' }, json },
+    async run(values) {
+      printFigures(await fuse(values), values.json === true)
+    },
+  },
+  {
     path: ['bench', 'all'],
     usage: 'bench all [--json]',
     positionals: 0,
@@ -101,6 +119,7 @@ export const benchCommands: Command[] = [
         net: await net(values),
         account: await account(values),
         farm: await farm(values),
+        fuse: await fuse({ ...values, size: undefined }),
       }
       if (values.json === true) {
         process.stdout.write(`${JSON.stringify(figures)}\n`)

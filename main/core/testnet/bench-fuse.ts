@@ -1,0 +1,362 @@
+// `peerdrive bench fuse`: the mounted drive against the plain disk and an
+// rclone crypt mount, in the same run and on the same file system. The drive
+// is a real Drive on a loopback network: vault processes from a testnet, and
+// an in-process node with its own vault, mounted the way `peerdrive up`
+// mounts it. Every workload runs in a child process (dd, or a small node
+// script), never in this process: its event loop serves the mount.
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, open, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Drive } from '../drive/index.ts'
+import { RecordRootStore } from '../drive/record-root-store.ts'
+import { mountDrive } from '../fuse/index.ts'
+import type { MountedDrive } from '../fuse/index.ts'
+import { PeerDriveNode } from '../node.ts'
+import { OwnerKey } from '../records/index.ts'
+import { Testnet } from './testnet.ts'
+
+export interface FuseBenchOptions {
+  /** Size of the sequential write and cold read, MiB (default 1024). */
+  sizeMiB?: number
+  /** Vault processes beside the drive's own node (default 4: every copy can live elsewhere). */
+  vaults?: number
+  log?: (line: string) => void
+}
+
+export interface FuseBenchResult {
+  size_mib: number
+  write_mbps: number
+  plain_write_mbps: number
+  rclone_write_mbps?: number
+  cold_read_mbps: number
+  plain_cold_read_mbps: number
+  rclone_cold_read_mbps?: number
+  /** Drive / plain disk; goal ≥ 0.5. */
+  cold_read_ratio: number
+  /** Drive / rclone crypt mount; goal > 1. */
+  vs_rclone_cold_read?: number
+  randwrite_ops: number
+  randwrite_uploading_ops: number
+  plain_randwrite_ops: number
+  rclone_randwrite_ops?: number
+  /** Drive after sync / plain disk; goal ≥ 0.3. */
+  randwrite_ratio: number
+  /** Drive while the file uploads / plain disk; goal ≥ 0.1. */
+  randwrite_uploading_ratio: number
+  /** 256 MiB of random data, from the first byte written until the drive's status says synced; goal ≥ 50. */
+  sync_mbps: number
+}
+
+const MiB = 2 ** 20
+const RANDWRITE_FILE_MIB = 64
+const RANDWRITE_OPS = 400
+const SYNC_MIB = 256
+
+/** A place files go: the plain disk, the rclone mount or the drive's mount. */
+interface Target {
+  name: string
+  dir: string
+  /** Resolves once what was written is where the target keeps it for good. */
+  settle(): Promise<void>
+}
+
+export async function benchFuse(opts: FuseBenchOptions = {}): Promise<FuseBenchResult> {
+  const log = opts.log ?? (() => {})
+  const sizeMiB = opts.sizeMiB ?? 1024
+  const work = await mkdtemp(join(tmpdir(), 'peerdrive-bench-fuse-'))
+  const cleanups: (() => Promise<unknown>)[] = []
+  try {
+    const plainDir = join(work, 'plain')
+    await mkdir(plainDir)
+    const source = join(work, 'source.bin')
+    log(`writing ${sizeMiB} MiB of random bytes to read from`)
+    await writeRandomFile(source, sizeMiB * MiB)
+
+    const donate = `${Math.ceil(((sizeMiB + SYNC_MIB + 3 * RANDWRITE_FILE_MIB) * 4) / 1024) + 1}GiB`
+    const vaults = opts.vaults ?? 4
+    log(`starting ${vaults} vault processes`)
+    const net = await Testnet.start({ nodes: vaults, dir: join(work, 'net'), donate })
+    cleanups.push(() => net.stop())
+    const node = await PeerDriveNode.start({
+      vaultDir: join(work, 'node-vault'),
+      capacity: (sizeMiB + SYNC_MIB) * 4 * MiB,
+      bootstrap: net.bootstrap,
+    })
+    cleanups.push(() => node.stop())
+    if ((await node.waitForPeers(vaults, 60_000)) < vaults)
+      throw new Error(`bench fuse: the node met ${node.peers.size} of ${vaults} vaults in 60 s`)
+    const drive = await Drive.open({
+      dir: join(work, 'drive'),
+      key: randomBytes(32),
+      chunks: node.network,
+      root: new RecordRootStore(node.records, OwnerKey.generate()),
+      journalLimitBytes: (sizeMiB + SYNC_MIB + 4 * RANDWRITE_FILE_MIB) * MiB,
+      log: (line) => log(`drive: ${line}`),
+    })
+    cleanups.push(() => drive.close())
+    // as DriveNode mounts it (main/core/node.ts)
+    const mounted: MountedDrive = await mountDrive(drive, join(work, 'mnt'), {
+      log: (line) => log(`drive: ${line}`),
+    })
+    cleanups.push(() => mounted.unmount())
+    const driveTarget: Target = {
+      name: 'drive',
+      dir: mounted.mountPoint,
+      settle: () => waitSynced(drive, 30 * 60_000),
+    }
+    const plain: Target = { name: 'plain disk', dir: plainDir, settle: async () => void (await run('sync', [])) }
+    const rclone = await startRclone(work, log)
+    if (rclone) cleanups.push(() => rclone.stop())
+    const targets = [plain, ...(rclone ? [rclone.target] : []), driveTarget]
+
+    const canDrop = await dropCaches()
+    if (!canDrop) log('cannot write /proc/sys/vm/drop_caches (not root?): cold reads are not cold')
+
+    // Sequential write, then the written files read back cold.
+    await dd(source, '/dev/null') // the source is read from memory by every write below
+    const writeMbps = new Map<string, number>()
+    for (const t of targets) {
+      log(`${t.name}: sequential write of ${sizeMiB} MiB`)
+      writeMbps.set(t.name, await dd(source, join(t.dir, 'seq.bin'), ['conv=fsync']))
+    }
+    const readMbps = new Map<string, number>()
+    for (const t of targets) {
+      await t.settle()
+      await dropCaches()
+      log(`${t.name}: cold sequential read`)
+      readMbps.set(t.name, await dd(join(t.dir, 'seq.bin'), '/dev/null'))
+      await rm(join(t.dir, 'seq.bin'))
+    }
+
+    // Random writes into a file that is settled, and into one still uploading.
+    const randOps = new Map<string, number>()
+    for (const t of targets) {
+      const file = join(t.dir, 'rand-synced.bin')
+      await dd(source, file, [`count=${RANDWRITE_FILE_MIB}`])
+      await t.settle()
+      log(`${t.name}: ${RANDWRITE_OPS} random writes`)
+      randOps.set(t.name, await randomWrites(file))
+    }
+    await driveTarget.settle()
+    const uploadingFile = join(driveTarget.dir, 'rand-uploading.bin')
+    await dd(source, uploadingFile, [`count=${RANDWRITE_FILE_MIB}`, 'skip=64'])
+    const uploading = drive.status().files_pending > 0
+    log(
+      `drive: ${RANDWRITE_OPS} random writes while uploading${uploading ? '' : ' (the upload had already ended)'}`,
+    )
+    const randUploading = await randomWrites(uploadingFile)
+
+    // Sync throughput: fresh random bytes (nothing the network holds already).
+    await driveTarget.settle()
+    const syncSource = join(work, 'sync-source.bin')
+    await writeRandomFile(syncSource, SYNC_MIB * MiB)
+    log(`drive: ${SYNC_MIB} MiB of random data until synced`)
+    const t0 = performance.now()
+    await dd(syncSource, join(driveTarget.dir, 'sync.bin'))
+    await driveTarget.settle()
+    const syncMbps = SYNC_MIB / ((performance.now() - t0) / 1000)
+
+    const r = (x: number) => Number(x.toFixed(2))
+    const plainRead = readMbps.get(plain.name)!
+    const driveRead = readMbps.get(driveTarget.name)!
+    const plainRand = randOps.get(plain.name)!
+    const result: FuseBenchResult = {
+      size_mib: sizeMiB,
+      write_mbps: r(writeMbps.get(driveTarget.name)!),
+      plain_write_mbps: r(writeMbps.get(plain.name)!),
+      cold_read_mbps: r(driveRead),
+      plain_cold_read_mbps: r(plainRead),
+      cold_read_ratio: r(driveRead / plainRead),
+      randwrite_ops: Math.round(randOps.get(driveTarget.name)!),
+      randwrite_uploading_ops: Math.round(randUploading),
+      plain_randwrite_ops: Math.round(plainRand),
+      randwrite_ratio: r(randOps.get(driveTarget.name)! / plainRand),
+      randwrite_uploading_ratio: r(randUploading / plainRand),
+      sync_mbps: r(syncMbps),
+    }
+    if (rclone) {
+      const name = rclone.target.name
+      result.rclone_write_mbps = r(writeMbps.get(name)!)
+      result.rclone_cold_read_mbps = r(readMbps.get(name)!)
+      result.vs_rclone_cold_read = r(driveRead / readMbps.get(name)!)
+      result.rclone_randwrite_ops = Math.round(randOps.get(name)!)
+    }
+    return result
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {})
+    await rm(work, { recursive: true, force: true })
+  }
+}
+
+async function waitSynced(drive: Drive, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (drive.status().state !== 'synced') {
+    if (Date.now() > deadline) throw new Error(`bench fuse: the drive did not sync in ${timeoutMs / 1000} s`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+async function writeRandomFile(path: string, bytes: number): Promise<void> {
+  const fh = await open(path, 'w')
+  try {
+    for (let at = 0; at < bytes; at += 4 * MiB) await fh.write(randomBytes(Math.min(4 * MiB, bytes - at)))
+  } finally {
+    await fh.close()
+  }
+}
+
+/** Drops the kernel's page, dentry and inode caches; false when not allowed. */
+async function dropCaches(): Promise<boolean> {
+  await run('sync', [])
+  try {
+    await writeFile('/proc/sys/vm/drop_caches', '3\n')
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** dd bs=1M from `input` to `output`; MiB/s as dd measured it. */
+async function dd(input: string, output: string, extra: string[] = []): Promise<number> {
+  const { stderr } = await run('dd', [`if=${input}`, `of=${output}`, 'bs=1M', ...extra])
+  const m = /^(\d+) bytes .* copied, ([\d.e+-]+) s/m.exec(stderr)
+  if (!m) throw new Error(`bench fuse: cannot read dd's figures: ${stderr.trim()}`)
+  return Number(m[1]) / MiB / Number(m[2])
+}
+
+/**
+ * The random-write workload in a child: RANDWRITE_OPS pwrites of 1–64 KiB at
+ * random offsets inside the file (same seed, same offsets everywhere);
+ * returns writes per second, open and close not counted.
+ */
+const RANDWRITE_SCRIPT = `
+const fs = require('node:fs')
+const [path, ops] = process.argv.slice(1)
+const size = fs.statSync(path).size
+let s = 0x9e3779b9
+const next = () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s }
+const buf = require('node:crypto').randomBytes(64 * 1024)
+const plan = []
+for (let i = 0; i < Number(ops); i++) {
+  const len = 1024 + (next() % (63 * 1024 + 1))
+  plan.push([len, next() % (size - len)])
+}
+const fd = fs.openSync(path, 'r+')
+const t0 = process.hrtime.bigint()
+for (const [len, at] of plan) fs.writeSync(fd, buf, 0, len, at)
+const seconds = Number(process.hrtime.bigint() - t0) / 1e9
+fs.closeSync(fd)
+process.stdout.write(String(plan.length / seconds))
+`
+
+async function randomWrites(path: string): Promise<number> {
+  const { stdout } = await run(process.execPath, ['-e', RANDWRITE_SCRIPT, path, String(RANDWRITE_OPS)])
+  return Number(stdout)
+}
+
+interface Rclone {
+  target: Target
+  stop(): Promise<void>
+}
+
+/** An rclone crypt remote over a local directory, mounted with --vfs-cache-mode writes; undefined without rclone. */
+async function startRclone(work: string, log: (line: string) => void): Promise<Rclone | undefined> {
+  const version = await run('rclone', ['version']).catch(() => undefined)
+  if (!version) {
+    log('rclone is not installed: the rclone crypt baseline is skipped')
+    return undefined
+  }
+  const store = join(work, 'rclone-store')
+  const mnt = join(work, 'rclone-mnt')
+  await mkdir(store)
+  await mkdir(mnt)
+  const password = (await run('rclone', ['obscure', randomBytes(16).toString('hex')])).stdout.trim()
+  const config = join(work, 'rclone.conf')
+  await writeFile(config, `[bench]\ntype = crypt\nremote = ${store}\npassword = ${password}\n`, {
+    mode: 0o600,
+  })
+  const child = spawn(
+    'rclone',
+    [
+      'mount',
+      'bench:',
+      mnt,
+      '--config',
+      config,
+      '--cache-dir',
+      join(work, 'rclone-cache'),
+      '--vfs-cache-mode',
+      'writes',
+    ],
+    { stdio: 'ignore' },
+  )
+  const exited = new Promise((r) => child.once('exit', r))
+  const stop = async (): Promise<void> => {
+    await run('fusermount', ['-uz', mnt]).catch(() => {})
+    if (child.exitCode === null) child.kill('SIGTERM')
+    await exited
+  }
+  const deadline = Date.now() + 30_000
+  while (!(await isMountPoint(mnt))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop()
+      log('rclone mount did not start: the rclone crypt baseline is skipped')
+      return undefined
+    }
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  const target: Target = {
+    name: 'rclone crypt',
+    dir: mnt,
+    // written files reach the crypt store after the VFS write-back delay
+    settle: async () => {
+      const deadline = Date.now() + 10 * 60_000
+      while ((await rcloneDirtyFiles(join(work, 'rclone-cache'))) > 0) {
+        if (Date.now() > deadline) throw new Error('bench fuse: rclone did not write back in 10 min')
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      await run('sync', [])
+    },
+  }
+  return { target, stop }
+}
+
+/** Files rclone's VFS still holds dirty in its cache (not yet written back). */
+async function rcloneDirtyFiles(cacheDir: string): Promise<number> {
+  const metaDir = join(cacheDir, 'vfsMeta')
+  if (!existsSync(metaDir)) return 0
+  let dirty = 0
+  for (const e of await readdir(metaDir, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue
+    const meta = await readFile(join(e.parentPath, e.name), 'utf8').catch(() => '')
+    if (/"Dirty":\s*true/.test(meta)) dirty++
+  }
+  return dirty
+}
+
+async function isMountPoint(path: string): Promise<boolean> {
+  const [self, parent] = await Promise.all([stat(path), stat(join(path, '..'))])
+  return self.dev !== parent.dev
+}
+
+function run(cmd: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LC_ALL: 'C' },
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d))
+    child.stderr.on('data', (d: Buffer) => (stderr += d))
+    child.once('error', reject)
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve({ stdout, stderr })
+        : reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}: ${stderr.trim()}`)),
+    )
+  })
+}
