@@ -162,7 +162,10 @@ export interface FuseMountOptions {
   defaultPermissions?: boolean
   /** Show the file system's own inode numbers (default true). */
   useIno?: boolean
-  /** Let other users (and root) in; needs user_allow_other in /etc/fuse.conf for non-root. */
+  /**
+   * Let other users (and root) in; needs user_allow_other in /etc/fuse.conf
+   * for non-root, else the mount fails: ask allowOtherSupport() first.
+   */
   allowOther?: boolean
   /** libfuse's debug trace on stderr. */
   debug?: boolean
@@ -298,7 +301,8 @@ function fallocateHandler(fuse: FuseInstance, b: FuseBinding): NativeHandler {
       if (timer) clearTimeout(timer)
       process.nextTick(signal, request, code)
     }
-    const timer = fuse.timeout ? setTimeout(answer, fuse.timeout, -ETIMEDOUT) : undefined
+    const ms = typeof fuse.timeout === 'number' ? fuse.timeout : 0
+    const timer = ms > 0 ? setTimeout(answer, ms, -ETIMEDOUT) : undefined
     fuse.ops.fallocate!(
       path as string,
       mode as number,

@@ -134,6 +134,27 @@ test('callerOf() names the uid, gid and pid of the process making the request', 
   assert.deepEqual(fs.callsOf('mknod')[0]!.caller, { uid: 0, gid: 0, pid: mine.pid })
 })
 
+test('callerOf() stays right when several users make requests at once', async (t) => {
+  const { fs, mnt } = await mountGlue(t)
+  const users = [NOBODY, 65533, 0]
+  const shells = users.map((uid) =>
+    spawn('sh', ['-c', `for i in $(seq 100); do : > "$0/u${uid}-$i"; done`, mnt], {
+      uid,
+      gid: uid,
+      stdio: 'ignore',
+    }),
+  )
+  const codes = await Promise.all(shells.map((c) => new Promise((resolve) => c.on('exit', resolve))))
+  assert.deepEqual(codes, [0, 0, 0])
+  const creates = fs.callsOf('create')
+  assert.equal(creates.length, 300)
+  for (const c of creates) {
+    const uid = Number(/^\/u(\d+)-/.exec(c.path)![1])
+    const shell = shells[users.indexOf(uid)]!
+    assert.deepEqual(c.caller, { uid, gid: uid, pid: shell.pid }, c.path)
+  }
+})
+
 test('offsets and sizes past 2 and 4 GiB reach JS exactly', async (t) => {
   const { fs, mnt } = await mountGlue(t)
   const f = join(mnt, 'big')
