@@ -5,11 +5,12 @@ import { rename, rm, writeFile } from 'node:fs/promises'
 import { Accounts, accountId, fileOnlySealer, forget, recall, remember, wipeKeys } from './account/index.ts'
 import type { AccountsOptions, Credentials, OpenAccount, SecretSealer } from './account/index.ts'
 import { endpointFile, startApiServer } from './api/index.ts'
+import { degradedSummary } from './api/index.ts'
 import type { AccountStatus, ApiServer, Handlers, StatusResult } from './api/index.ts'
 import { Drive } from './drive/index.ts'
 import { PeerDriveError } from './errors.ts'
 import { ensurePrivateDir } from './home.ts'
-import type { DriveEvent } from './drive/index.ts'
+import type { DriveEvent, SyncStatus } from './drive/index.ts'
 import { RecordRootStore } from './drive/record-root-store.ts'
 import { checkMountable, mountDrive } from './fuse/index.ts'
 import type { MountedDrive } from './fuse/index.ts'
@@ -345,6 +346,17 @@ function compareRank(self: VaultPeer, a: Uint8Array, b: Uint8Array): number {
   return Buffer.compare(xorDistance(kadKey(a), self.kadId), xorDistance(kadKey(b), self.kadId))
 }
 
+/**
+ * The drive's sync status with what it reports about files below R copies
+ * on other vaults; optional so this reads a drive that does not report them yet.
+ */
+type DriveSyncStatus = Omit<SyncStatus, 'state'> & {
+  state: SyncStatus['state'] | 'degraded'
+  files_degraded?: number
+  degraded?: { name: string; copies: number; of: number }[]
+  tree_copies?: number
+}
+
 export interface DriveNodeOptions extends NodeOptions {
   /** Where the node keeps its local state: each account's drive, api.json, remembered keys. */
   home: string
@@ -548,10 +560,12 @@ export class DriveNode {
   private async closeAccount(force: boolean): Promise<void> {
     const open = this.open
     if (!open) return
-    const synced = await open.drive.syncAll(force ? 5_000 : 30_000).catch(() => false)
-    if (!synced && !force) {
-      const { files_pending } = open.drive.status()
-      throw new UnsyncedLogoutError(files_pending)
+    const synced = await this.settleForLogout(open.drive, force ? 5_000 : 30_000)
+    if (!force) {
+      // the only copy of a degraded file may be on this device: leaving would lose it with the machine
+      const below = degradedSummary(this.syncStatus(open.drive))
+      if (below) throw new DegradedLogoutError(below.files, below.of)
+      if (!synced) throw new UnsyncedLogoutError(open.drive.status().files_pending)
     }
     await open.mounted?.unmount()
     await open.drive.close()
@@ -565,22 +579,56 @@ export class DriveNode {
     this.opts.onAccountChange?.(undefined)
   }
 
+  /**
+   * Flushes open files and waits for uploads, up to `timeoutMs`; true once
+   * everything is in the network. Stops waiting early when all that is left
+   * is degraded: more vaults are needed for those, not more time here.
+   */
+  private async settleForLogout(drive: Drive, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const slice = Math.max(0, Math.min(1_000, deadline - Date.now()))
+      if (await drive.syncAll(slice).catch(() => false)) return true
+      if (Date.now() >= deadline || this.syncStatus(drive).state === 'degraded') return false
+    }
+  }
+
+  /** The drive's sync state as the API gives it; files below R copies are never 'synced'. */
+  private syncStatus(drive: Drive): StatusResult['sync'] {
+    const sync: DriveSyncStatus = drive.status()
+    const degraded = (sync.degraded ?? []).map(({ name, copies, of }) => ({ name, copies, of }))
+    const filesDegraded = Math.max(sync.files_degraded ?? 0, degraded.length)
+    const state = sync.state === 'synced' && filesDegraded > 0 ? 'degraded' : sync.state
+    return {
+      state: state === 'error' && this.node.peers.size === 0 ? 'offline' : state,
+      files_pending: sync.files_pending,
+      bytes_pending: sync.bytes_pending,
+      uploading: sync.uploading.map(({ name, done, total }) => ({ name, done, total })),
+      errors: sync.errors,
+      files_degraded: filesDegraded,
+      degraded,
+      ...(sync.tree_copies === undefined ? {} : { tree_copies: sync.tree_copies }),
+    }
+  }
+
   status(): StatusResult {
     const m = this.node.metrics()
     const v = this.node.vault.stats()
-    const sync = this.open?.drive.status()
+    const drive = this.open?.drive
     return {
       mounted: this.open?.mounted !== undefined,
       mount: this.open?.mounted?.mountPoint ?? null,
-      sync: sync
-        ? {
-            state: sync.state === 'error' && m.vaultPeers === 0 ? 'offline' : sync.state,
-            files_pending: sync.files_pending,
-            bytes_pending: sync.bytes_pending,
-            uploading: sync.uploading.map(({ name, done, total }) => ({ name, done, total })),
-            errors: sync.errors,
-          }
-        : { state: 'no-drive', files_pending: 0, bytes_pending: 0, uploading: [], errors: [] },
+      sync: drive
+        ? this.syncStatus(drive)
+        : {
+            state: 'no-drive',
+            files_pending: 0,
+            bytes_pending: 0,
+            uploading: [],
+            errors: [],
+            files_degraded: 0,
+            degraded: [],
+          },
       vault: { dir: this.node.vault.dir, donated_bytes: v.capacity, used_bytes: v.used, chunks: v.chunks },
       peers: m.vaultPeers,
       network: { size: m.networkSize, repairs: m.repairs, last_repair_at: m.lastRepairAt },
@@ -607,6 +655,15 @@ export class DriveNode {
     await this.api.close()
     await rm(endpointFile(this.opts.home), { force: true })
     await this.node.stop()
+  }
+}
+
+export class DegradedLogoutError extends PeerDriveError {
+  constructor(files: number, of: number) {
+    super(
+      'DegradedLogout',
+      `${files === 0 ? "the drive's latest changes have" : files === 1 ? '1 file has' : `${files} files have`} fewer than ${of} copies in the network; logout --force to leave anyway`,
+    )
   }
 }
 

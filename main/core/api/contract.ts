@@ -15,6 +15,8 @@ export interface StatusResult {
     files_degraded?: number
     /** Those files: `copies` of the `of` (R) wanted. */
     degraded?: DegradedFile[]
+    /** Copies of the drive's tree (directories and root record) on other vaults, when below R. */
+    tree_copies?: number
   }
   vault: { dir: string; donated_bytes: number; used_bytes: number; chunks: number }
   peers: number

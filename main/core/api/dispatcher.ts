@@ -87,6 +87,7 @@ const STATUS_BY_ERROR: Record<string, number> = {
   NoAccount: 401,
   AccountExists: 409,
   UnsyncedLogout: 409,
+  DegradedLogout: 409,
   NotLoggedIn: 409,
   AccountNetwork: 503,
   WalletError: 409,

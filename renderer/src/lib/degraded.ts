@@ -18,13 +18,14 @@ export function degradedOf(sync: StatusResult['sync'] | undefined): Degraded | n
   const list = sync.degraded ?? []
   const files = Math.max(sync.files_degraded ?? 0, list.length)
   if (files === 0 && sync.state !== 'degraded') return null
-  const least = list.length > 0 ? Math.min(...list.map((f) => f.copies)) : null
+  const counts = [...list.map((f) => f.copies), ...(sync.tree_copies === undefined ? [] : [sync.tree_copies])]
+  const least = counts.length > 0 ? Math.min(...counts) : null
   return { files, least, of: list[0]?.of ?? WANTED_COPIES, list }
 }
 
 /** "2 files below 4 copies (1 of 4)" */
 export function degradedText(d: Degraded): string {
-  const files = d.files === 1 ? '1 file' : d.files > 1 ? `${d.files} files` : 'Some files'
+  const files = d.files === 1 ? '1 file' : d.files > 1 ? `${d.files} files` : 'Recent changes'
   return `${files} below ${d.of} copies${d.least === null ? '' : ` (${d.least} of ${d.of})`}`
 }
 
