@@ -8,6 +8,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import { promisify } from 'node:util'
+import {
+  ChunkHashMismatchError,
+  ChunkMissingError,
+  MemoryChunkStore,
+  chunkAddress,
+  sameBytes,
+  toHex,
+} from '../../../main/core/chunk-store.ts'
+import { Drive, MemoryRootStore, newDriveKeys } from '../../../main/core/drive/index.ts'
+import type { DriveOptions } from '../../../main/core/drive/index.ts'
 import type { DriveFs } from '../../../main/core/drive/fs-types.ts'
 import { mountDrive } from '../../../main/core/fuse/index.ts'
 import type { MountDriveOptions, MountedDrive } from '../../../main/core/fuse/index.ts'
@@ -73,6 +83,82 @@ export function mountTwin(
   opts: MountDriveOptions = {},
 ): Promise<Mounted<MemoryDriveFs>> {
   return mountFs(t, new MemoryDriveFs(twin), opts)
+}
+
+/**
+ * A real Drive (SQLite, staging journal, self-encryption, uploads) over an
+ * in-memory chunk store, mounted the way a node mounts it. Uploads finish in
+ * milliseconds, so they race with whatever the test does next. The drive is
+ * closed after the mount is gone.
+ */
+export async function mountRealDrive(
+  t: TestContext,
+  drive: Partial<DriveOptions> = {},
+  opts: MountDriveOptions = {},
+): Promise<Mounted<Drive>> {
+  const dir = drive.dir ?? (await mkdtemp(join(tmpdir(), 'peerdrive-drive-')))
+  const fs = await Drive.open({
+    key: newDriveKeys().encryptionKey,
+    chunks: new MemoryChunkStore(),
+    root: new MemoryRootStore(),
+    commitDelayMs: 20,
+    ...drive,
+    dir,
+  })
+  let mounted: Mounted<Drive>
+  try {
+    mounted = await mountFs(t, fs, opts)
+  } catch (err) {
+    await fs.close()
+    await rm(dir, { recursive: true, force: true })
+    throw err
+  }
+  // Registered after mountFs's hook, so it runs once the mount is gone.
+  t.after(async () => {
+    await fs.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+  return mounted
+}
+
+/**
+ * An in-memory chunk store that keeps only the chunks put most recently, up
+ * to `budgetBytes` (a put of a chunk it holds refreshes it). For workloads
+ * that upload thousands of versions of one file: every upload puts all of
+ * its file's chunks, so the latest version stays while old ones go, and the
+ * store stays bounded where a MemoryChunkStore would grow by gigabytes.
+ */
+export class RecentChunkStore {
+  private readonly chunks = new Map<string, Uint8Array>()
+  private bytes = 0
+  private readonly budgetBytes: number
+
+  constructor(budgetBytes: number) {
+    this.budgetBytes = budgetBytes
+  }
+
+  async put(address: Uint8Array, bytes: Uint8Array): Promise<void> {
+    if (!sameBytes(chunkAddress(bytes), address)) throw new ChunkHashMismatchError(address, 'put')
+    const key = toHex(address)
+    const old = this.chunks.get(key)
+    if (old) {
+      this.chunks.delete(key)
+      this.bytes -= old.byteLength
+    }
+    this.chunks.set(key, Uint8Array.from(bytes))
+    this.bytes += bytes.byteLength
+    for (const [oldest, chunk] of this.chunks) {
+      if (this.bytes <= this.budgetBytes) break
+      this.chunks.delete(oldest)
+      this.bytes -= chunk.byteLength
+    }
+  }
+
+  async get(address: Uint8Array): Promise<Uint8Array> {
+    const bytes = this.chunks.get(toHex(address))
+    if (!bytes) throw new ChunkMissingError(address)
+    return bytes
+  }
 }
 
 /**
