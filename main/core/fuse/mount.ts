@@ -2,6 +2,7 @@
 // mount the operations, and unmount on request.
 import type { DriveFs } from '../drive/fs-types.ts'
 import {
+  allowOtherSupport,
   FuseMount,
   FuseUnavailableError,
   cleanStaleMount,
@@ -50,6 +51,14 @@ export async function mountDrive(
   if (await cleanStaleMount(mountPoint))
     log(`fuse: detached a dead mount at ${mountPoint} left by an earlier run`)
   const target = await prepareMountPoint(mountPoint)
-  const mount = await FuseMount.mount(target, createFuseOps(fs, { ...opts, log }), opts)
+  // Other users reach the drive as on a disk, with its permission bits checked
+  // by the kernel (default_permissions), wherever the system lets us.
+  let allowOther = opts.allowOther
+  if (allowOther === undefined) {
+    const other = allowOtherSupport()
+    allowOther = other.permitted
+    if (!other.permitted) log(`fuse: ${other.reason}`)
+  }
+  const mount = await FuseMount.mount(target, createFuseOps(fs, { ...opts, log }), { ...opts, allowOther })
   return { mountPoint: mount.mountPoint, unmount: () => mount.unmount() }
 }
