@@ -3,6 +3,7 @@
 // the Overview and "Degraded (k of 4)" in the Files view, never "Synced".
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import type { TestContext } from 'node:test'
 import { ensureDashboardBuilt } from '../../main/build/dashboard.ts'
 import { EventHub, startApiServer } from '../../main/core/api/index.ts'
 import type { Handlers, RecentFile, StatusResult } from '../../main/core/api/index.ts'
@@ -23,20 +24,17 @@ function status(sync: Partial<StatusResult['sync']>): StatusResult {
   }
 }
 
-async function dashboard(
-  t: import('node:test').TestContext,
-  current: () => StatusResult,
-  files: RecentFile[],
-) {
+async function dashboard(t: TestContext, current: () => StatusResult, files: RecentFile[]) {
   const handlers = {
     status: async () => current(),
     'account-status': async () => ({ logged_in: true, account_id: 'ab'.repeat(32), remembered: false }),
     'files-recent': async () => ({ files }),
     logs: async () => ({ entries: [] }),
   } as unknown as Handlers
+  // the browser first: clean-ups run in the order registered, and the server's close waits for the page's event socket
+  const browser = await openBrowser(t)
   const api = await startApiServer(handlers, { events: new EventHub(), staticDir: ensureDashboardBuilt() })
   t.after(() => api.close())
-  const browser = await openBrowser(t)
   const page = await browser.newPage({ viewport: { width: 1100, height: 760 } })
   const errors: string[] = []
   page.on('pageerror', (e) => errors.push(e.message))
