@@ -58,7 +58,9 @@ export function coinLine(coins: TrayState['coins']): string {
 /** What quitting now would leave behind, as a warning; null when nothing would be lost. */
 export function quitWarning(status: StatusResult | null): string | null {
   if (!status) return null
-  const degraded = status.sync.files_pending === 0 ? degradedSummary(status.sync) : null
+  // 'degraded' means only degraded files are left (the drive counts them as pending too)
+  const degraded =
+    status.sync.state === 'degraded' || status.sync.files_pending === 0 ? degradedSummary(status.sync) : null
   if (degraded)
     return `${degradedText(degraded)} in the network. They stay on this device and keep uploading at the next start, but until then fewer copies exist elsewhere.`
   if (status.sync.files_pending === 0) return null

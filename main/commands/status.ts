@@ -37,12 +37,13 @@ export function statusLines(status: StatusResult): string[] {
   ]
 }
 
-/** "degraded — 2 files below 4 copies (1 of 4)"; uploads still pending follow after a semicolon. */
+/** "degraded — 2 files below 4 copies (1 of 4)"; while other uploads run, "syncing: …; 2 files below …". */
 function syncSummary(s: StatusResult['sync']): string {
   const pending = s.files_pending ? `${s.files_pending} files, ${formatSize(s.bytes_pending)} to upload` : ''
   const degraded = degradedSummary(s)
+  // the drive is 'degraded' only once nothing else is uploading: what it counts as pending is the degraded files
   if (degraded && (s.state === 'degraded' || s.state === 'synced'))
-    return `degraded — ${degradedText(degraded)}${pending ? `; ${pending}` : ''}`
+    return `degraded — ${degradedText(degraded)}`
   const below = degraded ? `; ${degradedText(degraded)}` : ''
   return `${s.state}${pending ? `: ${pending}` : ''}${below}`
 }

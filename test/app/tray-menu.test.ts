@@ -158,8 +158,15 @@ test('quitting warns only when unsynced data would be left', () => {
   )
   assert.match(
     quitWarning(
-      status({ state: 'degraded', files_degraded: 1, degraded: [{ name: 'a', copies: 0, of: 4 }] }),
+      // the drive counts a degraded file as pending too
+      status({
+        state: 'degraded',
+        files_pending: 1,
+        bytes_pending: 1024,
+        files_degraded: 1,
+        degraded: [{ name: 'a', copies: 3, of: 4 }],
+      }),
     )!,
-    /^1 file below 4 copies \(0 of 4\) in the network/,
+    /^1 file below 4 copies \(3 of 4\) in the network/,
   )
 })
