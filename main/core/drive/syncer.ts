@@ -61,6 +61,8 @@ export class Syncer {
   private readonly retryTimers = new Map<number, NodeJS.Timeout>()
   private readonly dirty = new Set<number>()
   private readonly uploadingNow = new Set<number>()
+  /** Files waiting to be tried again because they are below R: nothing a flush can hurry. */
+  private readonly waitingForCopies = new Set<number>()
   /** Remote copies of the tree as of the last commit (R when fully held). */
   private treeCopies: number
   private treeRetries = 0
@@ -188,6 +190,10 @@ export class Syncer {
   }
 
   queue(ino: number): void {
+    if (this.waitingForCopies.delete(ino)) {
+      clearTimeout(this.retryTimers.get(ino))
+      this.retryTimers.delete(ino)
+    }
     this.touched(ino)
     this.queued.add(ino)
     this.pump()
@@ -211,6 +217,7 @@ export class Syncer {
 
   forgetFile(ino: number): void {
     this.queued.delete(ino)
+    this.waitingForCopies.delete(ino)
     this.progress.delete(ino)
     clearTimeout(this.retryTimers.get(ino))
     this.retryTimers.delete(ino)
@@ -276,7 +283,7 @@ export class Syncer {
       this.lanes === 0 &&
       this.dirty.size === 0 &&
       !this.committing &&
-      this.retryTimers.size === 0
+      this.retryTimers.size === this.waitingForCopies.size
     )
   }
 
@@ -307,7 +314,8 @@ export class Syncer {
     const row = this.c.db.get(ino)
     if (!row || row.kind !== 'file' || !this.c.journal.has(ino)) return
     const generation = this.generation.get(ino) ?? 0
-    this.c.db.update(ino, { state: 'uploading', error: null })
+    // A degraded file tried again stays "degraded" while it goes: it is uploaded, just not held enough.
+    if (row.state !== 'degraded') this.c.db.update(ino, { state: 'uploading', error: null })
     this.progress.set(ino, { done: 0, total: row.size })
     try {
       const sink = this.countingSink()
@@ -324,14 +332,17 @@ export class Syncer {
       }
       const copies = sink.copies()
       const degraded = copies < this.replicas
+      const handle = encodeHandle(map)
+      const changed = handle !== now.handle
       this.c.db.update(ino, {
-        handle: encodeHandle(map),
+        handle,
         size: dataMapSize(map),
         state: degraded ? 'degraded' : 'synced',
         error: null,
         copies: Math.min(copies, this.replicas),
       })
-      for (const parent of this.c.db.parents(ino)) this.markDirty(parent)
+      // The same bytes again (a degraded file tried anew) give the same handle: the tree is as it was.
+      if (changed) for (const parent of this.c.db.parents(ino)) this.markDirty(parent)
       if (degraded) {
         // Uploaded, but not yet held by R other vaults: keep the staging copy and try again.
         const attempt = (this.attempts.get(ino) ?? 0) + 1
@@ -342,6 +353,7 @@ export class Syncer {
           this.c.onEvent({ type: 'degraded', message })
         }
         this.retryLater(ino, DEGRADED_RETRY_MS[Math.min(attempt, DEGRADED_RETRY_MS.length) - 1]!)
+        this.waitingForCopies.add(ino)
         return
       }
       this.attempts.delete(ino)
@@ -368,8 +380,10 @@ export class Syncer {
 
   private retryLater(ino: number, delayMs: number): void {
     clearTimeout(this.retryTimers.get(ino))
+    this.waitingForCopies.delete(ino)
     const timer = setTimeout(() => {
       this.retryTimers.delete(ino)
+      this.waitingForCopies.delete(ino)
       if (!this.c.db.get(ino)) return
       this.queued.add(ino)
       this.pump()
