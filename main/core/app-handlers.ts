@@ -67,10 +67,13 @@ export function appHandlers(node: () => DriveNode): AppHandlers {
     'files-recent': async ({ limit }) => {
       const drive = node().drive
       if (!drive) return { files: [] }
-      const progress = new Map(drive.status().uploading.map((u) => [u.ino, u]))
+      const status = drive.status()
+      const progress = new Map(status.uploading.map((u) => [u.ino, u]))
+      const of = status.degraded[0]?.of ?? 4
       const pending = drive.db.pending().map((r) => ({
         ino: r.ino,
         error: r.state === 'error' ? (r.error ?? 'upload failed') : null,
+        degraded: r.state === 'degraded' ? { copies: r.copies ?? 0, of } : undefined,
         done: progress.get(r.ino)?.done,
         total: progress.get(r.ino)?.total,
       }))

@@ -11,6 +11,8 @@ export interface PendingFile {
   error?: string | null
   done?: number
   total?: number
+  /** Uploaded, but held by `copies` of the `of` vaults wanted. */
+  degraded?: { copies: number; of: number }
 }
 
 export async function recentFiles(
@@ -41,6 +43,7 @@ export async function recentFiles(
     const p = byIno.get(ino)
     if (!p) return { path, size, modified_at, sync: 'synced' }
     if (p.error) return { path, size, modified_at, sync: 'error', error: p.error }
+    if (p.degraded) return { path, size, modified_at, sync: 'degraded', ...p.degraded }
     return { path, size, modified_at, sync: 'syncing', done: p.done ?? 0, total: p.total ?? size }
   })
 }

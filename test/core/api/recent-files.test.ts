@@ -42,15 +42,17 @@ test('recent files are the newest first, with the sync state of each', async () 
   const files = await recentFiles(drive, [
     { ino: 4, done: 40, total: 100 },
     { ino: 5, error: 'no vault answered' },
+    { ino: 2, degraded: { copies: 1, of: 4 } },
   ])
   assert.deepEqual(
     files.map((f) => [f.path, f.sync]),
     [
       ['/docs/b.txt', 'syncing'],
       ['/docs/c.txt', 'error'],
-      ['/a.txt', 'synced'],
+      ['/a.txt', 'degraded'],
     ],
   )
+  assert.deepEqual([files[2]!.copies, files[2]!.of], [1, 4])
   assert.equal(files[0]!.done, 40)
   assert.equal(files[1]!.error, 'no vault answered')
   assert.equal((await recentFiles(drive, [], 1)).length, 1)
