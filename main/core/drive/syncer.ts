@@ -88,10 +88,16 @@ export class Syncer {
   private countingSink(): { put: (a: Uint8Array, b: Uint8Array) => Promise<void>; copies: () => number } {
     let least = Infinity
     const chunks = this.c.chunks
+    // Runs of equal chunks (a sparse file's holes) are stored once per upload.
+    const stored = new Set<string>()
     return {
       put: async (address, bytes) => {
+        const key = Buffer.from(address).toString('hex')
+        if (stored.has(key)) return
         if (chunks.putCopies) least = Math.min(least, await chunks.putCopies(address, bytes))
         else await chunks.put(address, bytes)
+        if (stored.size > 4096) stored.clear()
+        stored.add(key)
       },
       // A file with no chunks of its own (inline in its data map) lives in its directory.
       copies: () => (least === Infinity ? this.replicas : least),
