@@ -2,6 +2,7 @@
 // and staging files on disk.
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
+import { constants } from 'node:fs'
 import { spawn } from 'node:child_process'
 import { writeFile as writeFileOnDisk } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -76,6 +77,39 @@ test('files written to a drive reach the network and open on a second node with 
   assert.ok(big.equals(await readAll(b, '/docs/big.bin')))
   assert.equal((await readAll(b, '/hello.txt')).toString(), 'hello drive')
   assert.equal(await b.readlink('/link'), 'docs/big.bin')
+})
+
+test('hard links, special files, owners and modes reach a second node as they were', async (t) => {
+  const w = world()
+  const a = await openDrive(t, w)
+  await a.mkdir('/d', 0o2775, { uid: 1000, gid: 1000 })
+  await writeFile(a, '/d/one', Buffer.from('shared bytes'))
+  await a.link('/d/one', '/two')
+  await a.mknod('/fifo', constants.S_IFIFO | 0o640, 0, { uid: 7, gid: 8 })
+  await a.mknod('/null', constants.S_IFCHR | 0o666, 0x0103, { uid: 0, gid: 0 })
+  await a.chown('/two', 501, 20)
+  await a.utimens('/d/one', 1_000_000, null)
+  assert.ok(await a.syncAll(20_000))
+  const before = await a.getattr('/d/one')
+  await a.close()
+
+  const b = await openDrive(t, w)
+  t.after(() => b.close())
+  const one = await b.getattr('/d/one')
+  const two = await b.getattr('/two')
+  assert.equal(one.ino, two.ino, 'both names lead to one inode')
+  assert.equal(one.nlink, 2)
+  assert.deepEqual([one.uid, one.gid, one.atimeMs >= 0, one.mtimeMs], [501, 20, true, before.mtimeMs])
+  assert.equal((await readAll(b, '/two')).toString(), 'shared bytes')
+  const fifo = await b.getattr('/fifo')
+  assert.deepEqual([fifo.kind, fifo.mode, fifo.uid, fifo.gid], ['fifo', 0o640, 7, 8])
+  const dev = await b.getattr('/null')
+  assert.deepEqual([dev.kind, dev.rdev], ['char', 0x0103])
+  const d = await b.getattr('/d')
+  assert.deepEqual([d.mode, d.uid], [0o2775, 1000])
+  await b.unlink('/d/one')
+  assert.equal((await b.getattr('/two')).nlink, 1)
+  assert.equal((await readAll(b, '/two')).toString(), 'shared bytes')
 })
 
 test('errors carry the errno a file system gives', async (t) => {
