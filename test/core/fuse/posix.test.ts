@@ -75,31 +75,26 @@ function sameAsDisk(what: string, { disk, drive }: { disk: Found; drive: Found }
 
 // ---- other users, modes, owners ----
 
-test(
-  'other users can enter and write a 0777 directory',
-  { todo: 'mounted without allow_other: every other user gets EACCES', skip: notRoot },
-  async (t) => {
-    const w = await world(t)
-    await both(w, `os.mkdir(p('shared')); os.chmod(p('shared'), 0o777)`)
-    const found = await both(
-      w,
-      `
+test('other users can enter and write a 0777 directory', { skip: notRoot }, async (t) => {
+  const w = await world(t)
+  await both(w, `os.mkdir(p('shared')); os.chmod(p('shared'), 0o777)`)
+  const found = await both(
+    w,
+    `
 out['list'] = err(os.listdir, p('shared'))
 out['create'] = err(write_file, p('shared', 'mine'), b'by nobody')
 out['read back'] = read_all(p('shared', 'mine')).decode() if out['create'] == 'ok' else None
 out['mkdir'] = err(os.mkdir, p('shared', 'sub'))
 `,
-      'nobody',
-    )
-    sameAsDisk('uid 65534 in a 0777 directory of root', found)
-    assert.equal(found.drive.create, 'ok')
-  },
-)
+    'nobody',
+  )
+  sameAsDisk('uid 65534 in a 0777 directory of root', found)
+  assert.equal(found.drive.create, 'ok')
+})
 
 test(
   'mode bits are enforced for other uids',
   {
-    todo: 'mounted without allow_other: other users get EACCES even where the modes let them in',
     skip: notRoot,
   },
   async (t) => {
@@ -151,15 +146,12 @@ s = os.lstat(p('l')); out['symlink after lchown 9:10'] = [s.st_uid, s.st_gid]
   sameAsDisk('chown as root', found)
 })
 
-test(
-  'files created by uid 65534 belong to it',
-  { todo: 'mounted without allow_other: other users cannot create anything', skip: notRoot },
-  async (t) => {
-    const w = await world(t)
-    await both(w, `os.mkdir(p('shared')); os.chmod(p('shared'), 0o777)`)
-    const found = await both(
-      w,
-      `
+test('files created by uid 65534 belong to it', { skip: notRoot }, async (t) => {
+  const w = await world(t)
+  await both(w, `os.mkdir(p('shared')); os.chmod(p('shared'), 0o777)`)
+  const found = await both(
+    w,
+    `
 def owner(path):
     s = os.lstat(path)
     return [s.st_uid, s.st_gid]
@@ -167,19 +159,18 @@ for name, make in [('file', lambda q: write_file(q, b'x')), ('dir', os.mkdir), (
     r = err(make, p('shared', name))
     out[name] = owner(p('shared', name)) if r == 'ok' else r
 `,
-      'nobody',
-    )
-    sameAsDisk('entries made by uid 65534', found)
-    // root sees the same owners
-    sameAsDisk(
-      'owners as root sees them',
-      await both(
-        w,
-        `out['owners'] = [list(os.lstat(p('shared', n))[4:6]) for n in ('file', 'dir', 'symlink')]`,
-      ),
-    )
-  },
-)
+    'nobody',
+  )
+  sameAsDisk('entries made by uid 65534', found)
+  // root sees the same owners
+  sameAsDisk(
+    'owners as root sees them',
+    await both(
+      w,
+      `out['owners'] = [list(os.lstat(p('shared', n))[4:6]) for n in ('file', 'dir', 'symlink')]`,
+    ),
+  )
+})
 
 // ---- special files and links ----
 
