@@ -29,16 +29,23 @@ export function fsErrorCode(err: unknown): FsErrorCode | undefined {
  * System errors the disk under the journal gives that a program should see as
  * they are: a full disk is ENOSPC, not an I/O error.
  */
-const PASSED_THROUGH = new Set(['ENOSPC', 'EDQUOT', 'EFBIG'])
+const PASSED_THROUGH: Record<string, string> = {
+  ENOSPC: 'ENOSPC',
+  EDQUOT: 'EDQUOT',
+  EFBIG: 'EFBIG',
+  // better-sqlite3's name for a full disk under drive.sqlite
+  SQLITE_FULL: 'ENOSPC',
+}
 
 /** The reply for an operation that threw `err`; logs what is not an FsError. */
 export function errnoOf(err: unknown, op: string, path: string, log: Log): number {
   const code = fsErrorCode(err)
   if (code) return errnoFor(code)
   const sys = (err as { code?: unknown } | null)?.code
-  if (typeof sys === 'string' && PASSED_THROUGH.has(sys)) {
+  const passed = typeof sys === 'string' ? PASSED_THROUGH[sys] : undefined
+  if (passed) {
     log(`fuse: ${op} ${path}: ${sys} from the local disk`)
-    return -(errnos[sys] ?? constants.errno.EIO)
+    return -(errnos[passed] ?? constants.errno.EIO)
   }
   const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
   log(`fuse: ${op} ${path} failed, answered EIO: ${what.replace(/\s*\n\s*/g, ' ')}`)

@@ -149,3 +149,62 @@ test('chown changes the owner as asked (-1 keeps one); link makes a second name;
   assert.deepEqual(await once((done) => ops.mknod('/p', constants.S_IFREG | 0o644, 0, done)), [0])
   assert.equal((await fs.getattr('/p')).kind, 'file')
 })
+
+test('utimens: UTIME_NOW sets now, UTIME_OMIT leaves the time, a timespec keeps its fraction of a ms', async () => {
+  const fs = new MemoryDriveFs({ now: () => 1_000 })
+  const ops = createFuseOps(fs, { owner, log: () => {}, now: () => 99_000 }) as Required<FuseOperations>
+  await fs.release(await fs.create('/f', 0o644))
+  const times = async () => {
+    const a = await fs.getattr('/f')
+    return [a.atimeMs, a.mtimeMs]
+  }
+  await once((done) => ops.utimens('/f', 'now', 'now', done))
+  assert.deepEqual(await times(), [99_000, 99_000])
+  await once((done) =>
+    ops.utimens('/f', { sec: 1_600_000_000, nsec: 0 }, { sec: 1_600_000_000, nsec: 500_250_000 }, done),
+  )
+  assert.deepEqual(await times(), [1_600_000_000_000, 1_600_000_000_500.25])
+  await once((done) => ops.utimens('/f', 'omit', { sec: 7, nsec: 0 }, done))
+  assert.deepEqual(await times(), [1_600_000_000_000, 7_000])
+  await once((done) => ops.utimens('/f', { sec: 8, nsec: 0 }, 'omit', done))
+  assert.deepEqual(await times(), [8_000, 7_000])
+})
+
+test('statfs: 4 KiB blocks up to 16 TiB, larger blocks beyond so no field overflows a uint32', () => {
+  const small = toFuseStatfs({
+    totalBytes: 10 * 2 ** 30,
+    freeBytes: 4 * 2 ** 30,
+    files: 100,
+    filesFree: 90,
+    nameMax: 255,
+  })
+  assert.deepEqual(
+    [small.bsize, small.frsize, small.blocks, small.bfree, small.bavail],
+    [4096, 4096, 2621440, 1048576, 1048576],
+  )
+  assert.deepEqual([small.files, small.ffree, small.namemax], [100, 90, 255])
+  const huge = toFuseStatfs({
+    totalBytes: 2 ** 50,
+    freeBytes: 2 ** 49,
+    files: 2 ** 40,
+    filesFree: 2 ** 40,
+    nameMax: 255,
+  })
+  assert.ok(huge.blocks <= 0xffffffff && huge.files <= 0xffffffff)
+  assert.equal(huge.blocks * huge.frsize, 2 ** 50)
+  assert.equal(huge.bfree * huge.frsize, 2 ** 49)
+})
+
+test('open flags: access mode, O_TRUNC and O_APPEND', () => {
+  assert.deepEqual(toOpenFlags(constants.O_RDONLY), { write: false, truncate: false, append: false })
+  assert.deepEqual(toOpenFlags(constants.O_WRONLY | constants.O_TRUNC), {
+    write: true,
+    truncate: true,
+    append: false,
+  })
+  assert.deepEqual(toOpenFlags(constants.O_RDWR | constants.O_APPEND | 0o100000), {
+    write: true,
+    truncate: false,
+    append: true,
+  })
+})

@@ -505,30 +505,24 @@ out['second file (8 MiB)'] = err(fill)
   )
 })
 
-test(
-  'a full disk under the journal reaches programs as ENOSPC, not EIO',
-  {
-    todo: 'close answers EIO: SQLite says "database or disk is full" (SQLITE_FULL) at the flush commit',
-    skip: notRoot,
-  },
-  async (t) => {
-    // The drive's local state on a 4 MiB tmpfs: a real full disk.
-    const small = await mkdtemp(join(tmpdir(), 'peerdrive-small-'))
-    await run('mount', ['-t', 'tmpfs', '-o', 'size=4m,mode=0755', 'peerdrive-test', small])
-    let w: World
-    try {
-      w = await world(t, { dir: join(small, 'drive') })
-    } catch (err) {
-      await run('umount', [small])
-      await rm(small, { recursive: true, force: true })
-      throw err
-    }
-    // after the drive's own hooks (they run in the order they were added)
-    t.after(async () => {
-      await run('umount', ['-l', small])
-      await rm(small, { recursive: true, force: true })
-    })
-    const fill = `
+test('a full disk under the journal reaches programs as ENOSPC, not EIO', { skip: notRoot }, async (t) => {
+  // The drive's local state on a 4 MiB tmpfs: a real full disk.
+  const small = await mkdtemp(join(tmpdir(), 'peerdrive-small-'))
+  await run('mount', ['-t', 'tmpfs', '-o', 'size=4m,mode=0755', 'peerdrive-test', small])
+  let w: World
+  try {
+    w = await world(t, { dir: join(small, 'drive') })
+  } catch (err) {
+    await run('umount', [small])
+    await rm(small, { recursive: true, force: true })
+    throw err
+  }
+  // after the drive's own hooks (they run in the order they were added)
+  t.after(async () => {
+    await run('umount', ['-l', small])
+    await rm(small, { recursive: true, force: true })
+  })
+  const fill = `
 def fill():
     with open(p('big'), 'wb') as f:
         for _ in range(8):
@@ -536,17 +530,16 @@ def fill():
             f.flush()
 out['writing 8 MiB'] = err(fill)
 `
-    const onDisk = await probe(small, fill)
-    await probe(small, `os.unlink(p('big'))`)
-    const onDrive = await probe(w.drive, fill)
-    assert.equal(onDisk['writing 8 MiB'], 'ENOSPC')
-    assert.equal(
-      onDrive['writing 8 MiB'],
-      'ENOSPC',
-      `writing 8 MiB: the full disk gives ENOSPC, the drive on it gave ${String(onDrive['writing 8 MiB'])}`,
-    )
-  },
-)
+  const onDisk = await probe(small, fill)
+  await probe(small, `os.unlink(p('big'))`)
+  const onDrive = await probe(w.drive, fill)
+  assert.equal(onDisk['writing 8 MiB'], 'ENOSPC')
+  assert.equal(
+    onDrive['writing 8 MiB'],
+    'ENOSPC',
+    `writing 8 MiB: the full disk gives ENOSPC, the drive on it gave ${String(onDrive['writing 8 MiB'])}`,
+  )
+})
 
 // ---- renames, removals ----
 
