@@ -61,6 +61,8 @@ export class Syncer {
   private readonly retryTimers = new Map<number, NodeJS.Timeout>()
   private readonly dirty = new Set<number>()
   private readonly uploadingNow = new Set<number>()
+  /** Uploads of files removed meanwhile: they stop at their next chunk. */
+  private readonly cancelled = new Set<number>()
   /** Files waiting to be tried again because they are below R: nothing a flush can hurry. */
   private readonly waitingForCopies = new Set<number>()
   /** Remote copies of the tree as of the last commit (R when fully held). */
@@ -85,13 +87,18 @@ export class Syncer {
    * The chunk sink of one upload: each put asks how many vaults other than
    * this node hold the chunk, and the fewest is the upload's copy count.
    */
-  private countingSink(): { put: (a: Uint8Array, b: Uint8Array) => Promise<void>; copies: () => number } {
+  private countingSink(ino?: number): {
+    put: (a: Uint8Array, b: Uint8Array) => Promise<void>
+    copies: () => number
+  } {
     let least = Infinity
     const chunks = this.c.chunks
     // Runs of equal chunks (a sparse file's holes) are stored once per upload.
     const stored = new Set<string>()
     return {
       put: async (address, bytes) => {
+        // A file removed (or a drive stopped) mid-upload stops at its next chunk.
+        if (ino !== undefined && (!this.running || this.cancelled.has(ino))) throw new UploadCancelled()
         const key = Buffer.from(address).toString('hex')
         if (stored.has(key)) return
         if (chunks.putCopies) least = Math.min(least, await chunks.putCopies(address, bytes))
@@ -188,6 +195,17 @@ export class Syncer {
     for (const t of this.retryTimers.values()) clearTimeout(t)
     clearTimeout(this.treeRetryTimer)
     await this.committing
+    // Uploads stop at their next chunk; the journal replays them at the next start.
+    const deadline = Date.now() + 10_000
+    while (this.lanes > 0 && Date.now() < deadline)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(wake, 100)
+        function wake(): void {
+          clearTimeout(timer)
+          resolve()
+        }
+        this.idleWaiters.add(wake)
+      })
   }
 
   /** The content of `ino` changed (a write): an upload running now is stale. */
@@ -222,6 +240,7 @@ export class Syncer {
   }
 
   forgetFile(ino: number): void {
+    if (this.uploadingNow.has(ino)) this.cancelled.add(ino)
     this.queued.delete(ino)
     this.waitingForCopies.delete(ino)
     this.progress.delete(ino)
@@ -309,6 +328,7 @@ export class Syncer {
       this.lanes++
       void this.upload(ino).finally(() => {
         this.uploadingNow.delete(ino)
+        this.cancelled.delete(ino)
         this.lanes--
         this.wakeWaiters()
         this.pump()
@@ -324,7 +344,8 @@ export class Syncer {
     if (row.state !== 'degraded') this.c.db.update(ino, { state: 'uploading', error: null })
     this.progress.set(ino, { done: 0, total: row.size })
     try {
-      const sink = this.countingSink()
+      if (this.cancelled.has(ino)) return
+      const sink = this.countingSink(ino)
       const map = await this.c.enc.encryptFile(this.c.journal.path(ino), sink, (done, total) =>
         this.progress.set(ino, { done, total }),
       )
@@ -365,7 +386,7 @@ export class Syncer {
       this.attempts.delete(ino)
       this.c.dropStaging(ino)
     } catch (err) {
-      if (!this.c.db.get(ino)) return
+      if (err instanceof UploadCancelled || !this.c.db.get(ino)) return
       if ((this.generation.get(ino) ?? 0) !== generation) {
         // The file changed under the upload (it was being written): the newer version goes next.
         this.c.db.update(ino, { state: 'queued' })
@@ -502,5 +523,12 @@ export class Syncer {
     const handle = encodeHandle(await this.c.enc.encrypt(encodeDirectory(entries), sink))
     this.c.db.setMeta(`dir:${ino}`, handle)
     return handle
+  }
+}
+
+/** Thrown into an upload whose file went away: not a failure to report. */
+class UploadCancelled extends Error {
+  constructor() {
+    super('upload cancelled')
   }
 }

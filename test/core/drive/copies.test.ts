@@ -50,3 +50,22 @@ test('a write no other vault holds is degraded (0 of 4), not synced, and becomes
   assert.equal(drive.status().files_degraded, 0)
   assert.equal(drive.journal.has(ino), false, 'the staging copy goes once the file is closed and held')
 })
+
+test('an upload of a file removed meanwhile stops at its next chunk instead of reading it to the end', async (t) => {
+  const drive = await Drive.open({
+    dir: await tempDir(t),
+    key: newDriveKeys().encryptionKey,
+    chunks: new MemoryChunkStore(),
+    root: new MemoryRootStore(),
+    commitDelayMs: 20,
+  })
+  t.after(() => drive.close())
+  // 1 TiB of holes: read to the end, its upload would take hours
+  await drive.release(await drive.create('/huge', 0o644))
+  await drive.truncate('/huge', 2 ** 40)
+  await waitFor(() => (drive.status().uploading[0]?.done ?? 0) > 0, 60_000, 'the upload to start')
+  await drive.unlink('/huge')
+  await waitFor(() => drive.status().uploading.length === 0, 60_000, 'the upload to stop')
+  await waitFor(() => drive.status().state === 'synced', 60_000, 'the tree without it to be committed')
+  assert.equal(drive.journal.usedBytes, 0)
+})
