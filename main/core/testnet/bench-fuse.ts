@@ -11,6 +11,7 @@ import { mkdir, mkdtemp, open, readFile, readdir, rm, stat, writeFile } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Drive } from '../drive/index.ts'
+import { UsageError } from '../errors.ts'
 import { RecordRootStore } from '../drive/record-root-store.ts'
 import { mountDrive } from '../fuse/index.ts'
 import type { MountedDrive } from '../fuse/index.ts'
@@ -23,6 +24,12 @@ export interface FuseBenchOptions {
   sizeMiB?: number
   /** Vault processes beside the drive's own node (default 4: every copy can live elsewhere). */
   vaults?: number
+  /** Random data synced to four copies, MiB (default 256). */
+  syncMiB?: number
+  /** The file the random writes go into, MiB (default 64). */
+  randomFileMiB?: number
+  /** Drop the kernel's caches before each cold read (default true; tests leave the machine's caches alone). */
+  dropCaches?: boolean
   log?: (line: string) => void
 }
 
@@ -46,14 +53,12 @@ export interface FuseBenchResult {
   randwrite_ratio: number
   /** Drive while the file uploads / plain disk; goal ≥ 0.1. */
   randwrite_uploading_ratio: number
-  /** 256 MiB of random data, from the first byte written until the drive's status says synced; goal ≥ 50. */
+  /** Random data (256 MiB) from the first byte written until the drive's status says synced; goal ≥ 50. */
   sync_mbps: number
 }
 
 const MiB = 2 ** 20
-const RANDWRITE_FILE_MIB = 64
 const RANDWRITE_OPS = 400
-const SYNC_MIB = 256
 
 /** A place files go: the plain disk, the rclone mount or the drive's mount. */
 interface Target {
@@ -66,6 +71,11 @@ interface Target {
 export async function benchFuse(opts: FuseBenchOptions = {}): Promise<FuseBenchResult> {
   const log = opts.log ?? (() => {})
   const sizeMiB = opts.sizeMiB ?? 1024
+  const syncMiB = opts.syncMiB ?? 256
+  const randomFileMiB = opts.randomFileMiB ?? 64
+  // the random-write files are cut from the first two slices of the sequential file's bytes
+  if (randomFileMiB * 2 > sizeMiB)
+    throw new UsageError(`--size must be at least ${randomFileMiB * 2} MiB (two random-write files)`)
   const work = await mkdtemp(join(tmpdir(), 'peerdrive-bench-fuse-'))
   const cleanups: (() => Promise<unknown>)[] = []
   try {
@@ -75,14 +85,14 @@ export async function benchFuse(opts: FuseBenchOptions = {}): Promise<FuseBenchR
     log(`writing ${sizeMiB} MiB of random bytes to read from`)
     await writeRandomFile(source, sizeMiB * MiB)
 
-    const donate = `${Math.ceil(((sizeMiB + SYNC_MIB + 3 * RANDWRITE_FILE_MIB) * 4) / 1024) + 1}GiB`
+    const donate = `${Math.ceil(((sizeMiB + syncMiB + 3 * randomFileMiB) * 4) / 1024) + 1}GiB`
     const vaults = opts.vaults ?? 4
     log(`starting ${vaults} vault processes`)
     const net = await Testnet.start({ nodes: vaults, dir: join(work, 'net'), donate })
     cleanups.push(() => net.stop())
     const node = await PeerDriveNode.start({
       vaultDir: join(work, 'node-vault'),
-      capacity: (sizeMiB + SYNC_MIB) * 4 * MiB,
+      capacity: (sizeMiB + syncMiB) * 4 * MiB,
       bootstrap: net.bootstrap,
     })
     cleanups.push(() => node.stop())
@@ -93,7 +103,7 @@ export async function benchFuse(opts: FuseBenchOptions = {}): Promise<FuseBenchR
       key: randomBytes(32),
       chunks: node.network,
       root: new RecordRootStore(node.records, OwnerKey.generate()),
-      journalLimitBytes: (sizeMiB + SYNC_MIB + 4 * RANDWRITE_FILE_MIB) * MiB,
+      journalLimitBytes: (sizeMiB + syncMiB + 4 * randomFileMiB) * MiB,
       log: (line) => log(`drive: ${line}`),
     })
     cleanups.push(() => drive.close())
@@ -107,13 +117,18 @@ export async function benchFuse(opts: FuseBenchOptions = {}): Promise<FuseBenchR
       dir: mounted.mountPoint,
       settle: () => waitSynced(drive, 30 * 60_000),
     }
-    const plain: Target = { name: 'plain disk', dir: plainDir, settle: async () => void (await run('sync', [])) }
+    const plain: Target = {
+      name: 'plain disk',
+      dir: plainDir,
+      settle: async () => void (await run('sync', [])),
+    }
     const rclone = await startRclone(work, log)
     if (rclone) cleanups.push(() => rclone.stop())
     const targets = [plain, ...(rclone ? [rclone.target] : []), driveTarget]
 
-    const canDrop = await dropCaches()
-    if (!canDrop) log('cannot write /proc/sys/vm/drop_caches (not root?): cold reads are not cold')
+    const drop = opts.dropCaches === false ? async () => false : dropCaches
+    if (!(await drop()))
+      log('the kernel caches are not dropped (not root, or asked not to): cold reads are not cold')
 
     // Sequential write, then the written files read back cold.
     await dd(source, '/dev/null') // the source is read from memory by every write below
@@ -125,7 +140,7 @@ export async function benchFuse(opts: FuseBenchOptions = {}): Promise<FuseBenchR
     const readMbps = new Map<string, number>()
     for (const t of targets) {
       await t.settle()
-      await dropCaches()
+      await drop()
       log(`${t.name}: cold sequential read`)
       readMbps.set(t.name, await dd(join(t.dir, 'seq.bin'), '/dev/null'))
       await rm(join(t.dir, 'seq.bin'))
@@ -135,14 +150,14 @@ export async function benchFuse(opts: FuseBenchOptions = {}): Promise<FuseBenchR
     const randOps = new Map<string, number>()
     for (const t of targets) {
       const file = join(t.dir, 'rand-synced.bin')
-      await dd(source, file, [`count=${RANDWRITE_FILE_MIB}`])
+      await dd(source, file, [`count=${randomFileMiB}`])
       await t.settle()
       log(`${t.name}: ${RANDWRITE_OPS} random writes`)
       randOps.set(t.name, await randomWrites(file))
     }
     await driveTarget.settle()
     const uploadingFile = join(driveTarget.dir, 'rand-uploading.bin')
-    await dd(source, uploadingFile, [`count=${RANDWRITE_FILE_MIB}`, 'skip=64'])
+    await dd(source, uploadingFile, [`count=${randomFileMiB}`, `skip=${randomFileMiB}`])
     const uploading = drive.status().files_pending > 0
     log(
       `drive: ${RANDWRITE_OPS} random writes while uploading${uploading ? '' : ' (the upload had already ended)'}`,
@@ -152,12 +167,12 @@ export async function benchFuse(opts: FuseBenchOptions = {}): Promise<FuseBenchR
     // Sync throughput: fresh random bytes (nothing the network holds already).
     await driveTarget.settle()
     const syncSource = join(work, 'sync-source.bin')
-    await writeRandomFile(syncSource, SYNC_MIB * MiB)
-    log(`drive: ${SYNC_MIB} MiB of random data until synced`)
+    await writeRandomFile(syncSource, syncMiB * MiB)
+    log(`drive: ${syncMiB} MiB of random data until synced`)
     const t0 = performance.now()
     await dd(syncSource, join(driveTarget.dir, 'sync.bin'))
     await driveTarget.settle()
-    const syncMbps = SYNC_MIB / ((performance.now() - t0) / 1000)
+    const syncMbps = syncMiB / ((performance.now() - t0) / 1000)
 
     const r = (x: number) => Number(x.toFixed(2))
     const plainRead = readMbps.get(plain.name)!
