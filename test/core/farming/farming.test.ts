@@ -193,7 +193,7 @@ test('a coin group with one silent member still reaches quorum, and a transfer m
   const recipient = outsider.farmer.walletId
   assert.deepEqual(await vault.farmer.send(1, recipient), { sent: 1 })
   assert.equal(vault.farmer.balance().coins, 0)
-  await waitFor(() => outsider.farmer.balance().coins === 1, 10_000, 'the coin to reach its new owner')
+  await waitFor(() => outsider.farmer.balance().coins === 1, 60_000, 'the coin to reach its new owner')
   const [received] = outsider.farmer.db.ownedCoins(recipient)
   assert.equal(received!.seq, 2)
   assert.equal(await outsider.farmer.verify(received!), true)

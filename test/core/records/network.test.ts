@@ -79,9 +79,10 @@ test('a record survives the loss of R−1 holders and its last holder restores R
   const doomed = holders.slice(0, 3)
   for (const node of doomed) await node.stop()
   const live = nodes.filter((n) => !doomed.includes(n))
-  await waitFor(() => live.every((n) => n.peers.size === live.length - 1), 10_000, 'losses noticed')
+  // generous bounds: on a busy machine noticing and repairing is slower, not wrong
+  await waitFor(() => live.every((n) => n.peers.size === live.length - 1), 60_000, 'losses noticed')
   // afterLoss runs on every survivor: the last holder pushes to the new close group
-  await waitFor(async () => (await recordHolders(live, address)).length === 4, 15_000, 'four copies again')
+  await waitFor(async () => (await recordHolders(live, address)).length === 4, 60_000, 'four copies again')
   const group = closeGroup(address, live[0]!.peers.withSelf(), 4)
   assert.deepEqual((await recordHolders(live, address)).map(keyOf).sort(), group.map((p) => p.key).sort())
   for (const node of live) assert.deepEqual(await node.records.get(address), record)
@@ -125,14 +126,15 @@ test('a vault that leaves gracefully hands its records to the vaults that remain
 })
 
 test('garbage and frames over the record limit reset the stream and count against the sender', async (t) => {
-  const [vault] = await startNodes(t, 1, { requestTimeoutMs: 300 })
+  // long enough that a busy machine still gets the honest request in on time
+  const [vault] = await startNodes(t, 1, { requestTimeoutMs: 2_000 })
   const attacker = await createHost({ privateKey: await generateKeyPair('Ed25519') })
   t.after(() => attacker.stop())
   const target = multiaddr(vault!.multiaddrs()[0]!)
   await attacker.dial(target)
   const open = () => attacker.dialProtocol(target, RECORD_PROTOCOL)
   const answerOf = async (stream: Awaited<ReturnType<typeof open>>) =>
-    lpStream(stream).read({ signal: AbortSignal.timeout(3000) })
+    lpStream(stream).read({ signal: AbortSignal.timeout(30_000) })
 
   const garbage = await open()
   await lpStream(garbage).write(Uint8Array.of(1, ...randomBytes(40)))
@@ -144,6 +146,7 @@ test('garbage and frames over the record limit reset the stream and count agains
       .write(randomBytes(2 ** 20))
       .then(() => answerOf(oversized)),
   )
+  await waitFor(() => vault!.scores.strikesOf(attacker.peerId.toString()) >= 2, 30_000, 'two strikes')
   assert.equal(vault!.scores.strikesOf(attacker.peerId.toString()), 2)
 
   const owner = OwnerKey.generate()
