@@ -211,6 +211,8 @@ export class Syncer {
   /** The content of `ino` changed (a write): an upload running now is stale. */
   touched(ino: number): void {
     this.generation.set(ino, (this.generation.get(ino) ?? 0) + 1)
+    // Its result would be thrown away: stop it at the next chunk and leave the CPU to the writer.
+    if (this.uploadingNow.has(ino)) this.cancelled.add(ino)
   }
 
   queue(ino: number): void {
@@ -386,7 +388,16 @@ export class Syncer {
       this.attempts.delete(ino)
       this.c.dropStaging(ino)
     } catch (err) {
-      if (err instanceof UploadCancelled || !this.c.db.get(ino)) return
+      const still = this.c.db.get(ino)
+      if (err instanceof UploadCancelled) {
+        // Cancelled by a write, the file is "local" and its flush queues it; otherwise it goes again.
+        if (still?.state === 'uploading') {
+          this.c.db.update(ino, { state: 'queued' })
+          this.queued.add(ino)
+        }
+        return
+      }
+      if (!still) return
       if ((this.generation.get(ino) ?? 0) !== generation) {
         // The file changed under the upload (it was being written): the newer version goes next.
         this.c.db.update(ino, { state: 'queued' })
