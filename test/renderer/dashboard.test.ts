@@ -15,8 +15,8 @@ import { DriveNode } from '../../main/core/node.ts'
 import type { PeerDriveNode } from '../../main/core/node.ts'
 import { closeGroup } from '../../main/core/placement/index.ts'
 import { detachMount } from '../../native/mount-point.ts'
-import { TEST_KDF } from '../core/account/support.ts'
-import { startNodes, waitFor } from '../core/net/support.ts'
+import { TEST_KDF, everyAddress } from '../core/account/support.ts'
+import { meshUp, startNodes, waitFor } from '../core/net/support.ts'
 import { openBrowser, recordSyncStates, screenshot } from './support.ts'
 
 const MiB = 2 ** 20
@@ -66,7 +66,8 @@ test('the dashboard drives a real node: account, donation, sync, refused token, 
     home,
     mount,
     capacity: 64 * MiB,
-    bootstrap: vaults[0]!.multiaddrs(),
+    // every vault, and the mesh waited for: syncing needs four of them, and one lost peer exchange must not hide them
+    bootstrap: everyAddress(vaults),
     accounts: { kdf: TEST_KDF, lookupFloorMs: 20 },
     dashboardDir,
     farming: EVERY_GET_WINS,
@@ -76,6 +77,7 @@ test('the dashboard drives a real node: account, donation, sync, refused token, 
     await detachMount(mount).catch(() => {})
     await rm(home, { recursive: true, force: true })
   })
+  await meshUp([...vaults, node.node])
 
   const browser = await openBrowser(t)
   const errors: string[] = []

@@ -14,8 +14,8 @@ import type { PeerDriveNode } from '../../../main/core/node.ts'
 import { OwnerKey, signRecord } from '../../../main/core/records/index.ts'
 import type { SignedRecord } from '../../../main/core/records/index.ts'
 import { tempDir } from '../../helpers.ts'
-import { startNodes, waitFor } from '../net/support.ts'
-import { TEST_KDF, readDriveFile, startDriveNode, writeDriveFile } from './support.ts'
+import { meshUp, startNodes, waitFor } from '../net/support.ts'
+import { TEST_KDF, everyAddress, readDriveFile, startDriveNode, writeDriveFile } from './support.ts'
 
 const creds = { keyword: 'lighthouse', pin: '4812', password: 'correct horse battery' }
 
@@ -26,8 +26,9 @@ async function packetHolders(nodes: PeerDriveNode[], location: Uint8Array): Prom
 
 test('an account made on node A opens on node B with the same files; wrong PIN and wrong password fail alike', async (t) => {
   const vaults = await startNodes(t, 5)
-  const boot = vaults[0]!.multiaddrs()
+  const boot = everyAddress(vaults)
   const a = await startDriveNode(t, boot)
+  await meshUp([...vaults, a.node])
   assert.equal(a.status().sync.state, 'no-drive')
   const created = await a.create(creds)
   assert.equal(created.logged_in, true)
@@ -42,6 +43,7 @@ test('an account made on node A opens on node B with the same files; wrong PIN a
   assert.equal(await a.drive!.syncAll(60_000), true)
 
   const b = await startDriveNode(t, boot)
+  await meshUp([...vaults, a.node, b.node])
   const failures = await Promise.allSettled([
     b.login({ ...creds, password: 'correct horse batterY' }),
     b.login({ ...creds, pin: '4813' }),
@@ -63,7 +65,8 @@ test('an account made on node A opens on node B with the same files; wrong PIN a
 
 test('holders refuse a packet signed by another key, a replayed old version and a tampered packet', async (t) => {
   const vaults = await startNodes(t, 5)
-  const a = await startDriveNode(t, vaults[0]!.multiaddrs())
+  const a = await startDriveNode(t, everyAddress(vaults))
+  await meshUp([...vaults, a.node])
   await a.create(creds)
   const { location, signSeed } = await deriveKeys(creds, TEST_KDF)
   const all = [...vaults, a.node]
@@ -109,8 +112,8 @@ test('holders refuse a packet signed by another key, a replayed old version and 
 
 test('after a password change the old password fails and the new one opens the same drive, even with R−1 packet holders gone', async (t) => {
   const vaults = await startNodes(t, 7, { auditIntervalMs: 3_600_000 })
-  const boot = vaults[0]!.multiaddrs()
-  const a = await startDriveNode(t, boot)
+  const a = await startDriveNode(t, everyAddress(vaults))
+  await meshUp([...vaults, a.node])
   const { account_id } = await a.create(creds)
   const body = randomBytes(5000)
   await writeDriveFile(a.drive!, '/kept.bin', body)
@@ -126,7 +129,9 @@ test('after a password change the old password fails and the new one opens the s
   assert.equal(gone.length, 3)
   await Promise.all(gone.map((n) => n.stop()))
 
-  const b = await startDriveNode(t, [vaults.find((v) => !gone.includes(v))!.multiaddrs()[0]!])
+  const live = vaults.filter((v) => !gone.includes(v))
+  const b = await startDriveNode(t, everyAddress(live))
+  await meshUp([...live, a.node, b.node])
   await assert.rejects(b.login(creds), { name: 'NoAccount' })
   const opened = await b.login(newCreds)
   assert.equal(opened.account_id, account_id)
@@ -135,15 +140,17 @@ test('after a password change the old password fails and the new one opens the s
 
 test('remember me opens the account after a restart; logout wipes the keys from memory and disk', async (t) => {
   const vaults = await startNodes(t, 4)
-  const boot = vaults[0]!.multiaddrs()
+  const boot = everyAddress(vaults)
   const home = await tempDir(t)
   const a = await startDriveNode(t, boot, { home })
+  await meshUp([...vaults, a.node])
   await a.create({ ...creds, remember: true })
   await writeDriveFile(a.drive!, '/x.txt', Buffer.from('remembered'))
   assert.equal(await a.drive!.syncAll(60_000), true)
   await a.stop()
 
   const again = await startDriveNode(t, boot, { home })
+  await meshUp([...vaults, again.node])
   assert.deepEqual(again.accountStatus(), { ...again.accountStatus(), logged_in: true, remembered: true })
   assert.deepEqual(await readDriveFile(again.drive!, '/x.txt'), Buffer.from('remembered'))
   const keys = again.account!.keys

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import type { KdfParams } from '../../../main/core/account/index.ts'
 import { DriveNode } from '../../../main/core/node.ts'
-import type { DriveNodeOptions } from '../../../main/core/node.ts'
+import type { DriveNodeOptions, PeerDriveNode } from '../../../main/core/node.ts'
 import type { Drive } from '../../../main/core/drive/index.ts'
 import { tempDir } from '../../helpers.ts'
 
@@ -40,4 +40,14 @@ export async function readDriveFile(drive: Drive, path: string): Promise<Buffer>
   const out = Buffer.from(await drive.read(fh, 0, size))
   await drive.release(fh)
   return out
+}
+
+/**
+ * Every address of these vaults, as a bootstrap list. A node that starts
+ * from one vault learns the others from that vault's peer list once; on a
+ * busy machine that one exchange can fail and leave it knowing only the one
+ * vault, which is not what the account tests are about.
+ */
+export function everyAddress(vaults: PeerDriveNode[]): string[] {
+  return vaults.flatMap((v) => v.multiaddrs())
 }

@@ -7,8 +7,8 @@ import { test } from 'node:test'
 import { chunkAddress } from '../../../main/core/chunk-store.ts'
 import { closeGroup } from '../../../main/core/placement/index.ts'
 import type { PeerDriveNode } from '../../../main/core/node.ts'
-import { startDriveNode } from '../account/support.ts'
-import { startNodes, waitFor } from '../net/support.ts'
+import { everyAddress, startDriveNode } from '../account/support.ts'
+import { meshUp, startNodes, waitFor } from '../net/support.ts'
 
 const EVERY_GET_WINS = { target: 1, proofIntervalMs: 3_600_000 }
 
@@ -31,7 +31,8 @@ async function farm(vault: PeerDriveNode, others: PeerDriveNode[], coins: number
 
 test('coin farmed before login moves to the account wallet, and new coin is paid to it', async (t) => {
   const vaults = await startNodes(t, 5, { farming: EVERY_GET_WINS })
-  const node = await startDriveNode(t, vaults[0]!.multiaddrs(), { farming: EVERY_GET_WINS })
+  const node = await startDriveNode(t, everyAddress(vaults), { farming: EVERY_GET_WINS })
+  await meshUp([...vaults, node.node])
   const farmer = node.node.farmer
   const device = farmer.walletId
   await farm(node.node, vaults, 2)
