@@ -17,6 +17,7 @@ import { mountDrive } from '../fuse/index.ts'
 import type { MountedDrive } from '../fuse/index.ts'
 import { PeerDriveNode } from '../node.ts'
 import { OwnerKey } from '../records/index.ts'
+import { median } from './stats.ts'
 import { Testnet } from './testnet.ts'
 
 export interface FuseBenchOptions {
@@ -59,6 +60,7 @@ export interface FuseBenchResult {
 
 const MiB = 2 ** 20
 const RANDWRITE_OPS = 400
+const RANDWRITE_ROUNDS = 3
 
 /** A place files go: the plain disk, the rclone mount or the drive's mount. */
 interface Target {
@@ -73,9 +75,11 @@ export async function benchFuse(opts: FuseBenchOptions = {}): Promise<FuseBenchR
   const sizeMiB = opts.sizeMiB ?? 1024
   const syncMiB = opts.syncMiB ?? 256
   const randomFileMiB = opts.randomFileMiB ?? 64
-  // the random-write files are cut from the first two slices of the sequential file's bytes
-  if (randomFileMiB * 2 > sizeMiB)
-    throw new UsageError(`--size must be at least ${randomFileMiB * 2} MiB (two random-write files)`)
+  // the random-write files are cut from slices of the sequential file's bytes
+  if (randomFileMiB * 2 * RANDWRITE_ROUNDS > sizeMiB)
+    throw new UsageError(
+      `--size must be at least ${randomFileMiB * 2 * RANDWRITE_ROUNDS} MiB (the random-write files)`,
+    )
   const work = await mkdtemp(join(tmpdir(), 'peerdrive-bench-fuse-'))
   const cleanups: (() => Promise<unknown>)[] = []
   try {
@@ -146,23 +150,32 @@ export async function benchFuse(opts: FuseBenchOptions = {}): Promise<FuseBenchR
       await rm(join(t.dir, 'seq.bin'))
     }
 
-    // Random writes into a file that is settled, and into one still uploading.
+    // Random writes into a file that is settled, and into one still uploading;
+    // each the median of RANDWRITE_ROUNDS, every round on a file of its own.
     const randOps = new Map<string, number>()
     for (const t of targets) {
-      const file = join(t.dir, 'rand-synced.bin')
-      await dd(source, file, [`count=${randomFileMiB}`])
-      await t.settle()
-      log(`${t.name}: ${RANDWRITE_OPS} random writes`)
-      randOps.set(t.name, await randomWrites(file))
+      log(`${t.name}: ${RANDWRITE_OPS} random writes, ${RANDWRITE_ROUNDS} rounds`)
+      const rounds: number[] = []
+      for (let round = 0; round < RANDWRITE_ROUNDS; round++) {
+        const file = join(t.dir, `rand-synced-${round}.bin`)
+        await dd(source, file, [`count=${randomFileMiB}`, `skip=${round * randomFileMiB}`])
+        await t.settle()
+        rounds.push(await randomWrites(file))
+      }
+      randOps.set(t.name, median(rounds))
     }
-    await driveTarget.settle()
-    const uploadingFile = join(driveTarget.dir, 'rand-uploading.bin')
-    await dd(source, uploadingFile, [`count=${randomFileMiB}`, `skip=${randomFileMiB}`])
-    const uploading = drive.status().files_pending > 0
-    log(
-      `drive: ${RANDWRITE_OPS} random writes while uploading${uploading ? '' : ' (the upload had already ended)'}`,
-    )
-    const randUploading = await randomWrites(uploadingFile)
+    log(`drive: ${RANDWRITE_OPS} random writes while uploading, ${RANDWRITE_ROUNDS} rounds`)
+    const uploadingRounds: number[] = []
+    for (let round = 0; round < RANDWRITE_ROUNDS; round++) {
+      await driveTarget.settle()
+      const file = join(driveTarget.dir, `rand-uploading-${round}.bin`)
+      const skip = (RANDWRITE_ROUNDS + round) * randomFileMiB
+      await dd(source, file, [`count=${randomFileMiB}`, `skip=${skip}`])
+      if (drive.status().files_pending === 0)
+        log('drive: the upload had already ended before the random writes')
+      uploadingRounds.push(await randomWrites(file))
+    }
+    const randUploading = median(uploadingRounds)
 
     // Sync throughput: fresh random bytes (nothing the network holds already).
     await driveTarget.settle()
@@ -245,11 +258,12 @@ async function dd(input: string, output: string, extra: string[] = []): Promise<
 /**
  * The random-write workload in a child: RANDWRITE_OPS pwrites of 1–64 KiB at
  * random offsets inside the file (same seed, same offsets everywhere);
- * returns writes per second, open and close not counted.
+ * returns writes per second, open and close not counted. The same writes go
+ * to a scratch file first, untimed, so the figure is not the child's warm-up.
  */
 const RANDWRITE_SCRIPT = `
 const fs = require('node:fs')
-const [path, ops] = process.argv.slice(1)
+const [path, ops, scratch] = process.argv.slice(1)
 const size = fs.statSync(path).size
 let s = 0x9e3779b9
 const next = () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s }
@@ -259,6 +273,10 @@ for (let i = 0; i < Number(ops); i++) {
   const len = 1024 + (next() % (63 * 1024 + 1))
   plan.push([len, next() % (size - len)])
 }
+const warm = fs.openSync(scratch, 'w')
+for (const [len, at] of plan) fs.writeSync(warm, buf, 0, len, at % (1 << 20))
+fs.closeSync(warm)
+fs.rmSync(scratch)
 const fd = fs.openSync(path, 'r+')
 const t0 = process.hrtime.bigint()
 for (const [len, at] of plan) fs.writeSync(fd, buf, 0, len, at)
@@ -268,7 +286,14 @@ process.stdout.write(String(plan.length / seconds))
 `
 
 async function randomWrites(path: string): Promise<number> {
-  const { stdout } = await run(process.execPath, ['-e', RANDWRITE_SCRIPT, path, String(RANDWRITE_OPS)])
+  const scratch = join(tmpdir(), `peerdrive-bench-fuse-warmup-${process.pid}`)
+  const { stdout } = await run(process.execPath, [
+    '-e',
+    RANDWRITE_SCRIPT,
+    path,
+    String(RANDWRITE_OPS),
+    scratch,
+  ])
   return Number(stdout)
 }
 

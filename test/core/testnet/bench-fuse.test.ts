@@ -17,7 +17,7 @@ test(
     const f = await benchFuse({
       sizeMiB: 16,
       syncMiB: 8,
-      randomFileMiB: 4,
+      randomFileMiB: 2,
       dropCaches: false,
       log: (l) => lines.push(l),
     })
@@ -42,5 +42,5 @@ test(
 )
 
 test('bench fuse refuses a size too small for its random-write files', async () => {
-  await assert.rejects(benchFuse({ sizeMiB: 100 }), UsageError)
+  await assert.rejects(benchFuse({ sizeMiB: 300 }), UsageError)
 })
