@@ -1,6 +1,7 @@
 // The one place where a PeerDrive node is wired together, started and stopped:
 // the vault, the libp2p host, the chunk, record and peer protocols, churn
 // handling, repair and the periodic audit.
+import { multiaddr } from '@multiformats/multiaddr'
 import { rename, rm, writeFile } from 'node:fs/promises'
 import { Accounts, accountId, fileOnlySealer, forget, recall, remember, wipeKeys } from './account/index.ts'
 import type { AccountsOptions, Credentials, OpenAccount, SecretSealer } from './account/index.ts'
@@ -103,6 +104,7 @@ export class PeerDriveNode {
   readonly trusted: { self: VaultPeer; withSelf(): VaultPeer[]; list(): VaultPeer[] }
   private readonly opts: NodeOptions
   private auditTimer: NodeJS.Timeout | undefined
+  private exchangeTimer: NodeJS.Timeout | undefined
   private auditing: Promise<unknown> = Promise.resolve()
   private stopped = false
 
@@ -218,11 +220,51 @@ export class PeerDriveNode {
       this.auditing = this.repairer.audit().catch((err) => log(`audit failed: ${(err as Error).message}`))
     }, every)
     this.auditTimer.unref()
+    this.scheduleExchange()
+  }
+
+  /**
+   * Asks a known vault now and then for the vaults it knows: a peer list that
+   * failed at join (a busy peer, a stream cut short) and a vault dropped by a
+   * slow heartbeat are found again. Often while this node knows fewer vaults
+   * than a close group needs, rarely once it does.
+   */
+  private scheduleExchange(): void {
+    if (this.stopped) return
+    const few = this.peers.size < (this.opts.replicas ?? DEFAULT_REPLICAS) + 1
+    this.exchangeTimer = setTimeout(
+      () => {
+        const known = this.peers.list()
+        const peer = known[Math.floor(Math.random() * known.length)]
+        const asking = peer ? this.learnPeersFrom(peer.id) : this.redialBootstrap()
+        void asking.finally(() => this.scheduleExchange())
+      },
+      few ? 2_000 : 20_000,
+    )
+    this.exchangeTimer.unref()
+  }
+
+  /** With no vault known at all, the bootstrap addresses are dialled again. */
+  private async redialBootstrap(): Promise<void> {
+    await Promise.all(
+      (this.opts.bootstrap ?? []).map((addr) =>
+        this.host.dial(multiaddr(addr), { signal: AbortSignal.timeout(5000) }).catch(() => {}),
+      ),
+    )
   }
 
   /** Dials the vaults a peer knows that this node does not, so small networks become a full mesh. */
   private async learnPeersFrom(id: PeerId): Promise<void> {
-    const list = await fetchPeerList(this.host, id).catch(() => [])
+    let list: Awaited<ReturnType<typeof fetchPeerList>> = []
+    // A busy peer may cut the stream short: a few tries, spaced out, before the periodic exchange takes over.
+    for (let attempt = 0; attempt < 3 && !this.stopped; attempt++) {
+      try {
+        list = await fetchPeerList(this.host, id)
+        break
+      } catch {
+        await new Promise((r) => setTimeout(r, 500 * 2 ** attempt).unref())
+      }
+    }
     await Promise.all(
       list
         .filter((p) => !p.id.equals(this.host.peerId) && !this.peers.has(p.id.toString()))
@@ -333,6 +375,7 @@ export class PeerDriveNode {
     }
     this.stopped = true
     clearInterval(this.auditTimer)
+    clearTimeout(this.exchangeTimer)
     await this.auditing
     await this.farmer.stop()
     await this.records.settled()
