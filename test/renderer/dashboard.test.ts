@@ -43,6 +43,16 @@ async function farmUntilPaid(vaults: PeerDriveNode[], node: DriveNode): Promise<
   await waitFor(() => node.node.farmer.balance().coins > 0, 30_000, 'a coin farmed by this vault')
 }
 
+/**
+ * Waits for the node itself to say synced: on a busy machine 48 MiB to four
+ * vaults can take well over a minute. A failure says where the sync stood.
+ */
+async function untilSynced(node: DriveNode, timeoutMs: number): Promise<void> {
+  await waitFor(() => node.status().sync.state === 'synced', timeoutMs, 'synced').catch(() => {
+    throw new Error(`not synced after ${timeoutMs / 1000} s: ${JSON.stringify(node.status().sync)}`)
+  })
+}
+
 /** Writes into the mount from another process: this process serves the mount and must not block on it. */
 function writeIntoMount(path: string, mib: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -136,6 +146,7 @@ test('the dashboard drives a real node: account, donation, sync, refused token, 
   const syncStates = await recordSyncStates(page)
   await writeIntoMount(join(mount, 'holiday.bin'), 48)
   await waitFor(async () => (await syncStates()).includes('syncing'), 60_000, 'the Overview to show syncing')
+  await untilSynced(node, 300_000)
   await page.locator('[data-testid="sync-state"][data-state="synced"]').waitFor(WAIT)
   const seen = await syncStates()
   assert.ok(seen.includes('syncing'), `sync states seen: ${seen.join(' → ')}`)

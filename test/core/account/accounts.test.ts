@@ -14,7 +14,7 @@ import type { PeerDriveNode } from '../../../main/core/node.ts'
 import { OwnerKey, signRecord } from '../../../main/core/records/index.ts'
 import type { SignedRecord } from '../../../main/core/records/index.ts'
 import { tempDir } from '../../helpers.ts'
-import { meshUp, startNodes, waitFor } from '../net/support.ts'
+import { knowsEvery, meshUp, startNodes, waitFor } from '../net/support.ts'
 import { TEST_KDF, everyAddress, readDriveFile, startDriveNode, writeDriveFile } from './support.ts'
 
 const creds = { keyword: 'lighthouse', pin: '4812', password: 'correct horse battery' }
@@ -96,6 +96,7 @@ test('holders refuse a packet signed by another key, a replayed old version and 
 
   const client = await connectClient({ bootstrap: vaults[0]!.multiaddrs() })
   t.after(() => client.stop())
+  await knowsEvery(client, all)
   for (const holder of await packetHolders(all, location)) {
     const peer = client.peers.list().find((p) => p.key === holder.peers.self.key)
     assert.ok(peer, 'the client knows every holder')

@@ -44,6 +44,30 @@ export async function meshUp(nodes: PeerDriveNode[], timeoutMs = 45_000): Promis
   }
 }
 
+/**
+ * Waits until a client (or node) knows every one of `nodes` as a vault,
+ * dialling the missing ones directly. A client learns the vaults from the
+ * peer lists of its bootstrap vaults once, when it connects; on a busy
+ * machine one of those exchanges can fail.
+ */
+export async function knowsEvery(
+  member: Pick<PeerDriveNode, 'host' | 'peers'>,
+  nodes: PeerDriveNode[],
+  timeoutMs = 45_000,
+): Promise<void> {
+  const missing = () =>
+    nodes.filter((n) => n.peers.self.key !== member.peers.self.key && !member.peers.has(n.peers.self.key))
+  const deadline = Date.now() + timeoutMs
+  while (missing().length > 0) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${missing().length} vaults still unknown`)
+    for (const n of missing())
+      await member.host
+        .dial(multiaddr(n.multiaddrs()[0]!), { signal: AbortSignal.timeout(5_000) })
+        .catch(() => {})
+    await waitFor(() => missing().length === 0, 3_000, 'every vault').catch(() => {})
+  }
+}
+
 export async function waitFor(
   check: () => boolean | Promise<boolean>,
   timeoutMs: number,

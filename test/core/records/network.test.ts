@@ -14,7 +14,7 @@ import { encodeRecordRequest } from '../../../main/core/net/record-messages.ts'
 import { closeGroup } from '../../../main/core/placement/index.ts'
 import { OwnerKey, addressOf, signRecord } from '../../../main/core/records/index.ts'
 import type { SignedRecord } from '../../../main/core/records/index.ts'
-import { startNodes, waitFor } from '../net/support.ts'
+import { knowsEvery, startNodes, waitFor } from '../net/support.ts'
 
 const keyOf = (node: PeerDriveNode) => node.peers.self.key
 
@@ -44,6 +44,7 @@ test('put and get from any node and a client; every holder refuses replays and r
   for (const node of nodes) assert.deepEqual(await node.records.get(address), v2)
   const client = await connectClient({ bootstrap: nodes[0]!.multiaddrs() })
   t.after(() => client.stop())
+  await knowsEvery(client, nodes)
   assert.deepEqual(await client.records.get(address), v2)
 
   // A replay of v1, through the store and straight to each holder, is refused everywhere.
