@@ -89,7 +89,8 @@ export async function benchFuse(opts: FuseBenchOptions = {}): Promise<FuseBenchR
     log(`writing ${sizeMiB} MiB of random bytes to read from`)
     await writeRandomFile(source, sizeMiB * MiB)
 
-    const donate = `${Math.ceil(((sizeMiB + syncMiB + 3 * randomFileMiB) * 4) / 1024) + 1}GiB`
+    // every vault may be asked for a copy of every chunk: room for all of it, and a margin
+    const donate = `${Math.ceil((sizeMiB + syncMiB + 2 * RANDWRITE_ROUNDS * randomFileMiB) / 1024) + 1}GiB`
     const vaults = opts.vaults ?? 4
     log(`starting ${vaults} vault processes`)
     const net = await Testnet.start({ nodes: vaults, dir: join(work, 'net'), donate })
@@ -219,10 +220,26 @@ export async function benchFuse(opts: FuseBenchOptions = {}): Promise<FuseBenchR
   }
 }
 
+/** Waits for "synced"; a drive stuck degraded or failing for two minutes ends the bench with why. */
 async function waitSynced(drive: Drive, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
-  while (drive.status().state !== 'synced') {
+  let stuckSince: number | undefined
+  for (;;) {
+    const status = drive.status()
+    if (status.state === 'synced') return
     if (Date.now() > deadline) throw new Error(`bench fuse: the drive did not sync in ${timeoutMs / 1000} s`)
+    if (status.state === 'degraded' || status.state === 'error') {
+      stuckSince ??= Date.now()
+      if (Date.now() - stuckSince > 120_000) {
+        const why = [
+          ...status.degraded.map((d) => `${d.name}: ${d.copies} of ${d.of} copies on other vaults`),
+          ...status.errors.map((e) => `${e.name}: ${e.error}`),
+        ]
+        throw new Error(`bench fuse: the drive stayed ${status.state} for 2 minutes (${why.join('; ')})`)
+      }
+    } else {
+      stuckSince = undefined
+    }
     await new Promise((r) => setTimeout(r, 20))
   }
 }
