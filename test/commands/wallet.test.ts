@@ -9,8 +9,8 @@ import { promisify } from 'node:util'
 import { chunkAddress } from '../../main/core/chunk-store.ts'
 import { closeGroup } from '../../main/core/placement/index.ts'
 import { repoRoot, tempDir } from '../helpers.ts'
-import { startNodes, waitFor } from '../core/net/support.ts'
-import { startDriveNode } from '../core/account/support.ts'
+import { meshUp, startNodes, waitFor } from '../core/net/support.ts'
+import { everyAddress, startDriveNode } from '../core/account/support.ts'
 
 const execFileP = promisify(execFile)
 const bin = join(repoRoot, 'main', 'bin.mjs')
@@ -32,7 +32,8 @@ async function cli(home: string, args: string[]) {
 test('wallet balance, history and send through the CLI; bad input gets a clear error', async (t) => {
   const vaults = await startNodes(t, 5, { farming: EVERY_GET_WINS })
   const home = await tempDir(t)
-  const node = await startDriveNode(t, vaults[0]!.multiaddrs(), { home, farming: EVERY_GET_WINS })
+  const node = await startDriveNode(t, everyAddress(vaults), { home, farming: EVERY_GET_WINS })
+  await meshUp([...vaults, node.node])
   for (let i = 0; i < 3; i++) {
     const bytes = randomBytes(2048)
     const address = chunkAddress(bytes)
