@@ -124,7 +124,12 @@ export class PeerDriveNode {
     const ask = (peer: VaultPeer, req: Request): Promise<Response> => this.ask(peer, req)
     const replicas = opts.replicas ?? DEFAULT_REPLICAS
     this.network = new NetworkChunkStore(
-      { peers: this.trusted, ask, onServed: (vault, address) => this.farmer?.sendReceipt(vault, address) },
+      {
+        peers: this.trusted,
+        ask,
+        onServed: (vault, address) => this.farmer?.sendReceipt(vault, address),
+        holdsLocally: (address) => vault.has(address),
+      },
       { replicas },
     )
     const askRecord = (peer: VaultPeer, req: RecordRequest): Promise<RecordResponse> =>
