@@ -354,9 +354,12 @@ export class Syncer {
       const now = this.c.db.get(ino)
       if (!now) return
       if ((this.generation.get(ino) ?? 0) !== generation) {
-        // Written to while uploading: upload again once the writer flushes.
-        if (now.state === 'uploading') this.c.db.update(ino, { state: 'queued' })
-        this.queued.add(ino)
+        // Written to while uploading: the writer's next flush queues it (a second flush already has),
+        // so a file still growing is not uploaded again and again.
+        if (now.state === 'uploading') {
+          this.c.db.update(ino, { state: 'queued' })
+          this.queued.add(ino)
+        }
         return
       }
       const copies = sink.copies()
