@@ -17,6 +17,10 @@ function emit(event: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(event)}\n`)
 }
 
+// The parent reads our events; once it is gone its pipe is too (EPIPE), which
+// must not kill a vault that is stopping cleanly.
+process.stdout.on('error', () => {})
+
 export const nodeCommand: Command = {
   path: ['node', 'run'],
   usage:
