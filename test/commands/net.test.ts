@@ -31,7 +31,9 @@ test('testnet writes its manifest, serves net put/get/audit, and stops every nod
     | undefined
   await waitFor(
     async () => {
-      manifest = await readFile(manifestPath, 'utf8').then(JSON.parse, () => undefined)
+      manifest = await readFile(manifestPath, 'utf8')
+        .then(JSON.parse)
+        .catch(() => undefined)
       return manifest !== undefined
     },
     30_000,

@@ -2,7 +2,7 @@
 // tests and benchmarks — and for a drive with no bootstrap peers configured.
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import { rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { PeerDriveError } from '../errors.ts'
@@ -130,9 +130,10 @@ export class Testnet {
       bootstrap: this.bootstrap,
       nodes: this.nodes.map(({ peerId, pid, multiaddr, vault }) => ({ peerId, pid, multiaddr, vault })),
     }
-    await writeFile(join(this.dir, 'testnet.json'), `${JSON.stringify(manifest, null, 2)}\n`, {
-      mode: PRIVATE_FILE_MODE,
-    })
+    // Whole or not at all: scripts poll for this file and read it as soon as it appears.
+    const path = join(this.dir, 'testnet.json')
+    await writeFile(`${path}.tmp`, `${JSON.stringify(manifest, null, 2)}\n`, { mode: PRIVATE_FILE_MODE })
+    await rename(`${path}.tmp`, path)
   }
 
   /** Stops every node it started that is still running. */
