@@ -124,12 +124,7 @@ export class PeerDriveNode {
     const ask = (peer: VaultPeer, req: Request): Promise<Response> => this.ask(peer, req)
     const replicas = opts.replicas ?? DEFAULT_REPLICAS
     this.network = new NetworkChunkStore(
-      {
-        peers: this.trusted,
-        ask,
-        onServed: (vault, address) => this.farmer?.sendReceipt(vault, address),
-        holdsLocally: (address) => vault.has(address),
-      },
+      { peers: this.trusted, ask, onServed: (vault, address) => this.farmer?.sendReceipt(vault, address) },
       { replicas },
     )
     const askRecord = (peer: VaultPeer, req: RecordRequest): Promise<RecordResponse> =>

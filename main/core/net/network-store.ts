@@ -21,8 +21,6 @@ export interface NetworkStoreComponents {
   ask: Ask
   /** Told of every chunk a vault served that verified (farming turns it into a signed receipt). */
   onServed?: (vault: VaultPeer, address: Uint8Array) => void
-  /** Whether this node's own vault holds the chunk: then it is read from there, without the network. */
-  holdsLocally?: (address: Uint8Array) => Promise<boolean>
 }
 
 export interface PutResult {
@@ -86,17 +84,11 @@ export class NetworkChunkStore implements ChunkStore {
   }
 
   async get(address: Uint8Array): Promise<Uint8Array> {
-    let order = closestFirst(kadKey(address), this.components.peers.withSelf())
-    const self = this.components.peers.self
-    const localFirst =
-      order[0]?.key !== self.key && (await this.components.holdsLocally?.(address).catch(() => false))
-    if (localFirst) order = [self, ...order.filter((p) => p.key !== self.key)]
-    for (const peer of order) {
+    for (const peer of closestFirst(kadKey(address), this.components.peers.withSelf())) {
       try {
         const res = await this.components.ask(peer, { type: 'get', address })
         if (res.status === 'ok' && res.bytes && sameBytes(chunkAddress(res.bytes), address)) {
-          // A read from this node's own vault is no GET served to the network: it earns nothing.
-          if (!(localFirst && peer.key === self.key)) this.components.onServed?.(peer, address)
+          this.components.onServed?.(peer, address)
           return res.bytes
         }
       } catch {
