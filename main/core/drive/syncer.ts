@@ -197,15 +197,7 @@ export class Syncer {
     await this.committing
     // Uploads stop at their next chunk; the journal replays them at the next start.
     const deadline = Date.now() + 10_000
-    while (this.lanes > 0 && Date.now() < deadline)
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(wake, 100)
-        function wake(): void {
-          clearTimeout(timer)
-          resolve()
-        }
-        this.idleWaiters.add(wake)
-      })
+    while (this.lanes > 0 && Date.now() < deadline) await this.nextChange()
   }
 
   /** The content of `ino` changed (a write): an upload running now is stale. */
@@ -292,16 +284,21 @@ export class Syncer {
         await this.commit()
         continue
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(wake, 100)
-        function wake(): void {
-          clearTimeout(timer)
-          resolve()
-        }
-        this.idleWaiters.add(wake)
-      })
+      await this.nextChange()
     }
     return true
+  }
+
+  /** Resolves when an upload or commit ends, or after 100 ms at most. */
+  private nextChange(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(wake, 100)
+      function wake(): void {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.idleWaiters.add(wake)
+    })
   }
 
   private idle(): boolean {
