@@ -8,9 +8,10 @@ import { toHex } from '../chunk-store.ts'
 import type { Ask } from '../net/network-store.ts'
 import type { VaultPeer } from '../net/peer-table.ts'
 import { DEFAULT_REPLICAS, closestFirst, kadKey } from '../placement/index.ts'
-import type { AskRecord } from '../records/network-record-store.ts'
+import type { AskRecord } from '../net/network-record-store.ts'
 import { ensureRecord } from './record-repair.ts'
 import type { HeldRecords } from './record-repair.ts'
+import { leadsRepair, passOver, wasInGroup } from './repair-rule.ts'
 
 export interface RepairComponents {
   peers: { self: VaultPeer; withSelf(): VaultPeer[] }
@@ -50,10 +51,7 @@ export class Repairer {
   /** Repairs the chunks and records whose close group included `lost`; returns copies made. */
   async afterLoss(lost: VaultPeer): Promise<number> {
     const others = this.components.peers.withSelf()
-    const wasIn = (address: Uint8Array) =>
-      closestFirst(kadKey(address), [...others, lost])
-        .slice(0, this.replicas)
-        .some((p) => p.key === lost.key)
+    const wasIn = (address: Uint8Array) => wasInGroup(address, others, lost, this.replicas)
     const chunks = this.components.vault.addresses().filter(wasIn)
     const records = this.heldRecordAddresses().filter(wasIn)
     const [a, b] = await Promise.all([this.ensureAll(chunks), this.ensureAllRecords(records)])
@@ -169,31 +167,26 @@ export class Repairer {
         ),
       )
       const holders = others.filter((_, i) => held[i])
-      if (selfCounts) {
-        const selfInGroup = group.some((p) => p.key === self.key)
-        const closestHolder = group.find((p) => p.key === self.key || holders.includes(p))
-        // Another holder is closer: it leads. Outside the group this vault leads only if no member holds it.
-        if (closestHolder && closestHolder.key !== self.key && (selfInGroup || holders.length > 0))
-          return holders.length
-      }
+      // Another holder is closer: it leads. Outside the group this vault leads only if no member holds it.
+      if (selfCounts && !leadsRepair(group, self, holders)) return holders.length
       const missing = others.filter((_, i) => !held[i])
       if (missing.length === 0) return holders.length
       const bytes = await this.components.vault.get(address)
       let copies = holders.length
       const spare = ranked.slice(this.replicas).filter((p) => p.key !== self.key)
-      for (const target of missing) {
-        let peer: VaultPeer | undefined = target
-        while (peer) {
-          const res = await this.components.ask(peer, { type: 'put', address, bytes }).catch(() => undefined)
-          if (res?.status === 'ok') {
-            copies++
-            this.repairs++
-            this.lastRepairAt = Date.now()
-            break
-          }
-          // A full or failing vault is passed over for the next closest one.
-          peer = spare.shift()
+      // A full or failing vault is passed over for the next closest one.
+      const offers = passOver(missing, spare)
+      for (let offer = offers.next(); !offer.done;) {
+        const res = await this.components
+          .ask(offer.value, { type: 'put', address, bytes })
+          .catch(() => undefined)
+        const took = res?.status === 'ok'
+        if (took) {
+          copies++
+          this.repairs++
+          this.lastRepairAt = Date.now()
         }
+        offer = offers.next(took)
       }
       this.log(`repaired ${hex.slice(0, 12)}: ${copies} other holders`)
       return copies
