@@ -1,10 +1,23 @@
 // The libp2p host every PeerDrive node runs: TCP + Noise + Yamux, identify,
 // ping, and kad-dht under PeerDrive's own protocol id. Loopback and LAN peers
 // are first-class here, which libp2p's public-internet defaults are not.
+//
+// A node that listens beyond loopback is on a real network, maybe behind a
+// home router: it adds QUIC, AutoNAT (is this node reachable from outside?),
+// UPnP-NAT (ask the router for a port), circuit-relay-v2 (reserve a slot on
+// relays; serve as one when publicly reachable) and DCUtR (turn a relayed
+// connection into a direct one). A loopback-only node (tests, testnets, the
+// local network of `peerdrive up`) leaves all of that out: none of it can
+// help on one machine, and its probes and timers only slow tests down.
 import { noise } from '@chainsafe/libp2p-noise'
+import { quic } from '@chainsafe/libp2p-quic'
 import { yamux } from '@chainsafe/libp2p-yamux'
+import { autoNAT } from '@libp2p/autonat'
 import { bootstrap } from '@libp2p/bootstrap'
-import { identify } from '@libp2p/identify'
+import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
+import { dcutr } from '@libp2p/dcutr'
+import { identify, identifyPush } from '@libp2p/identify'
 import type { Identify } from '@libp2p/identify'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
@@ -13,11 +26,45 @@ import { mdns } from '@libp2p/mdns'
 import { ping } from '@libp2p/ping'
 import type { Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
+import { uPnPNAT } from '@libp2p/upnp-nat'
+import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 
 export const DHT_PROTOCOL = '/peerdrive/kad/1.0.0'
 
+/** Where a loopback node listens: tests, testnets and the local network of `peerdrive up`. */
+export const LOOPBACK_LISTEN = ['/ip4/127.0.0.1/tcp/0']
+
+/** Where the desktop node listens by default: every interface, TCP and QUIC, IPv4 and IPv6. */
+export const ALL_INTERFACES_LISTEN = [
+  '/ip4/0.0.0.0/tcp/0',
+  '/ip6/::/tcp/0',
+  '/ip4/0.0.0.0/udp/0/quic-v1',
+  '/ip6/::/udp/0/quic-v1',
+]
+
+/**
+ * Relay limits of a publicly reachable vault. A relayed connection only has to
+ * carry identify, the hole-punch handshake and a few small requests until it
+ * is upgraded to a direct one; chunks never travel through a relay (see
+ * docs/NETWORK.md, "Reachability").
+ */
+export const RELAY_LIMITS = {
+  maxReservations: 64,
+  reservationTtlMs: 30 * 60_000,
+  durationMs: 2 * 60_000,
+  dataBytes: 4n * 2n ** 20n,
+}
+
+/** How many relays a node that listens beyond loopback keeps a reservation on. */
+const RELAY_RESERVATIONS = 2
+
 export type Host = Libp2p<{ identify: Identify; ping: Ping; dht: SingleKadDHT }>
+
+/** The parts a node has only when it listens beyond loopback. */
+export interface NetworkServices {
+  relay: CircuitRelayService
+}
 
 export interface HostOptions {
   privateKey: PrivateKey
@@ -26,15 +73,32 @@ export interface HostOptions {
   bootstrap?: string[]
   /** Find peers on the LAN by multicast DNS. */
   mdns?: boolean
+  /** Ask the router for a port mapping (UPnP); only when listening beyond loopback. Default on. */
+  upnp?: boolean
   /** Silent-loss detection: a ping per connection every interval; no answer within the timeout drops it. */
   heartbeatMs?: number
   heartbeatTimeoutMs?: number
+}
+
+/** True when every address is on loopback: nothing beyond this machine can reach the node. */
+export function loopbackOnly(listen: string[]): boolean {
+  return listen.every((addr) => {
+    const host = multiaddr(addr).getComponents()[0]?.value ?? ''
+    return host.startsWith('127.') || host === '::1' || host === 'localhost'
+  })
+}
+
+/** The relay server of a host that listens beyond loopback; undefined on a loopback host. */
+export function relayService(host: Host): CircuitRelayService | undefined {
+  return (host.services as Partial<NetworkServices>).relay
 }
 
 export async function createHost(opts: HostOptions): Promise<Host> {
   const heartbeatMs = opts.heartbeatMs ?? 2000
   // The timeout must stay under the interval: overlapping pings count as failures.
   const heartbeatTimeoutMs = Math.min(opts.heartbeatTimeoutMs ?? 1900, heartbeatMs - 100)
+  const listen = opts.listen ?? LOOPBACK_LISTEN
+  const network = !loopbackOnly(listen)
   const discovery = []
   if (opts.bootstrap?.length) discovery.push(bootstrap({ list: opts.bootstrap, timeout: 0 }))
   if (opts.mdns) discovery.push(mdns())
@@ -42,8 +106,13 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   // DHT whose routing table the node reads for its metrics.
   const node = await createLibp2p({
     privateKey: opts.privateKey,
-    addresses: { listen: opts.listen ?? ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
+    addresses: {
+      // each '/p2p-circuit' asks for one reservation on a relay found among the peers
+      listen: network ? [...listen, ...Array<string>(RELAY_RESERVATIONS).fill('/p2p-circuit')] : listen,
+    },
+    transports: network
+      ? [tcp(), quic(), circuitRelayTransport({ reservationCompletionTimeout: 20_000 })]
+      : [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery: discovery,
@@ -58,7 +127,29 @@ export async function createHost(opts: HostOptions): Promise<Host> {
       identify: identify(),
       ping: ping(),
       dht: kadDHT({ protocol: DHT_PROTOCOL, clientMode: false, peerInfoMapper: passthroughMapper }),
+      ...(network ? networkServices(opts.upnp !== false) : {}),
     },
   })
   return node as unknown as Host
+}
+
+/** NAT traversal: what a node on a real network runs besides the loopback set. */
+function networkServices(upnp: boolean) {
+  return {
+    // peers learn at once when this node starts or stops serving as a vault or relay
+    identifyPush: identifyPush(),
+    autonat: autoNAT(),
+    dcutr: dcutr(),
+    // started only once AutoNAT finds this node publicly reachable (net/reachability.ts)
+    relay: circuitRelayServer({
+      reservations: {
+        maxReservations: RELAY_LIMITS.maxReservations,
+        reservationTtl: RELAY_LIMITS.reservationTtlMs,
+        applyDefaultLimit: true,
+        defaultDurationLimit: RELAY_LIMITS.durationMs,
+        defaultDataLimit: RELAY_LIMITS.dataBytes,
+      },
+    }),
+    ...(upnp ? { upnp: uPnPNAT() } : {}),
+  }
 }
