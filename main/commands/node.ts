@@ -2,7 +2,7 @@
 // Prints one JSON line when listening ({"event":"ready",…}); with --events,
 // one per lost peer too, with the wall-clock time it was noticed. With
 // --with-parent it ends, promptly, when the process that started it is gone.
-import { PeerDriveNode } from '../core/node.ts'
+import { PeerDriveNode } from '../core/node/index.ts'
 import { defaultVaultDir } from '../core/paths.ts'
 import { parseSize } from '../core/size.ts'
 import { keepNewFilesPrivate } from '../core/home.ts'

@@ -1,7 +1,7 @@
 // `peerdrive start` (npm start): runs this user's vault node until Ctrl-C.
 // With no bootstrap peers it first starts a local network of vault processes
 // on this machine, so there is a network to join, and says so.
-import { PeerDriveNode } from '../core/node.ts'
+import { PeerDriveNode } from '../core/node/index.ts'
 import { defaultVaultDir } from '../core/paths.ts'
 import { formatSize, parseSize } from '../core/size.ts'
 import { keepNewFilesPrivate } from '../core/home.ts'

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path'
 import { ensureDashboardBuilt } from '../build/dashboard.ts'
 import { UsageError } from '../core/errors.ts'
-import { DriveNode } from '../core/node.ts'
+import { DriveNode } from '../core/node/index.ts'
 import { defaultHome, defaultVaultDir } from '../core/paths.ts'
 import { formatSize, parseSize } from '../core/size.ts'
 import { keepNewFilesPrivate } from '../core/home.ts'

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
 import { statusOf } from '../../main/core/api/index.ts'
-import type { DriveNode } from '../../main/core/node.ts'
+import type { DriveNode } from '../../main/core/node/index.ts'
 import { startDriveNode, writeDriveFile } from './account/support.ts'
 import { waitFor } from './net/support.ts'
 

@@ -2,7 +2,8 @@
 // packet in the network. Nothing here talks to a server: the credentials
 // derive where the packet lives and the key that opens it.
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { NetworkRecordStore, SignedRecord } from '../records/index.ts'
+import type { NetworkRecordStore } from '../net/network-record-store.ts'
+import type { SignedRecord } from '../records/index.ts'
 import { OwnerKey, RecordPutError, RecordUnavailableError, signRecord } from '../records/index.ts'
 import { ACCOUNT_KDF, SESSION_RECORD, checkCredentials, checkPassword, deriveKeys } from './credentials.ts'
 import type { Credentials, DerivedKeys, KdfParams } from './credentials.ts'

@@ -1,7 +1,8 @@
 // The drive's root pointer kept in the network as a signed record of the
 // drive owner: only the owner key can publish a new version, and holders
 // refuse anything older than what they have.
-import type { NetworkRecordStore, OwnerKey, SignedRecord } from '../records/index.ts'
+import type { NetworkRecordStore } from '../net/network-record-store.ts'
+import type { OwnerKey, SignedRecord } from '../records/index.ts'
 import { recordAddress, signRecord } from '../records/index.ts'
 import type { RootRecord, RootStore } from './root.ts'
 

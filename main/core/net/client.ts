@@ -14,7 +14,7 @@ import { PeerTable } from './peer-table.ts'
 import type { VaultPeer } from './peer-table.ts'
 import type { RecordRequest, RecordResponse } from './record-messages.ts'
 import { requestRecord } from './record-protocol.ts'
-import { NetworkRecordStore } from '../records/network-record-store.ts'
+import { NetworkRecordStore } from './network-record-store.ts'
 
 export class NoVaultsError extends PeerDriveError {
   constructor(bootstrap: string[]) {

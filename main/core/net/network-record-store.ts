@@ -6,19 +6,19 @@
 // the record on R vaults other than this node and counts only those: what
 // must outlive this machine (the drive's root) is published that way.
 import { sameBytes, toHex } from '../chunk-store.ts'
-import { placeCopies, placeCopiesBeyondSelf } from '../net/place-copies.ts'
-import type { VaultPeer } from '../net/peer-table.ts'
-import type { RecordRequest, RecordResponse } from '../net/record-messages.ts'
+import { placeCopies, placeCopiesBeyondSelf } from './place-copies.ts'
+import type { VaultPeer } from './peer-table.ts'
+import type { RecordRequest, RecordResponse } from './record-messages.ts'
 import { DEFAULT_REPLICAS, closestFirst, kadKey } from '../placement/index.ts'
 import {
   RecordBadSignatureError,
   RecordPutError,
   RecordStaleError,
   RecordUnavailableError,
-} from './errors.ts'
-import { checkFields } from './format.ts'
-import type { SignedRecord } from './format.ts'
-import { addressOf, compareRecords, verifyRecord } from './record.ts'
+} from '../records/errors.ts'
+import { checkFields } from '../records/format.ts'
+import type { SignedRecord } from '../records/format.ts'
+import { addressOf, compareRecords, verifyRecord } from '../records/record.ts'
 
 export type AskRecord = (peer: VaultPeer, req: RecordRequest) => Promise<RecordResponse>
 

@@ -1,9 +1,9 @@
 // What the dashboard watches on a drive node: its recent log lines, its live
 // events (status changes, account changes, notices) and the user's settings.
-import type { AccountStatus, StatusResult } from './api/index.ts'
-import { EventHub, LogRing } from './api/index.ts'
-import type { DriveNodeOptions } from './node.ts'
-import { SettingsStore } from './settings/index.ts'
+import type { AccountStatus, StatusResult } from '../api/index.ts'
+import { EventHub, LogRing } from '../api/index.ts'
+import type { DriveNodeOptions } from './options.ts'
+import { SettingsStore } from '../settings/index.ts'
 
 /** How often the status is compared with the last one pushed (only changes are sent): often enough for smooth progress bars. */
 const STATUS_CHECK_MS = 250

@@ -1,14 +1,33 @@
-// The dashboard's commands on a drive node: settings, log lines and recent files.
-import type { Handlers, Settings } from './api/index.ts'
-import { recentFiles } from './api/index.ts'
-import { UsageError } from './errors.ts'
-import type { DriveNode } from './node.ts'
-import { diskSpace, donationLimits } from './settings/index.ts'
-import { formatSize } from './size.ts'
+// The API's commands on a drive node: status, accounts, wallet and farming,
+// and the dashboard's settings, log lines and recent files.
+import type { Credentials } from '../account/index.ts'
+import type { AccountStatus, Handlers, Settings, StatusResult } from '../api/index.ts'
+import { recentFiles } from '../api/index.ts'
+import type { Drive } from '../drive/index.ts'
+import { UsageError } from '../errors.ts'
+import { diskSpace, donationLimits } from '../settings/index.ts'
+import { formatSize } from '../size.ts'
+import type { NodeFeed } from './feed.ts'
+import type { LoginRequest } from './options.ts'
+import type { PeerDriveNode } from './vault-node.ts'
 
 type AppHandlers = Pick<Handlers, 'settings-get' | 'settings-set' | 'logs' | 'files-recent'>
 
-export async function currentSettings(node: DriveNode): Promise<Settings> {
+/** What the commands need of a drive node (DriveNode is one). */
+export interface HandledNode {
+  readonly node: Pick<PeerDriveNode, 'farmer' | 'vault' | 'setCapacity'>
+  readonly feed: NodeFeed
+  readonly drive: Drive | undefined
+  readonly mountPoint: string | undefined
+  status(): StatusResult
+  accountStatus(): AccountStatus
+  create(req: LoginRequest): Promise<AccountStatus>
+  login(req: LoginRequest): Promise<AccountStatus>
+  logout(force?: boolean): Promise<AccountStatus>
+  changePassword(req: Credentials & { new_password: string }): Promise<AccountStatus>
+}
+
+export async function currentSettings(node: HandledNode): Promise<Settings> {
   const v = node.node.vault.stats()
   const limits = donationLimits(await diskSpace(node.node.vault.dir), v.used)
   const stored = node.feed.settings.get()
@@ -29,7 +48,7 @@ export async function currentSettings(node: DriveNode): Promise<Settings> {
  * behind both set-donation and settings-set. Lowering it hands chunks off first.
  */
 export async function changeDonation(
-  n: DriveNode,
+  n: HandledNode,
   bytes: number,
 ): Promise<{ excess: number; moved: number }> {
   const before = await currentSettings(n)
@@ -47,7 +66,7 @@ export async function changeDonation(
   return handoff
 }
 
-export function appHandlers(node: () => DriveNode): AppHandlers {
+export function appHandlers(node: () => HandledNode): AppHandlers {
   return {
     'settings-get': async () => currentSettings(node()),
     'settings-set': async (change) => {
@@ -79,5 +98,32 @@ export function appHandlers(node: () => DriveNode): AppHandlers {
       }))
       return { files: await recentFiles(drive, pending, limit) }
     },
+  }
+}
+
+export function driveNodeHandlers(node: () => HandledNode): Handlers {
+  return {
+    status: async () => node().status(),
+    'set-donation': async ({ bytes }) => {
+      const n = node()
+      const handoff = await changeDonation(n, bytes)
+      n.feed.events.emit({ type: 'settings', settings: await currentSettings(n) })
+      return handoff
+    },
+    'account-status': async () => node().accountStatus(),
+    'account-create': async (args) => node().create(args),
+    'account-login': async (args) => node().login(args),
+    'account-logout': async ({ force }) => node().logout(force === true),
+    'account-passwd': async (args) => node().changePassword(args),
+    'wallet-balance': async () => node().node.farmer.balance(),
+    'wallet-history': async () => node().node.farmer.history(),
+    'wallet-send': async ({ coins, to }) => node().node.farmer.send(coins, to),
+    'farming-pause': async ({ paused }) => {
+      const n = node()
+      n.node.farmer.setPaused(paused)
+      n.feed.events.emit({ type: 'settings', settings: await currentSettings(n) })
+      return { paused: n.node.farmer.paused }
+    },
+    ...appHandlers(node),
   }
 }

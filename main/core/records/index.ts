@@ -1,4 +1,5 @@
-// records/ owns signed mutable records: their format, owner keys, signatures, addresses and the network store.
+// records/ owns signed mutable records: their format, owner keys, signatures and addresses.
+// Storing them in the network is the network's part (net/network-record-store.ts).
 export { OwnerKey, OWNER_SEED_BYTES } from './owner-key.ts'
 export {
   MAX_NAME_BYTES,
@@ -30,10 +31,3 @@ export {
   RecordStaleError,
   RecordUnavailableError,
 } from './errors.ts'
-export { NetworkRecordStore } from './network-record-store.ts'
-export type {
-  AskRecord,
-  NetworkRecordStoreComponents,
-  NetworkRecordStoreOptions,
-  RecordPutResult,
-} from './network-record-store.ts'

@@ -7,7 +7,7 @@ import { sameBytes } from '../chunk-store.ts'
 import type { VaultPeer } from '../net/peer-table.ts'
 import type { SignedRecord } from '../records/format.ts'
 import type { RecordPutOutcome } from '../records/holder-rules.ts'
-import type { AskRecord } from '../records/network-record-store.ts'
+import type { AskRecord } from '../net/network-record-store.ts'
 import { addressOf, compareRecords, verifyRecord } from '../records/record.ts'
 import { closestFirst, kadKey } from '../placement/index.ts'
 

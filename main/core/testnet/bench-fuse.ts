@@ -15,7 +15,7 @@ import { UsageError } from '../errors.ts'
 import { RecordRootStore } from '../drive/record-root-store.ts'
 import { mountDrive } from '../fuse/index.ts'
 import type { MountedDrive } from '../fuse/index.ts'
-import { PeerDriveNode } from '../node.ts'
+import { PeerDriveNode } from '../node/index.ts'
 import { OwnerKey } from '../records/index.ts'
 import { median } from './stats.ts'
 import { Testnet } from './testnet.ts'
@@ -112,7 +112,7 @@ export async function benchFuse(opts: FuseBenchOptions = {}): Promise<FuseBenchR
       log: (line) => log(`drive: ${line}`),
     })
     cleanups.push(() => drive.close())
-    // as DriveNode mounts it (main/core/node.ts)
+    // as DriveNode mounts it (main/core/node/drive-node.ts)
     const mounted: MountedDrive = await mountDrive(drive, join(work, 'mnt'), {
       log: (line) => log(`drive: ${line}`),
     })

@@ -2,8 +2,8 @@
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import type { KdfParams } from '../../../main/core/account/index.ts'
-import { DriveNode } from '../../../main/core/node.ts'
-import type { DriveNodeOptions, PeerDriveNode } from '../../../main/core/node.ts'
+import { DriveNode } from '../../../main/core/node/index.ts'
+import type { DriveNodeOptions, PeerDriveNode } from '../../../main/core/node/index.ts'
 import type { Drive } from '../../../main/core/drive/index.ts'
 import { tempDir } from '../../helpers.ts'
 

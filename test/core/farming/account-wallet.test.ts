@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
 import { chunkAddress } from '../../../main/core/chunk-store.ts'
 import { closeGroup } from '../../../main/core/placement/index.ts'
-import type { PeerDriveNode } from '../../../main/core/node.ts'
+import type { PeerDriveNode } from '../../../main/core/node/index.ts'
 import { everyAddress, startDriveNode } from '../account/support.ts'
 import { meshUp, startNodes, waitFor } from '../net/support.ts'
 

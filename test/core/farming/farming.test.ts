@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
 import { chunkAddress, toHex } from '../../../main/core/chunk-store.ts'
 import { FARM_PROTOCOL, attemptHash, signReceipt } from '../../../main/core/farming/index.ts'
-import { PeerDriveNode } from '../../../main/core/node.ts'
+import { PeerDriveNode } from '../../../main/core/node/index.ts'
 import { closeGroup } from '../../../main/core/placement/index.ts'
 import { startNodes, waitFor } from '../net/support.ts'
 

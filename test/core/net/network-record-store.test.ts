@@ -7,7 +7,8 @@ import type { PeerId } from '@libp2p/interface'
 import type { VaultPeer } from '../../../main/core/net/peer-table.ts'
 import type { RecordRequest, RecordResponse } from '../../../main/core/net/record-messages.ts'
 import { closestFirst, kadKey } from '../../../main/core/placement/index.ts'
-import { NetworkRecordStore, OwnerKey, addressOf, signRecord } from '../../../main/core/records/index.ts'
+import { NetworkRecordStore } from '../../../main/core/net/network-record-store.ts'
+import { OwnerKey, addressOf, signRecord } from '../../../main/core/records/index.ts'
 import type { SignedRecord } from '../../../main/core/records/index.ts'
 
 const owner = OwnerKey.generate()

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
 import { chunkAddress } from '../../../main/core/chunk-store.ts'
-import type { PeerDriveNode } from '../../../main/core/node.ts'
+import type { PeerDriveNode } from '../../../main/core/node/index.ts'
 import { closeGroup } from '../../../main/core/placement/index.ts'
 import { holdersOf, startNodes } from './support.ts'
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { PeerDriveNode } from '../../../main/core/node.ts'
+import { PeerDriveNode } from '../../../main/core/node/index.ts'
 import { PEERS_PROTOCOL, servePeerList } from '../../../main/core/net/peer-exchange.ts'
 import { tempDir } from '../../helpers.ts'
 import { startNodes, waitFor } from './support.ts'

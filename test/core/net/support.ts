@@ -2,8 +2,8 @@
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { TestContext } from 'node:test'
-import { PeerDriveNode } from '../../../main/core/node.ts'
-import type { NodeOptions } from '../../../main/core/node.ts'
+import { PeerDriveNode } from '../../../main/core/node/index.ts'
+import type { NodeOptions } from '../../../main/core/node/index.ts'
 import { tempDir } from '../../helpers.ts'
 
 export async function startNodes(

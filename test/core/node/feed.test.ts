@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { ApiEvent, StatusResult } from '../../main/core/api/index.ts'
-import { NodeFeed } from '../../main/core/node-feed.ts'
-import { tempDir } from '../helpers.ts'
+import type { ApiEvent, StatusResult } from '../../../main/core/api/index.ts'
+import { NodeFeed } from '../../../main/core/node/index.ts'
+import { tempDir } from '../../helpers.ts'
 
 function status(used: number, donated: number): StatusResult {
   return { vault: { dir: '/v', donated_bytes: donated, used_bytes: used, chunks: 1 } } as StatusResult

@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import WebSocket from 'ws'
-import { TOKEN_PROTOCOL_PREFIX, callApi } from '../../main/core/api/index.ts'
-import type { ApiEvent } from '../../main/core/api/index.ts'
-import { startDriveNode } from './account/support.ts'
+import { TOKEN_PROTOCOL_PREFIX, callApi } from '../../../main/core/api/index.ts'
+import type { ApiEvent } from '../../../main/core/api/index.ts'
+import { startDriveNode } from '../account/support.ts'
 
 const MiB = 2 ** 20
 

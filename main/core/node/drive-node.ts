@@ -1,0 +1,315 @@
+// A vault node with the user's drive: accounts, the drive and its mount, and
+// the API that the dashboard and the command line talk to.
+import { rename, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Accounts, accountId, fileOnlySealer, forget, recall, remember, wipeKeys } from '../account/index.ts'
+import type { Credentials, OpenAccount, SecretSealer } from '../account/index.ts'
+import { degradedSummary, endpointFile, startApiServer } from '../api/index.ts'
+import type { AccountStatus, ApiServer, StatusResult } from '../api/index.ts'
+import { Drive } from '../drive/index.ts'
+import type { SyncStatus } from '../drive/index.ts'
+import { RecordRootStore } from '../drive/record-root-store.ts'
+import { checkMountable, mountDrive } from '../fuse/index.ts'
+import type { MountedDrive } from '../fuse/index.ts'
+import { ensurePrivateDir } from '../home.ts'
+import { DEFAULT_REPLICAS } from '../placement/index.ts'
+import { OwnerKey } from '../records/index.ts'
+import { DegradedLogoutError, UnsyncedLogoutError } from './errors.ts'
+import { NodeFeed } from './feed.ts'
+import { driveNodeHandlers } from './handlers.ts'
+import type { DriveNodeOptions, LoginRequest } from './options.ts'
+import { PeerDriveNode } from './vault-node.ts'
+
+/**
+ * The drive's sync status with what it reports about files below R copies
+ * on other vaults; optional so this reads a drive that does not report them yet.
+ */
+type DriveSyncStatus = Omit<SyncStatus, 'state'> & {
+  state: SyncStatus['state'] | 'degraded'
+  files_degraded?: number
+  degraded?: { name: string; copies: number; of: number }[]
+  tree_copies?: number
+}
+
+/**
+ * A vault node with the user's drive: the vault serves the network from the
+ * start; the drive opens when an account does (created, logged in, or
+ * remembered on this device), with the account's keys, and is mounted with
+ * FUSE; the API serves status and the account commands.
+ */
+export class DriveNode {
+  readonly node: PeerDriveNode
+  readonly api: ApiServer
+  readonly accounts: Accounts
+  /** Log lines, live events and settings for the dashboard. */
+  readonly feed: NodeFeed
+  private readonly opts: DriveNodeOptions
+  private open:
+    { account: OpenAccount; drive: Drive; mounted?: MountedDrive; remembered: boolean } | undefined
+  /** One account change at a time: a login racing a logout would mount a closed drive. */
+  private changing: Promise<unknown> = Promise.resolve()
+
+  private constructor(node: PeerDriveNode, api: ApiServer, opts: DriveNodeOptions, feed: NodeFeed) {
+    this.node = node
+    this.api = api
+    this.opts = opts
+    this.feed = feed
+    this.accounts = new Accounts(node.records, opts.accounts)
+  }
+
+  static async start(options: DriveNodeOptions): Promise<DriveNode> {
+    // a fresh machine joining a network has no home yet: api.json and the settings go there
+    await ensurePrivateDir(options.home)
+    const feed = new NodeFeed(options.home)
+    await feed.settings.load()
+    const self: { node?: DriveNode } = {}
+    const opts = feed.wrap(options, () => self.node!.accountStatus())
+    const node = await PeerDriveNode.start(opts)
+    try {
+      // The account's packet and the drive's root record live on other vaults: meet them first.
+      if (opts.bootstrap?.length) await node.waitForPeers(opts.replicas ?? DEFAULT_REPLICAS, 15_000)
+      // the API is up before the DriveNode that answers it exists
+      const api = await startApiServer(
+        driveNodeHandlers(() => self.node!),
+        { port: opts.apiPort, events: feed.events, staticDir: opts.dashboardDir },
+      )
+      const driveNode = new DriveNode(node, api, opts, feed)
+      self.node = driveNode
+      feed.watchStatus(() => driveNode.status())
+      try {
+        await writeAtomically(endpointFile(opts.home), JSON.stringify({ port: api.port, token: api.token }))
+        const keys = await recall(opts.home, driveNode.sealer)
+        if (keys) await driveNode.openAccount({ id: accountId(keys), keys }, true)
+      } catch (err) {
+        // the status watch would otherwise read a stopped vault on its next tick
+        feed.stop()
+        await api.close()
+        throw err
+      }
+      return driveNode
+    } catch (err) {
+      await node.stop()
+      throw err
+    }
+  }
+
+  /** The open drive, if an account is open. */
+  get drive(): Drive | undefined {
+    return this.open?.drive
+  }
+
+  get account(): OpenAccount | undefined {
+    return this.open?.account
+  }
+
+  /** Where the drive mounts when an account opens. */
+  get mountPoint(): string | undefined {
+    return this.opts.mount
+  }
+
+  private get sealer(): SecretSealer {
+    return this.opts.sealer ?? fileOnlySealer
+  }
+
+  accountStatus(): AccountStatus {
+    return {
+      logged_in: this.open !== undefined,
+      account_id: this.open?.account.id ?? null,
+      remembered: this.open?.remembered ?? false,
+    }
+  }
+
+  async create(req: LoginRequest): Promise<AccountStatus> {
+    return this.change(async () => {
+      // an account, once created, exists for good: find out first whether its drive could mount
+      if (this.opts.mount && !this.open) await checkMountable(this.opts.mount, this.opts.log ?? (() => {}))
+      const account = await this.accounts.create(req)
+      await this.switchTo(account, req.remember === true)
+    })
+  }
+
+  async login(req: LoginRequest): Promise<AccountStatus> {
+    return this.change(async () => {
+      const account = await this.accounts.login(req)
+      if (this.open?.account.id === account.id) {
+        wipeKeys(account.keys)
+        await this.setRemembered(req.remember === true)
+        return
+      }
+      await this.switchTo(account, req.remember === true)
+    })
+  }
+
+  /** Closes the open account (refusing if its drive has unsynced data), then opens `account`. */
+  private async switchTo(account: OpenAccount, remembered: boolean): Promise<void> {
+    try {
+      await this.closeAccount(false)
+    } catch (err) {
+      wipeKeys(account.keys)
+      throw err
+    }
+    await this.openAccount(account, remembered)
+  }
+
+  /** Flushes the drive, unmounts it and wipes the account's keys from memory and disk. */
+  async logout(force = false): Promise<AccountStatus> {
+    return this.change(() => this.closeAccount(force))
+  }
+
+  async changePassword(req: Credentials & { new_password: string }): Promise<AccountStatus> {
+    return this.change(async () => {
+      const account = await this.accounts.changePassword(req, req.new_password)
+      if (this.open?.account.id !== account.id) wipeKeys(account.keys)
+    })
+  }
+
+  private async change(work: () => Promise<void>): Promise<AccountStatus> {
+    const run = this.changing.then(work)
+    this.changing = run.catch(() => {})
+    await run
+    return this.accountStatus()
+  }
+
+  private async openAccount(account: OpenAccount, remembered: boolean): Promise<void> {
+    const log = this.opts.log ?? (() => {})
+    const drive = await Drive.open({
+      // each account's drive state apart, so a second account on this node never sees the first's
+      dir: join(this.opts.home, 'drives', account.id.slice(0, 16)),
+      key: account.keys.driveKey,
+      chunks: this.node.network,
+      root: new RecordRootStore(this.node.records, OwnerKey.fromSeed(account.keys.driveOwnerSeed)),
+      journalLimitBytes: this.opts.journalLimitBytes,
+      capacityBytes: () => this.node.vault.stats().capacity,
+      log,
+      onEvent: this.opts.onDriveEvent,
+    })
+    let mounted: MountedDrive | undefined
+    try {
+      if (this.opts.mount) mounted = await mountDrive(drive, this.opts.mount, { log })
+    } catch (err) {
+      await drive.close()
+      throw err
+    }
+    this.open = { account, drive, mounted, remembered: false }
+    await this.setRemembered(remembered)
+    log(`account ${account.id.slice(0, 12)} open${mounted ? `; drive mounted at ${mounted.mountPoint}` : ''}`)
+    // farmed coin is paid to the account's wallet while it is open, and what the vault farmed before follows
+    this.node.farmer.useWallet(account.keys.walletSeed)
+    this.node.farmer
+      .moveDeviceCoins()
+      .catch((err) => log(`moving coins to the account's wallet failed: ${(err as Error).message}`))
+    this.opts.onAccountChange?.(account)
+  }
+
+  private async setRemembered(on: boolean): Promise<void> {
+    if (!this.open) return
+    if (on) await remember(this.opts.home, this.open.account.keys, this.sealer)
+    else await forget(this.opts.home)
+    this.open.remembered = on
+  }
+
+  private async closeAccount(force: boolean): Promise<void> {
+    const open = this.open
+    if (!open) return
+    const synced = await this.settleForLogout(open.drive, force ? 5_000 : 30_000)
+    if (!force) {
+      // the only copy of a degraded file may be on this device: leaving would lose it with the machine
+      const below = degradedSummary(this.syncStatus(open.drive))
+      if (below) throw new DegradedLogoutError(below.files, below.of)
+      if (!synced) throw new UnsyncedLogoutError(open.drive.status().files_pending)
+    }
+    await open.mounted?.unmount()
+    await open.drive.close()
+    this.open = undefined
+    await forget(this.opts.home)
+    // the drive's local state (tree, cached and staged file data) is this account's: none stays behind
+    await rm(join(this.opts.home, 'drives', open.account.id.slice(0, 16)), { recursive: true, force: true })
+    wipeKeys(open.account.keys)
+    this.node.farmer.useDeviceWallet()
+    this.opts.log?.('account closed; its keys and local drive state are wiped from this device')
+    this.opts.onAccountChange?.(undefined)
+  }
+
+  /**
+   * Flushes open files and waits for uploads, up to `timeoutMs`; true once
+   * everything is in the network. Stops waiting early when all that is left
+   * is degraded: more vaults are needed for those, not more time here.
+   */
+  private async settleForLogout(drive: Drive, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const slice = Math.max(0, Math.min(1_000, deadline - Date.now()))
+      if (await drive.syncAll(slice).catch(() => false)) return true
+      if (Date.now() >= deadline || this.syncStatus(drive).state === 'degraded') return false
+    }
+  }
+
+  /** The drive's sync state as the API gives it; files below R copies are never 'synced'. */
+  private syncStatus(drive: Drive): StatusResult['sync'] {
+    const sync: DriveSyncStatus = drive.status()
+    const degraded = (sync.degraded ?? []).map(({ name, copies, of }) => ({ name, copies, of }))
+    const filesDegraded = Math.max(sync.files_degraded ?? 0, degraded.length)
+    const state = sync.state === 'synced' && filesDegraded > 0 ? 'degraded' : sync.state
+    return {
+      state: state === 'error' && this.node.peers.size === 0 ? 'offline' : state,
+      files_pending: sync.files_pending,
+      bytes_pending: sync.bytes_pending,
+      uploading: sync.uploading.map(({ name, done, total }) => ({ name, done, total })),
+      errors: sync.errors,
+      files_degraded: filesDegraded,
+      degraded,
+      ...(sync.tree_copies === undefined ? {} : { tree_copies: sync.tree_copies }),
+    }
+  }
+
+  status(): StatusResult {
+    const m = this.node.metrics()
+    const v = this.node.vault.stats()
+    const drive = this.open?.drive
+    return {
+      mounted: this.open?.mounted !== undefined,
+      mount: this.open?.mounted?.mountPoint ?? null,
+      sync: drive
+        ? this.syncStatus(drive)
+        : {
+            state: 'no-drive',
+            files_pending: 0,
+            bytes_pending: 0,
+            uploading: [],
+            errors: [],
+            files_degraded: 0,
+            degraded: [],
+          },
+      vault: { dir: this.node.vault.dir, donated_bytes: v.capacity, used_bytes: v.used, chunks: v.chunks },
+      peers: m.vaultPeers,
+      network: { size: m.networkSize, repairs: m.repairs, last_repair_at: m.lastRepairAt },
+      peer_id: m.peerId,
+      addresses: this.node.multiaddrs(),
+    }
+  }
+
+  /**
+   * Unmounts (after flushing what can be flushed) and stops the drive, the API
+   * and the node. Remembered keys stay; otherwise the keys leave with the process.
+   */
+  async stop(): Promise<void> {
+    await this.changing
+    const open = this.open
+    this.open = undefined
+    if (open) {
+      await open.drive.syncAll(30_000).catch(() => false)
+      await open.mounted?.unmount()
+      await open.drive.close()
+      wipeKeys(open.account.keys)
+    }
+    this.feed.stop()
+    await this.api.close()
+    await rm(endpointFile(this.opts.home), { force: true })
+    await this.node.stop()
+  }
+}
+
+async function writeAtomically(path: string, text: string): Promise<void> {
+  await writeFile(`${path}.tmp`, text, { mode: 0o600 })
+  await rename(`${path}.tmp`, path)
+}

@@ -1,0 +1,51 @@
+// What a node is started with: a vault node's options, and a drive node's on top.
+import type { AccountsOptions, Credentials, OpenAccount, SecretSealer } from '../account/index.ts'
+import type { DriveEvent } from '../drive/index.ts'
+import type { FarmerOptions } from '../farming/index.ts'
+import type { VaultPeer } from '../net/peer-table.ts'
+
+export interface NodeOptions {
+  /** The vault directory; the node's identity key is kept beside its chunks. */
+  vaultDir: string
+  /** Donated bytes; omitted, the vault keeps what it had. */
+  capacity?: number
+  listen?: string[]
+  bootstrap?: string[]
+  mdns?: boolean
+  replicas?: number
+  /** How often every held chunk is checked against its close group. */
+  auditIntervalMs?: number
+  heartbeatMs?: number
+  heartbeatTimeoutMs?: number
+  /** How long a peer may take to send a request before its stream is reset. */
+  requestTimeoutMs?: number
+  /** Serve the raw-throughput sink used by `peerdrive bench net`. */
+  benchmark?: boolean
+  /** Farming: target, storage-proof interval (testnets shorten both). */
+  farming?: Omit<FarmerOptions, 'dir' | 'replicas' | 'log'>
+  log?: (line: string) => void
+  onPeerLost?: (peer: VaultPeer, at: number) => void
+}
+
+export interface DriveNodeOptions extends NodeOptions {
+  /** Where the node keeps its local state: each account's drive, api.json, remembered keys. */
+  home: string
+  /** Where to mount the drive once an account is open; omitted, the drive runs without a mount. */
+  mount?: string
+  apiPort?: number
+  journalLimitBytes?: number
+  onDriveEvent?: (e: DriveEvent) => void
+  /** Account key derivation cost and lookup floor (tests use cheap ones). */
+  accounts?: AccountsOptions
+  /** Seals "remember me" keys; the desktop app passes the OS keychain, headless uses file permissions. */
+  sealer?: SecretSealer
+  /** Told when an account opens (its keys) or closes (undefined): the wallet follows it. */
+  onAccountChange?: (account: OpenAccount | undefined) => void
+  /** The built dashboard to serve on the API's port (headless mode and browser tests). */
+  dashboardDir?: string
+}
+
+/** Whatever opens an account: credentials now, or keys remembered on this device. */
+export interface LoginRequest extends Credentials {
+  remember?: boolean
+}

@@ -1,0 +1,279 @@
+// A vault node wired together, started and stopped: the vault, the libp2p
+// host, the chunk, record and peer protocols, churn handling, repair, the
+// periodic audit and farming.
+import type { PeerId } from '@libp2p/interface'
+import { Farmer } from '../farming/index.ts'
+import { answerChunkRequest } from '../net/chunk-service.ts'
+import type { ChunkHolder } from '../net/chunk-service.ts'
+import { requestChunk, serveChunks } from '../net/chunk-protocol.ts'
+import type { Host } from '../net/host.ts'
+import type { Request, Response } from '../net/messages.ts'
+import { NetworkRecordStore } from '../net/network-record-store.ts'
+import { NetworkChunkStore } from '../net/network-store.ts'
+import { PeerScores } from '../net/peer-scores.ts'
+import { PeerTable } from '../net/peer-table.ts'
+import type { VaultPeer } from '../net/peer-table.ts'
+import type { RecordRequest, RecordResponse } from '../net/record-messages.ts'
+import { requestRecord, serveRecords } from '../net/record-protocol.ts'
+import { answerRecordRequest } from '../net/record-service.ts'
+import { serveThroughputSink } from '../net/throughput-protocol.ts'
+import { DEFAULT_REPLICAS, kadKey, xorDistance } from '../placement/index.ts'
+import type { OwnerKey } from '../records/index.ts'
+import type { SignedRecord } from '../records/format.ts'
+import { Repairer } from '../replication/repairer.ts'
+import type { Vault } from '../vault/index.ts'
+import { PeerDiscovery } from './discovery.ts'
+import type { NodeOptions } from './options.ts'
+import { openNodeParts } from './start.ts'
+
+export interface NodeMetrics {
+  peerId: string
+  peers: number
+  vaultPeers: number
+  /** Vault peers known plus this node: the network's size as seen from here. */
+  networkSize: number
+  dhtPeers: number
+  chunks: number
+  bytes: number
+  /** Signed records held. */
+  records: number
+  capacity: number
+  repairs: number
+  lastRepairAt: number | null
+  degradedPuts: number
+  degradedRecordPuts: number
+}
+
+export class PeerDriveNode {
+  readonly host: Host
+  readonly vault: Vault
+  readonly peers: PeerTable
+  readonly network: NetworkChunkStore
+  /** Signed mutable records in the network (drive roots, session packets, coins). */
+  readonly records: NetworkRecordStore
+  readonly repairer: Repairer
+  /** Storage proofs, receipts, coin claims and the wallet; set once the node is wired. */
+  farmer!: Farmer
+  /** Strikes against peers that sent malformed, oversized or no requests. */
+  readonly scores = new PeerScores()
+  /** This node's identity as a signing key (receipts, coin countersignatures). */
+  readonly identity: OwnerKey
+  /** The vault peers this node still trusts: the only ones it places data on and repairs to. */
+  readonly trusted: { self: VaultPeer; withSelf(): VaultPeer[]; list(): VaultPeer[] }
+  private readonly opts: NodeOptions
+  private readonly discovery: PeerDiscovery
+  private auditTimer: NodeJS.Timeout | undefined
+  private auditing: Promise<unknown> = Promise.resolve()
+  private stopped = false
+
+  private constructor(host: Host, vault: Vault, identity: OwnerKey, opts: NodeOptions) {
+    this.host = host
+    this.vault = vault
+    this.identity = identity
+    this.opts = opts
+    this.peers = new PeerTable(host)
+    const peers = this.peers
+    this.discovery = new PeerDiscovery(host, peers, {
+      bootstrap: opts.bootstrap,
+      replicas: opts.replicas ?? DEFAULT_REPLICAS,
+    })
+    const trusted = (p: VaultPeer) => this.farmer?.trust.isTrusted(p.key) ?? true
+    this.trusted = {
+      self: peers.self,
+      withSelf: () => peers.withSelf().filter(trusted),
+      list: () => peers.list().filter(trusted),
+    }
+    const ask = (peer: VaultPeer, req: Request): Promise<Response> => this.ask(peer, req)
+    const replicas = opts.replicas ?? DEFAULT_REPLICAS
+    this.network = new NetworkChunkStore(
+      { peers: this.trusted, ask, onServed: (vault, address) => this.farmer?.sendReceipt(vault, address) },
+      { replicas },
+    )
+    const askRecord = (peer: VaultPeer, req: RecordRequest): Promise<RecordResponse> =>
+      this.askRecord(peer, req)
+    this.records = new NetworkRecordStore({ peers: this.peers, ask: askRecord }, { replicas, log: opts.log })
+    const vaultView = {
+      addresses: () => [...vault.addresses()],
+      get: (a: Uint8Array) => vault.get(a),
+      delete: (a: Uint8Array) => vault.delete(a),
+    }
+    const heldRecords = {
+      recordAddresses: () => [...vault.recordAddresses()],
+      getRecord: (a: Uint8Array) => vault.getRecord(a),
+      putRecord: (r: SignedRecord, a?: Uint8Array) => vault.putRecord(r, a),
+      deleteRecord: (a: Uint8Array) => vault.deleteRecord(a),
+    }
+    this.repairer = new Repairer(
+      { peers: this.trusted, vault: vaultView, ask, records: { held: heldRecords, ask: askRecord } },
+      { replicas, log: opts.log },
+    )
+  }
+
+  static async start(opts: NodeOptions): Promise<PeerDriveNode> {
+    const { vault, host, identity } = await openNodeParts(opts)
+    const node = new PeerDriveNode(host, vault, identity, opts)
+    await node.wire()
+    return node
+  }
+
+  private async wire(): Promise<void> {
+    const log = this.opts.log ?? (() => {})
+    const serveOptions = {
+      readTimeoutMs: this.opts.requestTimeoutMs,
+      onMisbehaviour: (peer: PeerId, reason: string) => log(`peer ${peer.toString()} misbehaved: ${reason}`),
+    }
+    await serveChunks(this.host, this.holder(), this.scores, serveOptions)
+    await serveRecords(this.host, this.vault, this.scores, serveOptions)
+    await this.discovery.serve()
+    if (this.opts.benchmark) await serveThroughputSink(this.host)
+    const vault = this.vault
+    this.farmer = await Farmer.start(
+      {
+        host: this.host,
+        peers: this.peers,
+        vault: {
+          addresses: () => [...vault.addresses()],
+          get: (a) => vault.get(a),
+          has: (a) => vault.has(a),
+          isFull: () => vault.stats().free < 2 ** 20,
+        },
+        identity: this.identity,
+        scores: this.scores,
+      },
+      { ...this.opts.farming, dir: vault.dir, replicas: this.opts.replicas, log },
+    )
+    // a vault that fails its proofs is treated as lost: its chunks and records are restored elsewhere
+    this.farmer.trust.onDistrust((key) => {
+      const peer = this.peers.list().find((p) => p.key === key)
+      if (peer && !this.stopped)
+        this.repairer
+          .afterLoss(peer)
+          .catch((err) => log(`repair after distrust failed: ${(err as Error).message}`))
+    })
+    this.peers.onLost((peer, at) => {
+      this.opts.onPeerLost?.(peer, at)
+      if (this.stopped) return
+      log(`lost vault ${peer.key}`)
+      this.repairer.afterLoss(peer).catch((err) => log(`repair after loss failed: ${(err as Error).message}`))
+    })
+    const every = this.opts.auditIntervalMs ?? 30_000
+    this.auditTimer = setInterval(() => {
+      this.auditing = this.repairer.audit().catch((err) => log(`audit failed: ${(err as Error).message}`))
+    }, every)
+    this.auditTimer.unref()
+    this.discovery.start()
+  }
+
+  private holder(): ChunkHolder {
+    const vault = this.vault
+    return {
+      put: (a, b) => vault.put(a, b),
+      get: (a) => vault.get(a),
+      has: (a) => vault.has(a),
+      delete: (a) => vault.delete(a),
+      listAddresses: (after, limit) => {
+        const out: Uint8Array[] = []
+        for (const a of vault.addresses(after ?? undefined)) {
+          out.push(a)
+          if (out.length >= limit) break
+        }
+        return out
+      },
+    }
+  }
+
+  /** A request to a vault peer, or to this node's own vault without the network. */
+  private ask(peer: VaultPeer, req: Request): Promise<Response> {
+    if (peer.key === this.peers.self.key) return answerChunkRequest(this.holder(), req)
+    return requestChunk(this.host, peer.id, req)
+  }
+
+  /** A record request to a vault peer, or to this node's own vault without the network. */
+  private askRecord(peer: VaultPeer, req: RecordRequest): Promise<RecordResponse> {
+    if (peer.key === this.peers.self.key) return answerRecordRequest(this.vault, req)
+    return requestRecord(this.host, peer.id, req)
+  }
+
+  /** Waits until `count` vault peers are known (or the time is up); returns how many are. */
+  async waitForPeers(count: number, timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs
+    while (this.peers.size < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    return this.peers.size
+  }
+
+  multiaddrs(): string[] {
+    return this.host.getMultiaddrs().map((a) => a.toString())
+  }
+
+  metrics(): NodeMetrics {
+    const s = this.vault.stats()
+    return {
+      peerId: this.host.peerId.toString(),
+      peers: this.host.getPeers().length,
+      vaultPeers: this.peers.size,
+      networkSize: this.peers.size + 1,
+      dhtPeers: this.host.services.dht.routingTable.size,
+      chunks: s.chunks,
+      bytes: s.chunkBytes,
+      records: s.records,
+      capacity: s.capacity,
+      repairs: this.repairer.repairs,
+      lastRepairAt: this.repairer.lastRepairAt || null,
+      degradedPuts: this.network.degraded,
+      degradedRecordPuts: this.records.degraded,
+    }
+  }
+
+  /** Runs one audit now (and waits for one already running). */
+  async audit(): Promise<number> {
+    await this.auditing
+    return this.repairer.audit()
+  }
+
+  /**
+   * Changes the donation. Lowered below what is held, chunks are first handed
+   * to other vaults and only then deleted here, until the vault fits again.
+   */
+  async setCapacity(bytes: number): Promise<{ excess: number; moved: number }> {
+    let { excess } = this.vault.setCapacity(bytes)
+    let moved = 0
+    if (excess > 0) {
+      const self = this.peers.self
+      // Hand off first what this vault is least responsible for.
+      const addresses = [...this.vault.addresses()].sort((a, b) => compareRank(self, b, a))
+      for (const address of addresses) {
+        if (this.vault.stats().excess <= 0) break
+        moved += (await this.repairer.handOff([address])).moved
+      }
+      // Records are small; they go only if handing off chunks was not enough.
+      const records = [...this.vault.recordAddresses()].sort((a, b) => compareRank(self, b, a))
+      for (const address of records) {
+        if (this.vault.stats().excess <= 0) break
+        moved += (await this.repairer.handOffRecords([address])).moved
+      }
+      excess = this.vault.stats().excess
+    }
+    return { excess, moved }
+  }
+
+  /** Stops the node; with `handOff`, first gives every held chunk and record to the vaults that remain. */
+  async stop(opts: { handOff?: boolean } = {}): Promise<void> {
+    if (opts.handOff) {
+      await this.repairer.handOff([...this.vault.addresses()])
+      await this.repairer.handOffRecords([...this.vault.recordAddresses()])
+    }
+    this.stopped = true
+    clearInterval(this.auditTimer)
+    this.discovery.stop()
+    await this.auditing
+    await this.farmer.stop()
+    await this.records.settled()
+    await this.host.stop()
+    await this.vault.close()
+  }
+}
+
+/** Orders chunks by XOR distance from this node to their key. */
+function compareRank(self: VaultPeer, a: Uint8Array, b: Uint8Array): number {
+  return Buffer.compare(xorDistance(kadKey(a), self.kadId), xorDistance(kadKey(b), self.kadId))
+}
