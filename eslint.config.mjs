@@ -6,7 +6,18 @@ import tseslint from 'typescript-eslint'
 const nodeBuiltins = ['fs', 'path', 'os', 'child_process', 'crypto', 'net', 'http', 'worker_threads']
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'out/', 'renderer/dist/', 'test-artifacts/'] },
+  // main/**/pb/*.js and .d.ts are generated from the .proto beside them (npm run protos)
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'out/',
+      'renderer/dist/',
+      'test-artifacts/',
+      'main/**/pb/*.js',
+      'main/**/pb/*.d.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,5 +1,5 @@
-// /peerdrive/chunk/1.0.0 on the wire: one length-prefixed request, one
-// length-prefixed response per stream (see one-shot.ts for the deadlines and
+// /peerdrive/chunk/2.0.0 on the wire: one ChunkRequest, one ChunkResponse
+// (pb/chunk.proto) per stream (see one-shot.ts for the framing, deadlines and
 // strike rules), answered out of the local vault.
 import type { PeerId } from '@libp2p/interface'
 import type { Host } from './host.ts'
@@ -17,7 +17,7 @@ import { requestOneShot, serveOneShot } from './one-shot.ts'
 import type { OneShotProtocol, ServeOptions } from './one-shot.ts'
 import type { PeerScores } from './peer-scores.ts'
 
-export const CHUNK_PROTOCOL = '/peerdrive/chunk/1.0.0'
+export const CHUNK_PROTOCOL = '/peerdrive/chunk/2.0.0'
 
 export type ChunkProtocolOptions = ServeOptions
 

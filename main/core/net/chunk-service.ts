@@ -22,6 +22,9 @@ export async function answerChunkRequest(vault: ChunkHolder, req: Request): Prom
         return (await vault.has(req.address)) ? { status: 'ok' } : { status: 'not-found', reason: 'not held' }
       case 'list':
         return { status: 'ok', bytes: encodeAddressList(vault.listAddresses(req.after, req.limit)) }
+      case 'replicate':
+        // needs the network: the chunk protocol's handler answers it when the node serves it
+        return { status: 'bad-request', reason: 'replicate is not served here' }
     }
   } catch (err) {
     const name = (err as Error).name

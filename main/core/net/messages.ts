@@ -1,14 +1,23 @@
-// The chunk protocol's message bodies (framing is length-prefixed by the
-// stream layer). Every field has a fixed size or a checked limit, so a hostile
-// peer can make decoding fail but never make it allocate or crash.
+// The chunk protocol's messages (pb/chunk.proto, compiled by protons) and the
+// request/response types the rest of the code uses; encode and decode
+// translate between them. The frame is limited before anything is decoded,
+// and every field is checked after: a hostile peer can make decoding fail
+// with MalformedMessage but never make it allocate or crash.
 import { ADDRESS_BYTES } from '../chunk-store.ts'
 import { PeerDriveError } from '../errors.ts'
+import { ChunkRequest, ChunkResponse } from './pb/chunk.js'
 
 /** A chunk is at most 1 MiB of plaintext plus the cipher's flag byte and tag. */
 export const MAX_CHUNK_BYTES = 2 ** 20 + 64
 export const MAX_LIST_PAGE = 4096
+/** How many copies a REPLICATE may ask for, and how many holders its answer may name. */
+export const MAX_REPLICATE_COPIES = 16
+const MAX_PEER_ID_BYTES = 64
+/** Protobuf's tags and length prefixes around the largest field, with room to spare. */
+const ENVELOPE_BYTES = 64
 /** Largest body any message may have; the framing layer refuses longer frames. */
-export const MAX_MESSAGE_BYTES = 1 + ADDRESS_BYTES + MAX_CHUNK_BYTES
+export const MAX_MESSAGE_BYTES =
+  ADDRESS_BYTES + MAX_CHUNK_BYTES + MAX_REPLICATE_COPIES * (MAX_PEER_ID_BYTES + 2) + ENVELOPE_BYTES
 
 export class MalformedMessageError extends PeerDriveError {
   constructor(reason: string) {
@@ -22,80 +31,122 @@ export type Request =
   | { type: 'has'; address: Uint8Array }
   /** A page of held addresses in ascending order, after `after` (exclusive). */
   | { type: 'list'; after: Uint8Array | null; limit: number }
+  /**
+   * Store the chunk and place `copies` copies in all on the close group, none
+   * on the sender's own node; the vault chooses the group from its own view.
+   */
+  | { type: 'replicate'; address: Uint8Array; bytes: Uint8Array; copies: number }
 
 export type Status = 'ok' | 'not-found' | 'full' | 'bad-hash' | 'bad-request' | 'failed'
 
 export type Response =
-  { status: 'ok'; bytes?: Uint8Array } | { status: Exclude<Status, 'ok'>; reason: string }
+  | {
+      status: 'ok'
+      bytes?: Uint8Array
+      /** REPLICATE: vaults other than the sender holding the chunk now, and their peer ids (multihash bytes). */
+      copies?: number
+      holders?: Uint8Array[]
+    }
+  | { status: Exclude<Status, 'ok'>; reason: string }
 
-const REQUEST_CODES = { put: 1, get: 2, has: 3, list: 4 } as const
-const STATUS_CODES: Record<Status, number> = {
-  ok: 0,
-  'not-found': 1,
-  full: 2,
-  'bad-hash': 3,
-  'bad-request': 4,
-  failed: 5,
+const TYPES: Record<Request['type'], ChunkRequest.Type> = {
+  put: ChunkRequest.Type.PUT,
+  get: ChunkRequest.Type.GET,
+  has: ChunkRequest.Type.HAS,
+  list: ChunkRequest.Type.LIST,
+  replicate: ChunkRequest.Type.REPLICATE,
 }
-const STATUS_BY_CODE = new Map(Object.entries(STATUS_CODES).map(([k, v]) => [v, k as Status]))
-const MAX_REASON_BYTES = 256
+const STATUSES: Record<Status, ChunkResponse.Status> = {
+  ok: ChunkResponse.Status.OK,
+  'not-found': ChunkResponse.Status.NOT_FOUND,
+  full: ChunkResponse.Status.FULL,
+  'bad-hash': ChunkResponse.Status.BAD_HASH,
+  'bad-request': ChunkResponse.Status.BAD_REQUEST,
+  failed: ChunkResponse.Status.FAILED,
+}
+const STATUS_OF = new Map(Object.entries(STATUSES).map(([k, v]) => [v, k as Status]))
+export const MAX_REASON_BYTES = 256
 
 export function encodeRequest(req: Request): Uint8Array {
   switch (req.type) {
     case 'put':
-      return concat(REQUEST_CODES.put, req.address, req.bytes)
+      return ChunkRequest.encode({ type: TYPES.put, address: req.address, bytes: req.bytes })
+    case 'replicate':
+      return ChunkRequest.encode({
+        type: TYPES.replicate,
+        address: req.address,
+        bytes: req.bytes,
+        copies: req.copies,
+      })
     case 'get':
-      return concat(REQUEST_CODES.get, req.address)
     case 'has':
-      return concat(REQUEST_CODES.has, req.address)
-    case 'list': {
-      const limit = new Uint8Array(2)
-      new DataView(limit.buffer).setUint16(0, req.limit)
-      return concat(REQUEST_CODES.list, limit, req.after ?? new Uint8Array(0))
-    }
+      return ChunkRequest.encode({ type: TYPES[req.type], address: req.address })
+    case 'list':
+      return ChunkRequest.encode({
+        type: TYPES.list,
+        limit: req.limit,
+        ...(req.after ? { after: req.after } : {}),
+      })
   }
 }
 
 export function decodeRequest(body: Uint8Array): Request {
-  if (body.length < 1) throw new MalformedMessageError('empty request')
-  const code = body[0]
-  if (code === REQUEST_CODES.list) {
-    if (body.length !== 3 && body.length !== 3 + ADDRESS_BYTES)
-      throw new MalformedMessageError('bad list request')
-    const limit = new DataView(body.buffer, body.byteOffset + 1, 2).getUint16(0)
-    if (limit === 0 || limit > MAX_LIST_PAGE) throw new MalformedMessageError(`list limit ${limit}`)
-    return { type: 'list', limit, after: body.length === 3 ? null : body.slice(3) }
-  }
-  if (body.length < 1 + ADDRESS_BYTES) throw new MalformedMessageError('short request')
-  const address = body.slice(1, 1 + ADDRESS_BYTES)
-  const rest = body.subarray(1 + ADDRESS_BYTES)
-  switch (code) {
-    case REQUEST_CODES.put:
-      if (rest.length > MAX_CHUNK_BYTES) throw new MalformedMessageError('chunk too large')
-      return { type: 'put', address, bytes: rest }
-    case REQUEST_CODES.get:
-    case REQUEST_CODES.has:
-      if (rest.length !== 0) throw new MalformedMessageError('trailing bytes')
-      return { type: code === REQUEST_CODES.get ? 'get' : 'has', address }
+  const m = decodeWith(() => ChunkRequest.decode(body))
+  switch (m.type) {
+    case ChunkRequest.Type.LIST:
+      if (m.address.length !== 0 || m.bytes !== undefined) throw new MalformedMessageError('bad list request')
+      if (m.after !== undefined && m.after.length !== ADDRESS_BYTES)
+        throw new MalformedMessageError('bad list request')
+      if (m.limit === 0 || m.limit > MAX_LIST_PAGE) throw new MalformedMessageError(`list limit ${m.limit}`)
+      return { type: 'list', limit: m.limit, after: m.after ?? null }
+    case ChunkRequest.Type.PUT:
+    case ChunkRequest.Type.REPLICATE: {
+      const address = checkAddress(m.address)
+      if (m.bytes === undefined) throw new MalformedMessageError('no chunk')
+      if (m.bytes.length > MAX_CHUNK_BYTES) throw new MalformedMessageError('chunk too large')
+      if (m.type === ChunkRequest.Type.PUT) return { type: 'put', address, bytes: m.bytes }
+      if (m.copies === 0 || m.copies > MAX_REPLICATE_COPIES)
+        throw new MalformedMessageError(`replicate copies ${m.copies}`)
+      return { type: 'replicate', address, bytes: m.bytes, copies: m.copies }
+    }
+    case ChunkRequest.Type.GET:
+    case ChunkRequest.Type.HAS:
+      if (m.bytes !== undefined || m.after !== undefined) throw new MalformedMessageError('trailing fields')
+      return { type: m.type === ChunkRequest.Type.GET ? 'get' : 'has', address: checkAddress(m.address) }
     default:
-      throw new MalformedMessageError(`unknown request type ${code}`)
+      throw new MalformedMessageError(`unknown request type ${String(m.type)}`)
   }
 }
 
 export function encodeResponse(res: Response): Uint8Array {
-  if (res.status === 'ok') return concat(STATUS_CODES.ok, res.bytes ?? new Uint8Array(0))
-  const reason = Buffer.from(res.reason, 'utf8').subarray(0, MAX_REASON_BYTES)
-  return concat(STATUS_CODES[res.status], reason)
+  if (res.status !== 'ok')
+    return ChunkResponse.encode({ status: STATUSES[res.status], reason: truncateReason(res.reason) })
+  return ChunkResponse.encode({
+    status: STATUSES.ok,
+    ...(res.bytes ? { bytes: res.bytes } : {}),
+    ...(res.copies !== undefined ? { copies: res.copies } : {}),
+    ...(res.holders ? { holders: res.holders } : {}),
+  })
 }
 
 export function decodeResponse(body: Uint8Array): Response {
-  if (body.length < 1) throw new MalformedMessageError('empty response')
-  const status = STATUS_BY_CODE.get(body[0]!)
-  if (!status) throw new MalformedMessageError(`unknown status ${body[0]}`)
-  const rest = body.subarray(1)
-  if (status === 'ok') return { status, bytes: rest }
-  if (rest.length > MAX_REASON_BYTES) throw new MalformedMessageError('reason too long')
-  return { status, reason: Buffer.from(rest).toString('utf8') }
+  const m = decodeWith(() => ChunkResponse.decode(body, { limits: { holders: MAX_REPLICATE_COPIES } }))
+  const status = STATUS_OF.get(m.status)
+  if (!status) throw new MalformedMessageError(`unknown status ${String(m.status)}`)
+  if (status !== 'ok') {
+    if (Buffer.byteLength(m.reason) > MAX_REASON_BYTES) throw new MalformedMessageError('reason too long')
+    return { status, reason: m.reason }
+  }
+  if (m.bytes && m.bytes.length > MAX_CHUNK_BYTES) throw new MalformedMessageError('chunk too large')
+  if (m.copies !== undefined && m.copies > MAX_REPLICATE_COPIES)
+    throw new MalformedMessageError(`copies ${m.copies}`)
+  if (m.holders.some((h) => h.length === 0 || h.length > MAX_PEER_ID_BYTES))
+    throw new MalformedMessageError('bad holder id')
+  return {
+    status,
+    ...(m.bytes ? { bytes: m.bytes } : {}),
+    ...(m.copies !== undefined ? { copies: m.copies, holders: m.holders } : {}),
+  }
 }
 
 /** Encodes an address page for a list response. */
@@ -112,6 +163,23 @@ export function decodeAddressList(bytes: Uint8Array): Uint8Array[] {
   return out
 }
 
-function concat(code: number, ...parts: Uint8Array[]): Uint8Array {
-  return Buffer.concat([Uint8Array.of(code), ...parts])
+/** Runs a protons decoder, whose own errors (truncated, bad wire type, unknown enum) become MalformedMessage. */
+export function decodeWith<T>(decode: () => T): T {
+  try {
+    return decode()
+  } catch (err) {
+    throw new MalformedMessageError(`not a valid protobuf message (${(err as Error).message})`)
+  }
+}
+
+/** Cuts a refusal's reason to its limit on a character boundary. */
+export function truncateReason(reason: string): string {
+  const bytes = Buffer.from(reason, 'utf8')
+  if (bytes.length <= MAX_REASON_BYTES) return reason
+  return new TextDecoder().decode(bytes.subarray(0, MAX_REASON_BYTES)).replace(/\uFFFD+$/, '')
+}
+
+function checkAddress(address: Uint8Array): Uint8Array {
+  if (address.length !== ADDRESS_BYTES) throw new MalformedMessageError(`address of ${address.length} bytes`)
+  return address
 }

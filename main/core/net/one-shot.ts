@@ -1,9 +1,10 @@
-// The shape every PeerDrive request protocol shares: one length-prefixed
-// request, one length-prefixed response per stream, each step under a
-// deadline. A peer that sends garbage, an oversized frame or nothing gets its
+// The shape every PeerDrive request protocol shares: one protobuf request,
+// one protobuf response per stream, each framed by an unsigned-varint length
+// prefix (libp2p's pbStream, it-protobuf-stream for libp2p 3 streams), each
+// step under a deadline. A peer that sends garbage, an oversized frame or nothing gets its
 // stream reset and a strike; past the strike limit its connection is closed.
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
-import { lpStream } from '@libp2p/utils'
+import { pbStream } from '@libp2p/utils'
 import type { Host } from './host.ts'
 import type { PeerScores } from './peer-scores.ts'
 
@@ -12,7 +13,7 @@ export interface OneShotProtocol<Req, Res> {
   /** Largest body either side may send; the framing refuses longer prefixes before reading. */
   maxMessageBytes: number
   encodeRequest(req: Req): Uint8Array
-  /** Throws on a malformed body (which earns the sender a strike). */
+  /** Throws on a malformed body (which earns the sender a strike); checks every limit. */
   decodeRequest(body: Uint8Array): Req
   encodeResponse(res: Res): Uint8Array
   decodeResponse(body: Uint8Array): Res
@@ -27,6 +28,22 @@ export interface ServeOptions {
 
 function frame(maxMessageBytes: number) {
   return { maxDataLength: maxMessageBytes, maxBufferSize: maxMessageBytes + 16 }
+}
+
+/** The stream's two message kinds, each decoded from a frame no longer than the protocol allows. */
+function channels<Req, Res>(stream: Stream, protocol: OneShotProtocol<Req, Res>) {
+  const pb = pbStream(stream, frame(protocol.maxMessageBytes))
+  const bytes = (data: Uint8Array | { subarray(): Uint8Array }) => data.subarray()
+  return {
+    requests: pb.pb<Req>({
+      encode: (req) => protocol.encodeRequest(req),
+      decode: (data) => protocol.decodeRequest(bytes(data)),
+    }),
+    responses: pb.pb<Res>({
+      encode: (res) => protocol.encodeResponse(res),
+      decode: (data) => protocol.decodeResponse(bytes(data)),
+    }),
+  }
 }
 
 export async function serveOneShot<Req, Res>(
@@ -45,12 +62,10 @@ export async function serveOneShot<Req, Res>(
         stream.abort(new Error('peer is banned'))
         return
       }
-      const lp = lpStream(stream, frame(protocol.maxMessageBytes))
+      const { requests, responses } = channels(stream, protocol)
       let req: Req
       try {
-        req = protocol.decodeRequest(
-          (await lp.read({ signal: AbortSignal.timeout(readTimeoutMs) })).subarray(),
-        )
+        req = await requests.read({ signal: AbortSignal.timeout(readTimeoutMs) })
       } catch (err) {
         stream.abort(err as Error)
         const reason = (err as Error).name
@@ -61,7 +76,7 @@ export async function serveOneShot<Req, Res>(
       }
       try {
         const res = await answer(req, peer)
-        await lp.write(protocol.encodeResponse(res), { signal: AbortSignal.timeout(readTimeoutMs * 4) })
+        await responses.write(res, { signal: AbortSignal.timeout(readTimeoutMs * 4) })
         await stream.close()
       } catch (err) {
         stream.abort(err as Error)
@@ -81,11 +96,11 @@ export async function requestOneShot<Req, Res>(
 ): Promise<Res> {
   const signal = AbortSignal.timeout(timeoutMs)
   const stream = await host.dialProtocol(peer, protocol.id, { signal })
-  const lp = lpStream(stream, frame(protocol.maxMessageBytes))
+  const { requests, responses } = channels(stream, protocol)
   try {
-    await lp.write(protocol.encodeRequest(req), { signal })
+    await requests.write(req, { signal })
     await stream.close({ signal })
-    return protocol.decodeResponse((await lp.read({ signal })).subarray())
+    return await responses.read({ signal })
   } catch (err) {
     stream.abort(err as Error)
     throw err
