@@ -12,6 +12,10 @@ export interface NodeOptions {
   listen?: string[]
   bootstrap?: string[]
   mdns?: boolean
+  /** Ask the router for a port (UPnP) when listening beyond loopback; default on. */
+  upnp?: boolean
+  /** How long a node on the internet waits for AutoNAT before it calls itself unreachable (a client only). */
+  reachabilityDecideMs?: number
   replicas?: number
   /** How often every held chunk is checked against its close group. */
   auditIntervalMs?: number

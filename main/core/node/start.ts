@@ -31,6 +31,7 @@ export async function openNodeParts(opts: NodeOptions): Promise<NodeParts> {
       listen: opts.listen,
       bootstrap: opts.bootstrap,
       mdns: opts.mdns,
+      upnp: opts.upnp,
       heartbeatMs: opts.heartbeatMs,
       heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
     })

@@ -5,8 +5,11 @@ import type { PeerId } from '@libp2p/interface'
 import { Farmer } from '../farming/index.ts'
 import { answerChunkRequest } from '../net/chunk-service.ts'
 import type { ChunkHolder } from '../net/chunk-service.ts'
-import { requestChunk, serveChunks } from '../net/chunk-protocol.ts'
+import { CHUNK_PROTOCOL, requestChunk, serveChunks } from '../net/chunk-protocol.ts'
 import type { Host } from '../net/host.ts'
+import { LOOPBACK_LISTEN } from '../net/host.ts'
+import { ReachabilityPolicy } from '../net/reachability-policy.ts'
+import type { NetworkReport } from '../net/reachability.ts'
 import type { Request, Response } from '../net/messages.ts'
 import { NetworkRecordStore } from '../net/network-record-store.ts'
 import { NetworkChunkStore } from '../net/network-store.ts'
@@ -14,7 +17,7 @@ import { PeerScores } from '../net/peer-scores.ts'
 import { PeerTable } from '../net/peer-table.ts'
 import type { VaultPeer } from '../net/peer-table.ts'
 import type { RecordRequest, RecordResponse } from '../net/record-messages.ts'
-import { requestRecord, serveRecords } from '../net/record-protocol.ts'
+import { RECORD_PROTOCOL, requestRecord, serveRecords } from '../net/record-protocol.ts'
 import { answerRecordRequest } from '../net/record-service.ts'
 import { serveThroughputSink } from '../net/throughput-protocol.ts'
 import { DEFAULT_REPLICAS, kadKey, xorDistance } from '../placement/index.ts'
@@ -60,6 +63,10 @@ export class PeerDriveNode {
   readonly identity: OwnerKey
   /** The vault peers this node still trusts: the only ones it places data on and repairs to. */
   readonly trusted: { self: VaultPeer; withSelf(): VaultPeer[]; list(): VaultPeer[] }
+  /** Whether the network can reach this node; an unreachable node is a client only (docs/NETWORK.md). */
+  reachability!: ReachabilityPolicy
+  /** True while this node serves the chunk and record protocols (it is a vault for others). */
+  private servingVault = false
   private readonly opts: NodeOptions
   private readonly discovery: PeerDiscovery
   private auditTimer: NodeJS.Timeout | undefined
@@ -78,9 +85,11 @@ export class PeerDriveNode {
       replicas: opts.replicas ?? DEFAULT_REPLICAS,
     })
     const trusted = (p: VaultPeer) => this.farmer?.trust.isTrusted(p.key) ?? true
+    // a client-only node is in no close group, its own included
+    const placeable = (p: VaultPeer) => this.servingVault || p.key !== peers.self.key
     this.trusted = {
       self: peers.self,
-      withSelf: () => peers.withSelf().filter(trusted),
+      withSelf: () => peers.withSelf().filter((p) => trusted(p) && placeable(p)),
       list: () => peers.list().filter(trusted),
     }
     const ask = (peer: VaultPeer, req: Request): Promise<Response> => this.ask(peer, req)
@@ -91,7 +100,8 @@ export class PeerDriveNode {
     )
     const askRecord = (peer: VaultPeer, req: RecordRequest): Promise<RecordResponse> =>
       this.askRecord(peer, req)
-    this.records = new NetworkRecordStore({ peers: this.peers, ask: askRecord }, { replicas, log: opts.log })
+    const recordPeers = { self: peers.self, withSelf: () => peers.withSelf().filter(placeable) }
+    this.records = new NetworkRecordStore({ peers: recordPeers, ask: askRecord }, { replicas, log: opts.log })
     const vaultView = {
       addresses: () => [...vault.addresses()],
       get: (a: Uint8Array) => vault.get(a),
@@ -122,8 +132,14 @@ export class PeerDriveNode {
       readTimeoutMs: this.opts.requestTimeoutMs,
       onMisbehaviour: (peer: PeerId, reason: string) => log(`peer ${peer.toString()} misbehaved: ${reason}`),
     }
-    await serveChunks(this.host, this.holder(), this.scores, serveOptions)
-    await serveRecords(this.host, this.vault, this.scores, serveOptions)
+    this.reachability = new ReachabilityPolicy(this.host, {
+      listen: this.opts.listen ?? LOOPBACK_LISTEN,
+      decideAfterMs: this.opts.reachabilityDecideMs,
+      serveVault: (on) => this.serveVault(on, serveOptions),
+      log,
+    })
+    // a loopback node serves at once; one on a real network once it knows it is reachable
+    await this.reachability.start()
     await this.discovery.serve()
     if (this.opts.benchmark) await serveThroughputSink(this.host)
     const vault = this.vault
@@ -162,6 +178,26 @@ export class PeerDriveNode {
     }, every)
     this.auditTimer.unref()
     this.discovery.start()
+  }
+
+  /**
+   * Serving the chunk and record protocols is what makes this node a vault to
+   * others: their peer tables count only peers that identify with the chunk protocol.
+   */
+  private async serveVault(on: boolean, serveOptions: Parameters<typeof serveChunks>[3]): Promise<void> {
+    if (on === this.servingVault || this.stopped) return
+    if (on) {
+      await serveChunks(this.host, this.holder(), this.scores, serveOptions)
+      await serveRecords(this.host, this.vault, this.scores, serveOptions)
+    } else {
+      await this.host.unhandle([CHUNK_PROTOCOL, RECORD_PROTOCOL])
+    }
+    this.servingVault = on
+  }
+
+  /** Reachability, whether this node is a client only, its relays and addresses. */
+  networkReport(): NetworkReport {
+    return this.reachability.report()
   }
 
   private holder(): ChunkHolder {
@@ -265,6 +301,7 @@ export class PeerDriveNode {
     this.stopped = true
     clearInterval(this.auditTimer)
     this.discovery.stop()
+    await this.reachability.stop()
     await this.auditing
     await this.farmer.stop()
     await this.records.settled()
