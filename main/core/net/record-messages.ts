@@ -1,13 +1,18 @@
-// The record protocol's message bodies. A record travels in its canonical
-// encoding (records/format.ts), whose every field is size-checked, so a
-// hostile peer can make decoding fail but never make it allocate or crash.
+// The record protocol's messages (pb/record.proto, compiled by protons) and
+// the request/response types the rest of the code uses. A record travels in
+// its canonical encoding (records/format.ts), whose every field is
+// size-checked, so a hostile peer can make decoding fail but never make it
+// allocate or crash.
 import { ADDRESS_BYTES } from '../chunk-store.ts'
 import { MAX_RECORD_BYTES, decodeRecord, encodeRecord } from '../records/format.ts'
 import type { SignedRecord } from '../records/format.ts'
-import { MalformedMessageError } from './messages.ts'
+import { MAX_REASON_BYTES, MalformedMessageError, decodeWith, truncateReason } from './messages.ts'
+import { RecordRequest as WireRequest, RecordResponse as WireResponse } from './pb/record.js'
 
+/** Protobuf's tags and length prefixes around the record, with room to spare. */
+const ENVELOPE_BYTES = 48
 /** Largest body any record message may have; the framing layer refuses longer frames. */
-export const MAX_RECORD_MESSAGE_BYTES = 1 + ADDRESS_BYTES + MAX_RECORD_BYTES
+export const MAX_RECORD_MESSAGE_BYTES = ADDRESS_BYTES + MAX_RECORD_BYTES + ENVELOPE_BYTES
 
 export type RecordRequest =
   /** Store this record at this address (the holder checks the two agree). */
@@ -23,60 +28,62 @@ export type RecordStatus = 'ok' | 'stale' | 'bad-signature' | 'not-found' | 'ful
 export type RecordResponse =
   { status: 'ok'; record?: SignedRecord } | { status: Exclude<RecordStatus, 'ok'>; reason: string }
 
-const REQUEST_CODES = { 'record-put': 1, 'record-get': 2 } as const
-const STATUS_CODES: Record<RecordStatus, number> = {
-  ok: 0,
-  'not-found': 1,
-  full: 2,
-  stale: 3,
-  'bad-signature': 4,
-  'bad-request': 5,
-  failed: 6,
+const STATUSES: Record<RecordStatus, WireResponse.Status> = {
+  ok: WireResponse.Status.OK,
+  'not-found': WireResponse.Status.NOT_FOUND,
+  full: WireResponse.Status.FULL,
+  stale: WireResponse.Status.STALE,
+  'bad-signature': WireResponse.Status.BAD_SIGNATURE,
+  'bad-request': WireResponse.Status.BAD_REQUEST,
+  failed: WireResponse.Status.FAILED,
 }
-const STATUS_BY_CODE = new Map(Object.entries(STATUS_CODES).map(([k, v]) => [v, k as RecordStatus]))
-const MAX_REASON_BYTES = 256
+const STATUS_OF = new Map(Object.entries(STATUSES).map(([k, v]) => [v, k as RecordStatus]))
 
 export function encodeRecordRequest(req: RecordRequest): Uint8Array {
-  const code = Uint8Array.of(REQUEST_CODES[req.type])
-  if (req.type === 'record-get') return Buffer.concat([code, req.address])
-  return Buffer.concat([code, req.address, encodeRecord(req.record)])
+  if (req.type === 'record-get')
+    return WireRequest.encode({ type: WireRequest.Type.GET, address: req.address })
+  return WireRequest.encode({
+    type: WireRequest.Type.PUT,
+    address: req.address,
+    record: encodeRecord(req.record),
+  })
 }
 
 export function decodeRecordRequest(body: Uint8Array): RecordRequest {
-  if (body.length < 1 + ADDRESS_BYTES) throw new MalformedMessageError('short record request')
-  const address = body.slice(1, 1 + ADDRESS_BYTES)
-  const rest = body.subarray(1 + ADDRESS_BYTES)
-  switch (body[0]) {
-    case REQUEST_CODES['record-get']:
-      if (rest.length !== 0) throw new MalformedMessageError('trailing bytes')
-      return { type: 'record-get', address }
-    case REQUEST_CODES['record-put']:
-      return { type: 'record-put', address, record: parseRecord(rest) }
-    default:
-      throw new MalformedMessageError(`unknown record request type ${body[0]}`)
+  const m = decodeWith(() => WireRequest.decode(body))
+  if (m.type !== WireRequest.Type.GET && m.type !== WireRequest.Type.PUT)
+    throw new MalformedMessageError(`unknown record request type ${String(m.type)}`)
+  if (m.address.length !== ADDRESS_BYTES)
+    throw new MalformedMessageError(`address of ${m.address.length} bytes`)
+  if (m.type === WireRequest.Type.GET) {
+    if (m.record !== undefined) throw new MalformedMessageError('trailing fields')
+    return { type: 'record-get', address: m.address }
   }
+  if (m.record === undefined) throw new MalformedMessageError('no record')
+  return { type: 'record-put', address: m.address, record: parseRecord(m.record) }
 }
 
 export function encodeRecordResponse(res: RecordResponse): Uint8Array {
-  if (res.status === 'ok') {
-    const code = Uint8Array.of(STATUS_CODES.ok)
-    return res.record ? Buffer.concat([code, encodeRecord(res.record)]) : code
-  }
-  const reason = Buffer.from(res.reason, 'utf8').subarray(0, MAX_REASON_BYTES)
-  return Buffer.concat([Uint8Array.of(STATUS_CODES[res.status]), reason])
+  if (res.status !== 'ok')
+    return WireResponse.encode({ status: STATUSES[res.status], reason: truncateReason(res.reason) })
+  return WireResponse.encode({
+    status: STATUSES.ok,
+    ...(res.record ? { record: encodeRecord(res.record) } : {}),
+  })
 }
 
 export function decodeRecordResponse(body: Uint8Array): RecordResponse {
-  if (body.length < 1) throw new MalformedMessageError('empty response')
-  const status = STATUS_BY_CODE.get(body[0]!)
-  if (!status) throw new MalformedMessageError(`unknown status ${body[0]}`)
-  const rest = body.subarray(1)
-  if (status === 'ok') return rest.length === 0 ? { status } : { status, record: parseRecord(rest) }
-  if (rest.length > MAX_REASON_BYTES) throw new MalformedMessageError('reason too long')
-  return { status, reason: Buffer.from(rest).toString('utf8') }
+  const m = decodeWith(() => WireResponse.decode(body))
+  const status = STATUS_OF.get(m.status)
+  if (!status) throw new MalformedMessageError(`unknown status ${String(m.status)}`)
+  if (status === 'ok') return m.record === undefined ? { status } : { status, record: parseRecord(m.record) }
+  if (m.record !== undefined) throw new MalformedMessageError('a refusal with a record')
+  if (Buffer.byteLength(m.reason) > MAX_REASON_BYTES) throw new MalformedMessageError('reason too long')
+  return { status, reason: m.reason }
 }
 
 function parseRecord(bytes: Uint8Array): SignedRecord {
+  if (bytes.length > MAX_RECORD_BYTES) throw new MalformedMessageError('record too large')
   try {
     return decodeRecord(bytes)
   } catch (err) {

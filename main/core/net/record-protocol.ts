@@ -1,4 +1,4 @@
-// /peerdrive/record/1.0.0 on the wire: record PUT and GET, one request and
+// /peerdrive/record/2.0.0 on the wire: record PUT and GET (pb/record.proto), one request and
 // one response per stream, with the chunk protocol's deadlines and strike
 // rules (one-shot.ts) and a frame limit of one record plus header.
 import type { PeerId } from '@libp2p/interface'
@@ -17,7 +17,7 @@ import {
 import { answerRecordRequest } from './record-service.ts'
 import type { RecordHolder } from './record-service.ts'
 
-export const RECORD_PROTOCOL = '/peerdrive/record/1.0.0'
+export const RECORD_PROTOCOL = '/peerdrive/record/2.0.0'
 
 const PROTOCOL: OneShotProtocol<RecordRequest, RecordResponse> = {
   id: RECORD_PROTOCOL,

@@ -10,6 +10,10 @@ import {
   encodeRecordRequest,
   encodeRecordResponse,
 } from '../../../main/core/net/record-messages.ts'
+import {
+  RecordRequest as WireRequest,
+  RecordResponse as WireResponse,
+} from '../../../main/core/net/pb/record.js'
 import type { RecordRequest, RecordResponse } from '../../../main/core/net/record-messages.ts'
 import { answerRecordRequest } from '../../../main/core/net/record-service.ts'
 import {
@@ -26,7 +30,8 @@ import {
 
 const key = OwnerKey.generate()
 const record = signRecord(key, { name: 'root', version: 5, payload: randomBytes(200) })
-const address = addressOf(record)
+// decoded fields are plain Uint8Arrays; compare like with like
+const address = new Uint8Array(addressOf(record))
 
 test('record requests and responses round-trip', () => {
   const requests: RecordRequest[] = [
@@ -51,23 +56,36 @@ test('record requests and responses round-trip', () => {
     payload: new Uint8Array(MAX_PAYLOAD_BYTES),
   })
   const body = encodeRecordRequest({ type: 'record-put', address: addressOf(largest), record: largest })
-  assert.equal(body.byteLength, MAX_RECORD_MESSAGE_BYTES)
+  assert.ok(body.byteLength <= MAX_RECORD_MESSAGE_BYTES, 'the largest record fits the frame limit')
+  assert.ok(MAX_RECORD_MESSAGE_BYTES < MAX_RECORD_BYTES + 128, 'and the limit stays close to it')
 })
 
 test('malformed record messages are refused as MalformedMessage', () => {
   const encoded = encodeRecord(record)
+  const { Type } = WireRequest
+  const raw = (m: Partial<WireRequest>) => WireRequest.encode(m)
   const bad = [
     new Uint8Array(0),
     Uint8Array.of(2, 1, 2),
-    Buffer.concat([Uint8Array.of(9), address]),
-    Buffer.concat([Uint8Array.of(2), address, Uint8Array.of(0)]),
-    Buffer.concat([Uint8Array.of(1), address]),
-    Buffer.concat([Uint8Array.of(1), address, encoded.subarray(1)]),
-    Buffer.concat([Uint8Array.of(1), address, encoded, Uint8Array.of(0)]),
-    Buffer.concat([Uint8Array.of(1), address, Buffer.alloc(MAX_RECORD_BYTES + 1)]),
+    raw({ type: Type.UNKNOWN, address }),
+    raw({ type: Type.GET, address: address.subarray(2) }),
+    raw({ type: Type.GET, address, record: encoded }),
+    raw({ type: Type.PUT, address }),
+    raw({ type: Type.PUT, address, record: encoded.subarray(1) }),
+    raw({ type: Type.PUT, address, record: Buffer.concat([encoded, Uint8Array.of(0)]) }),
+    raw({ type: Type.PUT, address, record: Buffer.alloc(MAX_RECORD_BYTES + 1) }),
   ]
   for (const body of bad) assert.throws(() => decodeRecordRequest(body), { name: 'MalformedMessage' })
-  for (const body of [new Uint8Array(0), Uint8Array.of(77), Uint8Array.of(0, 1, 2), Buffer.alloc(300, 1)])
+  const { Status } = WireResponse
+  const badResponses = [
+    Uint8Array.of(77),
+    Uint8Array.of(0, 1, 2),
+    Buffer.alloc(300, 1),
+    WireResponse.encode({ status: Status.OK, record: encoded.subarray(3) }),
+    WireResponse.encode({ status: Status.STALE, reason: 'x'.repeat(300) }),
+    WireResponse.encode({ status: Status.FULL, record: encoded }),
+  ]
+  for (const body of badResponses)
     assert.throws(() => decodeRecordResponse(body), { name: 'MalformedMessage' })
 })
 
