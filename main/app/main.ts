@@ -21,6 +21,7 @@ import { dispatch } from '../core/api/index.ts'
 import type { ApiEvent } from '../core/api/index.ts'
 import { DriveNode, currentSettings, driveNodeHandlers } from '../core/node/index.ts'
 import { defaultHome, defaultVaultDir } from '../core/paths.ts'
+import { desktopListen } from '../core/net/host.ts'
 import { probeMount } from '../../native/mount-point.ts'
 import { CALL_CHANNEL, EVENT_CHANNEL, SHOW_CHANNEL, handleCall, showablePath } from './ipc.ts'
 import { keychainSealer } from './keychain-sealer.ts'
@@ -38,12 +39,15 @@ else void main()
 async function main(): Promise<void> {
   await app.whenReady()
   const home = defaultHome()
+  const bootstrap = (process.env.PEERDRIVE_BOOTSTRAP ?? '').split(/[\s,]+/).filter(Boolean)
   const node = await DriveNode.start({
     vaultDir: defaultVaultDir(),
     home,
     mount: CAN_MOUNT ? join(homedir(), 'PeerDrive') : undefined,
     dashboardDir: ensureDashboardBuilt(),
-    bootstrap: (process.env.PEERDRIVE_BOOTSTRAP ?? '').split(/[\s,]+/).filter(Boolean),
+    bootstrap,
+    // PEERDRIVE_LOOPBACK=1 keeps the node on this machine even when it joins a network
+    listen: desktopListen(bootstrap, process.env.PEERDRIVE_LOOPBACK === '1'),
     sealer: keychainSealer(),
   })
   const handlers = driveNodeHandlers(() => node)

@@ -9,6 +9,7 @@ import { DriveNode } from '../core/node/index.ts'
 import { defaultHome, defaultVaultDir } from '../core/paths.ts'
 import { formatSize, parseSize } from '../core/size.ts'
 import { keepNewFilesPrivate } from '../core/home.ts'
+import { desktopListen } from '../core/net/host.ts'
 import type { Command } from './command.ts'
 import { intOption, listOption, stringOption, untilSignal } from './command.ts'
 import { readCredentials } from './credentials-input.ts'
@@ -24,7 +25,7 @@ function launcherGone(): Promise<void> {
 export const upCommand: Command = {
   path: ['up'],
   usage:
-    'up --vault <dir> --mount <dir> [--donate <size>] [--bootstrap <multiaddr>…] [--local-nodes <N>] [--api-port <port>] [--login | --create] [--remember] [--dashboard]',
+    'up --vault <dir> --mount <dir> [--donate <size>] [--bootstrap <multiaddr>…] [--local-nodes <N>] [--listen <multiaddr>… | --loopback] [--api-port <port>] [--login | --create] [--remember] [--dashboard]',
   positionals: 0,
   options: {
     vault: { type: 'string' },
@@ -32,6 +33,8 @@ export const upCommand: Command = {
     donate: { type: 'string' },
     bootstrap: { type: 'string', multiple: true },
     'local-nodes': { type: 'string' },
+    listen: { type: 'string', multiple: true },
+    loopback: { type: 'boolean' },
     'api-port': { type: 'string' },
     'journal-limit': { type: 'string' },
     login: { type: 'boolean' },
@@ -57,12 +60,14 @@ export const upCommand: Command = {
       donate: '2GiB',
       auditMs: 10_000,
     })
+    const listen = listOption(values, 'listen')
     let node: DriveNode
     try {
       node = await DriveNode.start({
         vaultDir: resolve(stringOption(values, 'vault') ?? defaultVaultDir()),
         capacity: donate === undefined ? undefined : parseSize(donate),
         bootstrap,
+        listen: listen.length ? listen : desktopListen(bootstrap, values.loopback === true),
         home,
         mount: resolve(mount),
         apiPort: values['api-port'] === undefined ? undefined : intOption(values, 'api-port', 0, 1),

@@ -44,6 +44,17 @@ export const ALL_INTERFACES_LISTEN = [
 ]
 
 /**
+ * Where the desktop node (`peerdrive up`, the app) listens: every interface
+ * when it joins a network beyond this machine, so that its peers can reach
+ * it; loopback when it joins none, or one that lives on this machine (a local
+ * network, a testnet, a test), or when asked to.
+ */
+export function desktopListen(bootstrap: string[], keepLoopback: boolean): string[] {
+  const beyondThisMachine = bootstrap.length > 0 && !loopbackOnly(bootstrap)
+  return beyondThisMachine && !keepLoopback ? ALL_INTERFACES_LISTEN : LOOPBACK_LISTEN
+}
+
+/**
  * Relay limits of a publicly reachable vault. A relayed connection only has to
  * carry identify, the hole-punch handshake and a few small requests until it
  * is upgraded to a direct one; chunks never travel through a relay (see
