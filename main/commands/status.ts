@@ -34,7 +34,20 @@ export function statusLines(status: StatusResult): string[] {
     ...s.errors.map((e) => `         error ${e.name}: ${e.error}`),
     `vault    ${formatSize(status.vault.used_bytes)} used of ${formatSize(status.vault.donated_bytes)} donated (${status.vault.chunks} chunks)`,
     `network  ${status.peers} peers; ${status.network.repairs} repairs`,
+    ...reachabilityLines(status.network),
   ]
+}
+
+/** Whether the network reaches this node, and what it does about it. */
+function reachabilityLines(n: StatusResult['network']): string[] {
+  if (n.reachability === undefined) return []
+  const role = n.client_only
+    ? 'client only: stores nothing for others'
+    : n.reachability === 'public'
+      ? 'serves as a vault and a relay'
+      : 'serves as a vault'
+  const relays = n.relayed_via?.length ? `; reachable through ${n.relayed_via.length} relay(s)` : ''
+  return [`reach    ${n.reachability} — ${role}${relays}`]
 }
 
 /** "degraded — 2 files below 4 copies (1 of 4)"; while other uploads run, "syncing: …; 2 files below …". */

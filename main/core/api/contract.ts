@@ -20,7 +20,19 @@ export interface StatusResult {
   }
   vault: { dir: string; donated_bytes: number; used_bytes: number; chunks: number }
   peers: number
-  network: { size: number; repairs: number; last_repair_at: number | null }
+  network: {
+    size: number
+    repairs: number
+    last_repair_at: number | null
+    /** Whether the network can reach this node (docs/NETWORK.md, "Reachability"); absent from older nodes. */
+    reachability?: 'local' | 'public' | 'private' | 'unknown'
+    /** True while the node stores nothing for others and is in no close group. */
+    client_only?: boolean
+    /** Peer ids of the relays this node holds a reservation on. */
+    relayed_via?: string[]
+    /** The addresses this node announces. */
+    addresses?: string[]
+  }
   peer_id: string
   addresses: string[]
 }

@@ -282,7 +282,12 @@ export class DriveNode {
           },
       vault: { dir: this.node.vault.dir, donated_bytes: v.capacity, used_bytes: v.used, chunks: v.chunks },
       peers: m.vaultPeers,
-      network: { size: m.networkSize, repairs: m.repairs, last_repair_at: m.lastRepairAt },
+      network: {
+        size: m.networkSize,
+        repairs: m.repairs,
+        last_repair_at: m.lastRepairAt,
+        ...this.node.networkReport(),
+      },
       peer_id: m.peerId,
       addresses: this.node.multiaddrs(),
     }
