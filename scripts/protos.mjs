@@ -54,6 +54,11 @@ try {
         .replace(/^\/\/# sourceMappingURL=.*$/m, '')
         .replace(/\/\* eslint-disable [^*]*\*\/\n?/g, '')
         .replaceAll('Uint8Array<ArrayBuffer>', 'Uint8Array')
+        // the one helper protons takes from uint8arrays, which this project does not depend on directly
+        .replace(
+          "import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'",
+          'const uint8ArrayAlloc = (size) => new Uint8Array(size)',
+        )
       writeFileSync(target, await format(header + body, { ...prettierOptions, parser, filepath: target }))
       console.log(relative(root, target))
     }

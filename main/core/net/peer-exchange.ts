@@ -1,24 +1,18 @@
-// /peerdrive/peers/1.0.0: a vault answers with the vault peers it knows, so a
+// /peerdrive/peers/2.0.0: a vault answers with the vault peers it knows, so a
 // newcomer (or a client) reaches the whole of a small network in one round.
 // Large networks find peers through kad-dht instead; this only speeds up the start.
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
-import { peerIdFromString } from '@libp2p/peer-id'
 import { lpStream } from '@libp2p/utils'
-import { multiaddr } from '@multiformats/multiaddr'
-import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Host } from './host.ts'
-import { MalformedMessageError } from './messages.ts'
+import { MAX_ADDRS, MAX_PEERS, MAX_PEER_LIST_BYTES, encodePeerList, parsePeerList } from './peer-messages.ts'
+import type { PeerRecord } from './peer-messages.ts'
 import type { PeerTable } from './peer-table.ts'
 
-export const PEERS_PROTOCOL = '/peerdrive/peers/1.0.0'
-const MAX_PEERS = 256
-const MAX_ADDRS = 8
-const FRAME = { maxDataLength: 64 * 1024, maxBufferSize: 64 * 1024 + 16 }
+export { parsePeerList } from './peer-messages.ts'
+export type { PeerRecord } from './peer-messages.ts'
 
-export interface PeerRecord {
-  id: PeerId
-  addrs: Multiaddr[]
-}
+export const PEERS_PROTOCOL = '/peerdrive/peers/2.0.0'
+const FRAME = { maxDataLength: MAX_PEER_LIST_BYTES, maxBufferSize: MAX_PEER_LIST_BYTES + 16 }
 
 export async function servePeerList(host: Host, table: PeerTable): Promise<void> {
   await host.handle(PEERS_PROTOCOL, async (stream: Stream, _connection: Connection) => {
@@ -36,7 +30,7 @@ export async function servePeerList(host: Host, table: PeerTable): Promise<void>
         }
         list.push({ id: peer.key, addrs })
       }
-      await lpStream(stream, FRAME).write(Buffer.from(JSON.stringify(list)), {
+      await lpStream(stream, FRAME).write(encodePeerList(list), {
         signal: AbortSignal.timeout(5000),
       })
       await stream.close()
@@ -57,26 +51,4 @@ export async function fetchPeerList(host: Host, peer: PeerId, timeoutMs = 5000):
     stream.abort(err as Error)
     throw err
   }
-}
-
-export function parsePeerList(body: Uint8Array): PeerRecord[] {
-  let raw: unknown
-  try {
-    raw = JSON.parse(Buffer.from(body).toString('utf8'))
-  } catch {
-    throw new MalformedMessageError('peer list is not JSON')
-  }
-  if (!Array.isArray(raw) || raw.length > MAX_PEERS)
-    throw new MalformedMessageError('peer list is not a list')
-  return raw.map((entry: unknown) => {
-    const e = entry as { id?: unknown; addrs?: unknown }
-    if (typeof e?.id !== 'string' || !Array.isArray(e.addrs) || e.addrs.length > MAX_ADDRS) {
-      throw new MalformedMessageError('bad peer entry')
-    }
-    try {
-      return { id: peerIdFromString(e.id), addrs: e.addrs.map((a) => multiaddr(String(a))) }
-    } catch {
-      throw new MalformedMessageError('bad peer id or address')
-    }
-  })
 }

@@ -14,7 +14,8 @@ import {
   encodeResponse,
 } from '../../../main/core/net/messages.ts'
 import type { Request } from '../../../main/core/net/messages.ts'
-import { parsePeerList } from '../../../main/core/net/peer-exchange.ts'
+import { MAX_ADDRS, MAX_PEERS, encodePeerList, parsePeerList } from '../../../main/core/net/peer-messages.ts'
+import { PeerList } from '../../../main/core/net/pb/peers.js'
 
 // decoded fields are plain Uint8Arrays; compare like with like
 const randomBytes = (n: number) => new Uint8Array(nodeRandomBytes(n))
@@ -119,24 +120,49 @@ test('fuzz: any bytes decode to a valid message or a MalformedMessage error, nev
   )
 })
 
-test('fuzz: peer lists with hostile JSON are refused', () => {
+const peerId = '12D3KooWA8fcQmP9hnNXD4df3HBcgtfyW5LBfSVyHfhi3tTe8qS5'
+
+test('peer lists round-trip and keep their limits', () => {
+  const addrs = ['/ip4/127.0.0.1/tcp/4001', '/ip6/::1/tcp/4002', `/ip4/10.0.0.1/tcp/1/p2p/${peerId}`]
+  const [peer] = parsePeerList(encodePeerList([{ id: peerId, addrs }]))
+  assert.equal(peer!.id.toString(), peerId)
+  assert.deepEqual(
+    peer!.addrs.map((a) => a.toString()),
+    addrs,
+  )
+  const id = parsePeerList(encodePeerList([{ id: peerId, addrs: [] }]))[0]!.id.toMultihash().bytes
   const hostile = [
-    '{}',
-    '[1]',
-    '[{"id":5,"addrs":[]}]',
-    '[{"id":"x","addrs":["/ip4/1.2.3.4"]}]',
-    'null',
-    '"a"',
-  ]
-  for (const text of hostile)
-    assert.throws(() => parsePeerList(Buffer.from(text)), { name: 'MalformedMessage' })
-  fc.assert(
-    fc.property(fc.json(), (text) => {
-      try {
-        parsePeerList(Buffer.from(text))
-      } catch (err) {
-        assert.equal((err as Error).name, 'MalformedMessage')
-      }
+    PeerList.encode({ peers: Array.from({ length: MAX_PEERS + 1 }, () => ({ id, addrs: [] })) }),
+    PeerList.encode({
+      peers: [{ id, addrs: Array.from({ length: MAX_ADDRS + 1 }, () => Uint8Array.of(4)) }],
     }),
+    PeerList.encode({ peers: [{ id: Uint8Array.of(0, 5, 1), addrs: [] }] }),
+    PeerList.encode({ peers: [{ id: new Uint8Array(0), addrs: [] }] }),
+    PeerList.encode({ peers: [{ id, addrs: [Uint8Array.of(0xff, 0xff, 0xff, 0x0f)] }] }),
+    PeerList.encode({ peers: [{ id: id.subarray(0, id.length - 1), addrs: [] }] }),
+  ]
+  for (const body of hostile) assert.throws(() => parsePeerList(body), { name: 'MalformedMessage' })
+})
+
+test('fuzz: mutated peer lists decode or fail as MalformedMessage', () => {
+  const seed = encodePeerList([
+    { id: peerId, addrs: ['/ip4/127.0.0.1/tcp/4001', '/ip4/127.0.0.1/tcp/4002'] },
+    { id: peerId, addrs: [] },
+  ])
+  fc.assert(
+    fc.property(
+      fc.nat(seed.length - 1),
+      fc.integer({ min: 1, max: 255 }),
+      fc.nat({ max: 4 }),
+      (at, xor, cut) => {
+        const bytes = Uint8Array.from(seed, (b, i) => (i === at ? b ^ xor : b)).subarray(0, seed.length - cut)
+        try {
+          parsePeerList(bytes)
+        } catch (err) {
+          assert.equal((err as Error).name, 'MalformedMessage', String(err))
+        }
+      },
+    ),
+    { numRuns: 3000 },
   )
 })

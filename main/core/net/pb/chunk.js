@@ -7,7 +7,7 @@ import {
   message,
   streamMessage,
 } from 'protons-runtime'
-import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
+const uint8ArrayAlloc = (size) => new Uint8Array(size)
 export var ChunkRequest
 ;(function (ChunkRequest) {
   let Type
