@@ -1,4 +1,4 @@
-// The farming part of a vault node: serves /peerdrive/farm/1.0.0, runs the
+// The farming part of a vault node: serves /peerdrive/farm/2.0.0, runs the
 // storage proofs, turns receipts for chunks it served into farming attempts
 // and coin claims, countersigns others' claims as a coin-group member, and
 // keeps the wallet that farmed coin is paid to.
@@ -27,7 +27,7 @@ import type { Receipt } from './receipt.ts'
 import { TrustTable } from './trust.ts'
 import { Validator } from './validator.ts'
 
-export const FARM_PROTOCOL = '/peerdrive/farm/1.0.0'
+export const FARM_PROTOCOL = '/peerdrive/farm/2.0.0'
 
 /**
  * The default farming target: the chance that one served chunk mints a coin.

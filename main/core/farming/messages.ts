@@ -1,11 +1,18 @@
-// /peerdrive/farm/1.0.0 messages: storage proofs, receipts, coin claims,
-// transfers, ledger queries and deliveries. JSON, but every field is checked
-// for type and size on the way in: anything else is a malformed message.
+// /peerdrive/farm/2.0.0 messages (pb/farm.proto, compiled by protons):
+// storage proofs, receipts, coin claims, transfers, ledger queries and
+// deliveries. In memory hashes, keys and signatures are hex (what the ledger
+// and the signatures use); on the wire they are raw bytes. Every field is
+// checked for size on the way in: anything else is a malformed message.
+import { toHex } from '../chunk-store.ts'
 import { PeerDriveError } from '../errors.ts'
 import type { CoinProof } from './coin.ts'
+import { FarmRequest as WireRequest, FarmResponse as WireResponse } from './pb/farm.js'
+import type { CoinProof as WireProof, Receipt as WireReceipt } from './pb/farm.js'
 import type { Receipt } from './receipt.ts'
 
 export const MAX_FARM_MESSAGE_BYTES = 16 * 1024
+const MAX_SIGNATURES = 8
+const MAX_REASON_CHARS = 200
 
 export type FarmRequest =
   | { t: 'prove'; chunk: string; nonce: string }
@@ -28,104 +35,192 @@ export class FarmMessageError extends PeerDriveError {
   }
 }
 
-const hex = (v: unknown, bytes: number): v is string =>
-  typeof v === 'string' && v.length === bytes * 2 && /^[0-9a-f]*$/.test(v)
-const peerId = (v: unknown): v is string => typeof v === 'string' && /^[1-9A-HJ-NP-Za-km-z]{40,64}$/.test(v)
-const seq = (v: unknown): v is number =>
-  Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) < 2 ** 31
-
-function isReceipt(v: unknown): v is Receipt {
-  const r = v as Record<string, unknown>
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    Object.keys(r).length === 6 &&
-    hex(r.chunk, 32) &&
-    peerId(r.vault) &&
-    peerId(r.client) &&
-    Number.isSafeInteger(r.at) &&
-    (r.at as number) > 0 &&
-    hex(r.nonce, 16) &&
-    hex(r.signature, 64)
-  )
+const { Type } = WireRequest
+const TYPES: Record<FarmRequest['t'], WireRequest.Type> = {
+  prove: Type.PROVE,
+  receipt: Type.RECEIPT,
+  claim: Type.CLAIM,
+  transfer: Type.TRANSFER,
+  coin: Type.COIN,
+  deliver: Type.DELIVER,
+  adopt: Type.ADOPT,
 }
+const { Status } = WireResponse
 
-function isProof(v: unknown): v is CoinProof {
-  const p = v as Record<string, unknown>
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    hex(p.id, 32) &&
-    hex(p.owner, 32) &&
-    seq(p.seq) &&
-    Array.isArray(p.signatures) &&
-    p.signatures.length <= 8 &&
-    p.signatures.every(
-      (s: unknown) =>
-        typeof s === 'object' &&
-        s !== null &&
-        peerId((s as Record<string, unknown>).peer) &&
-        hex((s as Record<string, unknown>).signature, 64),
-    )
-  )
-}
+const bytes = (hex: string): Uint8Array => Buffer.from(hex, 'hex')
+/** The bytes as hex when they have exactly `size` bytes, else undefined. */
+const hexOf = (b: Uint8Array | undefined, size: number): string | undefined =>
+  b !== undefined && b.length === size ? toHex(b) : undefined
+const isPeerId = (v: string): boolean => /^[1-9A-HJ-NP-Za-km-z]{40,64}$/.test(v)
+const isSeq = (v: number): boolean => Number.isSafeInteger(v) && v >= 1 && v < 2 ** 31
 
-function parse(body: Uint8Array): Record<string, unknown> {
-  if (body.byteLength > MAX_FARM_MESSAGE_BYTES) throw new FarmMessageError('too long')
-  let doc: unknown
-  try {
-    doc = JSON.parse(Buffer.from(body).toString('utf8'))
-  } catch {
-    throw new FarmMessageError('not JSON')
+function wireReceipt(r: Receipt): WireReceipt {
+  return {
+    chunk: bytes(r.chunk),
+    vault: r.vault,
+    client: r.client,
+    at: r.at,
+    nonce: bytes(r.nonce),
+    signature: bytes(r.signature),
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
-    throw new FarmMessageError('not an object')
-  return doc as Record<string, unknown>
 }
 
+function wireProof(p: CoinProof): WireProof {
+  return {
+    id: bytes(p.id),
+    owner: bytes(p.owner),
+    seq: p.seq,
+    signatures: p.signatures.map((s) => ({ peer: s.peer, signature: bytes(s.signature) })),
+  }
+}
+
+export function encodeFarmRequest(m: FarmRequest): Uint8Array {
+  const type = TYPES[m.t]
+  switch (m.t) {
+    case 'prove':
+      return WireRequest.encode({ type, chunk: bytes(m.chunk), nonce: bytes(m.nonce) })
+    case 'receipt':
+      return WireRequest.encode({ type, receipt: wireReceipt(m.receipt) })
+    case 'claim':
+      return WireRequest.encode({ type, receipt: wireReceipt(m.receipt), owner: bytes(m.owner) })
+    case 'transfer':
+      return WireRequest.encode({ type, id: bytes(m.id), to: bytes(m.to), seq: m.seq, auth: bytes(m.auth) })
+    case 'coin':
+      return WireRequest.encode({ type, id: bytes(m.id) })
+    case 'deliver':
+    case 'adopt':
+      return WireRequest.encode({ type, proof: wireProof(m.proof) })
+  }
+}
+
+export function encodeFarmResponse(m: FarmResponse): Uint8Array {
+  switch (m.s) {
+    case 'missing':
+      return WireResponse.encode({ status: Status.MISSING })
+    case 'unknown':
+      return WireResponse.encode({ status: Status.UNKNOWN })
+    case 'refused':
+      return WireResponse.encode({ status: Status.REFUSED, reason: m.reason.slice(0, MAX_REASON_CHARS) })
+    case 'ok':
+      return WireResponse.encode({
+        status: Status.OK,
+        ...(m.digest !== undefined ? { digest: bytes(m.digest) } : {}),
+        ...(m.signature !== undefined ? { signature: bytes(m.signature) } : {}),
+        ...(m.owner !== undefined ? { owner: bytes(m.owner) } : {}),
+        ...(m.seq !== undefined ? { seq: m.seq } : {}),
+      })
+  }
+}
+
+/** Either kind of farm message; requests are told apart by their `t`. */
 export function encodeFarm(message: FarmRequest | FarmResponse): Uint8Array {
-  return Buffer.from(JSON.stringify(message))
+  return 't' in message ? encodeFarmRequest(message) : encodeFarmResponse(message)
+}
+
+function decode<T>(body: Uint8Array, run: () => T): T {
+  if (body.byteLength > MAX_FARM_MESSAGE_BYTES) throw new FarmMessageError('too long')
+  try {
+    return run()
+  } catch (err) {
+    throw new FarmMessageError(`not a valid protobuf message (${(err as Error).message})`)
+  }
+}
+
+function receiptOf(r: WireReceipt | undefined): Receipt | undefined {
+  if (r === undefined) return undefined
+  const chunk = hexOf(r.chunk, 32)
+  const nonce = hexOf(r.nonce, 16)
+  const signature = hexOf(r.signature, 64)
+  if (!chunk || !nonce || !signature || !isPeerId(r.vault) || !isPeerId(r.client)) return undefined
+  if (!Number.isSafeInteger(r.at) || r.at <= 0) return undefined
+  return { chunk, vault: r.vault, client: r.client, at: r.at, nonce, signature }
+}
+
+function proofOf(p: WireProof | undefined): CoinProof | undefined {
+  if (p === undefined) return undefined
+  const id = hexOf(p.id, 32)
+  const owner = hexOf(p.owner, 32)
+  if (!id || !owner || !isSeq(p.seq)) return undefined
+  const signatures = []
+  for (const s of p.signatures) {
+    const signature = hexOf(s.signature, 64)
+    if (!signature || !isPeerId(s.peer)) return undefined
+    signatures.push({ peer: s.peer, signature })
+  }
+  return { id, owner, seq: p.seq, signatures }
 }
 
 export function decodeFarmRequest(body: Uint8Array): FarmRequest {
-  const m = parse(body)
-  switch (m.t) {
-    case 'prove':
-      if (hex(m.chunk, 32) && hex(m.nonce, 32)) return { t: 'prove', chunk: m.chunk, nonce: m.nonce }
+  const m = decode(body, () =>
+    WireRequest.decode(body, { limits: { proof: { signatures: MAX_SIGNATURES } } }),
+  )
+  switch (m.type) {
+    case Type.PROVE: {
+      const chunk = hexOf(m.chunk, 32)
+      const nonce = hexOf(m.nonce, 32)
+      if (chunk && nonce) return { t: 'prove', chunk, nonce }
       break
-    case 'receipt':
-      if (isReceipt(m.receipt)) return { t: 'receipt', receipt: m.receipt }
+    }
+    case Type.RECEIPT: {
+      const receipt = receiptOf(m.receipt)
+      if (receipt) return { t: 'receipt', receipt }
       break
-    case 'claim':
-      if (isReceipt(m.receipt) && hex(m.owner, 32)) return { t: 'claim', receipt: m.receipt, owner: m.owner }
+    }
+    case Type.CLAIM: {
+      const receipt = receiptOf(m.receipt)
+      const owner = hexOf(m.owner, 32)
+      if (receipt && owner) return { t: 'claim', receipt, owner }
       break
-    case 'transfer':
-      if (hex(m.id, 32) && hex(m.to, 32) && seq(m.seq) && hex(m.auth, 64))
-        return { t: 'transfer', id: m.id, to: m.to, seq: m.seq, auth: m.auth }
+    }
+    case Type.TRANSFER: {
+      const id = hexOf(m.id, 32)
+      const to = hexOf(m.to, 32)
+      const auth = hexOf(m.auth, 64)
+      if (id && to && auth && isSeq(m.seq)) return { t: 'transfer', id, to, seq: m.seq, auth }
       break
-    case 'coin':
-      if (hex(m.id, 32)) return { t: 'coin', id: m.id }
+    }
+    case Type.COIN: {
+      const id = hexOf(m.id, 32)
+      if (id) return { t: 'coin', id }
       break
-    case 'deliver':
-    case 'adopt':
-      if (isProof(m.proof)) return { t: m.t, proof: m.proof }
+    }
+    case Type.DELIVER:
+    case Type.ADOPT: {
+      const proof = proofOf(m.proof)
+      if (proof) return { t: m.type === Type.DELIVER ? 'deliver' : 'adopt', proof }
       break
+    }
   }
-  throw new FarmMessageError(`bad "${String(m.t).slice(0, 16)}" request`)
+  throw new FarmMessageError(`bad ${String(m.type).toLowerCase()} request`)
 }
 
 export function decodeFarmResponse(body: Uint8Array): FarmResponse {
-  const m = parse(body)
-  if (m.s === 'missing' || m.s === 'unknown') return { s: m.s }
-  if (m.s === 'refused' && typeof m.reason === 'string' && m.reason.length <= 200)
-    return { s: 'refused', reason: m.reason }
-  if (m.s === 'ok') {
-    const out: FarmResponse = { s: 'ok' }
-    if (m.digest !== undefined && !hex(m.digest, 32)) throw new FarmMessageError('bad digest')
-    if (m.signature !== undefined && !hex(m.signature, 64)) throw new FarmMessageError('bad signature')
-    if (m.owner !== undefined && !hex(m.owner, 32)) throw new FarmMessageError('bad owner')
-    if (m.seq !== undefined && !seq(m.seq)) throw new FarmMessageError('bad seq')
-    return { ...out, digest: m.digest, signature: m.signature, owner: m.owner, seq: m.seq } as FarmResponse
+  const m = decode(body, () => WireResponse.decode(body))
+  switch (m.status) {
+    case Status.MISSING:
+      return { s: 'missing' }
+    case Status.UNKNOWN:
+      return { s: 'unknown' }
+    case Status.REFUSED:
+      if (m.reason.length > MAX_REASON_CHARS) throw new FarmMessageError('reason too long')
+      return { s: 'refused', reason: m.reason }
+    case Status.OK: {
+      const out: FarmResponse & { s: 'ok' } = { s: 'ok' }
+      if (m.digest !== undefined) out.digest = hexOrThrow(m.digest, 32, 'digest')
+      if (m.signature !== undefined) out.signature = hexOrThrow(m.signature, 64, 'signature')
+      if (m.owner !== undefined) out.owner = hexOrThrow(m.owner, 32, 'owner')
+      if (m.seq !== undefined) {
+        if (!isSeq(m.seq)) throw new FarmMessageError('bad seq')
+        out.seq = m.seq
+      }
+      return out
+    }
   }
   throw new FarmMessageError('bad response')
+}
+
+function hexOrThrow(b: Uint8Array, size: number, what: string): string {
+  const hex = hexOf(b, size)
+  if (hex === undefined) throw new FarmMessageError(`bad ${what}`)
+  return hex
 }
