@@ -1,6 +1,7 @@
 // /peerdrive/chunk/2.0.0 on the wire: one ChunkRequest, one ChunkResponse
 // (pb/chunk.proto) per stream (see one-shot.ts for the framing, deadlines and
-// strike rules), answered out of the local vault.
+// strike rules), answered out of the local vault; a REPLICATE is also placed
+// on the close group (replicate-service.ts) when the node gives the means.
 import type { PeerId } from '@libp2p/interface'
 import type { Host } from './host.ts'
 import type { ChunkHolder } from './chunk-service.ts'
@@ -16,10 +17,18 @@ import {
 import { requestOneShot, serveOneShot } from './one-shot.ts'
 import type { OneShotProtocol, ServeOptions } from './one-shot.ts'
 import type { PeerScores } from './peer-scores.ts'
+import { answerReplicate } from './replicate-service.ts'
+import type { ReplicateComponents } from './replicate-service.ts'
 
 export const CHUNK_PROTOCOL = '/peerdrive/chunk/2.0.0'
 
-export type ChunkProtocolOptions = ServeOptions
+export interface ChunkProtocolOptions extends ServeOptions {
+  /** How this vault places the other copies of a chunk sent to it once; without it REPLICATE is refused. */
+  replicate?: ReplicateComponents
+}
+
+/** A REPLICATE is answered once the other copies are placed: each may take a PUT's time. */
+const REPLICATE_TIMEOUT_MS = 60_000
 
 const PROTOCOL: OneShotProtocol<Request, Response> = {
   id: CHUNK_PROTOCOL,
@@ -36,7 +45,12 @@ export async function serveChunks(
   scores: PeerScores,
   opts: ChunkProtocolOptions = {},
 ): Promise<void> {
-  await serveOneShot(host, PROTOCOL, (req) => answerChunkRequest(vault, req), scores, opts)
+  const { replicate } = opts
+  const answer = (req: Request, from: PeerId): Promise<Response> =>
+    req.type === 'replicate' && replicate
+      ? answerReplicate(replicate, vault, req, from)
+      : answerChunkRequest(vault, req)
+  await serveOneShot(host, PROTOCOL, answer, scores, opts)
 }
 
 /** Sends one request and returns the peer's answer; throws on timeout, reset or a malformed answer. */
@@ -44,7 +58,7 @@ export async function requestChunk(
   host: Host,
   peer: PeerId,
   req: Request,
-  timeoutMs = 15_000,
+  timeoutMs = req.type === 'replicate' ? REPLICATE_TIMEOUT_MS : 15_000,
 ): Promise<Response> {
   return requestOneShot(host, peer, PROTOCOL, req, timeoutMs)
 }

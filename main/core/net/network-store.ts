@@ -1,5 +1,6 @@
-// Chunks stored in the network: each PUT goes to the R vaults closest to the
-// chunk other than this node (passing over full ones), each GET tries the
+// Chunks stored in the network: each PUT reaches the R vaults closest to the
+// chunk other than this node (passing over full ones) with the chunk sent
+// only once, to one of them, which forwards it (upload-once.ts); each GET tries the
 // holders closest-first and checks every answer against the address. This
 // node's own vault may keep a copy too, but it never counts: a copy only on
 // this machine is lost with it. Fewer than R copies elsewhere is "degraded" —
@@ -10,7 +11,7 @@ import { ChunkMissingError, chunkAddress, sameBytes, toHex } from '../chunk-stor
 import { PeerDriveError } from '../errors.ts'
 import { DEFAULT_REPLICAS, closestFirst, kadKey } from '../placement/index.ts'
 import type { Request, Response } from './messages.ts'
-import { placeCopiesBeyondSelf } from './place-copies.ts'
+import { uploadOnce } from './upload-once.ts'
 import type { VaultPeer } from './peer-table.ts'
 
 export type Ask = (peer: VaultPeer, req: Request) => Promise<Response>
@@ -42,6 +43,9 @@ export class NetworkChunkStore implements ChunkStore {
   readonly replicas: number
   /** Chunks stored with fewer than R copies on other vaults since this store was made. */
   degraded = 0
+  /** Chunk bytes handed to put since this store was made, and those sent to other vaults to store them. */
+  putBytes = 0
+  uploadedBytes = 0
   private readonly components: NetworkStoreComponents
 
   constructor(components: NetworkStoreComponents, opts: { replicas?: number } = {}) {
@@ -69,10 +73,16 @@ export class NetworkChunkStore implements ChunkStore {
     const { peers } = this.components
     const ranked = closestFirst(kadKey(address), peers.withSelf())
     if (ranked.length === 0) throw new NetworkPutError(address, 'no vaults reachable')
-    const placed = await placeCopiesBeyondSelf(ranked, peers.self.key, this.replicas, async (peer) => {
-      const res = await this.components.ask(peer, { type: 'put', address, bytes })
-      return res.status === 'ok' ? 'stored' : res.status
-    })
+    const placed = await uploadOnce(
+      ranked,
+      peers.self.key,
+      this.replicas,
+      this.components.ask,
+      address,
+      bytes,
+    )
+    this.putBytes += bytes.length
+    this.uploadedBytes += placed.sentBytes
     const selfHolds = placed.self === 'stored'
     if (placed.holders.length === 0 && !selfHolds) {
       const reasons = [...placed.reasons, ...(placed.self ? [placed.self] : [])]

@@ -47,7 +47,7 @@ export function parsePeerList(body: Uint8Array): PeerRecord[] {
 }
 
 /** A peer id from its multihash bytes: varint code, varint length, digest. */
-function peerIdFromBytes(bytes: Uint8Array): PeerId {
+export function peerIdFromBytes(bytes: Uint8Array): PeerId {
   let at = 0
   const varint = (): number => {
     let value = 0

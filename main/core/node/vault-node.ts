@@ -187,7 +187,14 @@ export class PeerDriveNode {
   private async serveVault(on: boolean, serveOptions: Parameters<typeof serveChunks>[3]): Promise<void> {
     if (on === this.servingVault || this.stopped) return
     if (on) {
-      await serveChunks(this.host, this.holder(), this.scores, serveOptions)
+      // a chunk a client sends here once is placed on the rest of its group, from this vault's trusted view
+      const replicate = {
+        self: this.peers.self,
+        peers: this.trusted,
+        replicas: this.network.replicas,
+        ask: (peer: VaultPeer, req: Request) => this.ask(peer, req),
+      }
+      await serveChunks(this.host, this.holder(), this.scores, { ...serveOptions, replicate })
       await serveRecords(this.host, this.vault, this.scores, serveOptions)
     } else {
       await this.host.unhandle([CHUNK_PROTOCOL, RECORD_PROTOCOL])

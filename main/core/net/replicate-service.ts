@@ -1,0 +1,72 @@
+// A vault's side of "upload once": a client sends a chunk once, to one member
+// of its close group, and that member stores it and places the other copies.
+// The member checks the bytes against the address, acts only when it is in
+// the chunk's close group by its own view, and forwards only to the group as
+// it sees it (never to a list the sender names), at most R copies, over a
+// bounded candidate list: a hostile client can make it send no more than the
+// group would have received from the client directly.
+import type { PeerId } from '@libp2p/interface'
+import { chunkAddress, sameBytes } from '../chunk-store.ts'
+import { closestFirst, kadKey } from '../placement/index.ts'
+import type { ChunkHolder } from './chunk-service.ts'
+import { answerChunkRequest } from './chunk-service.ts'
+import type { Request, Response } from './messages.ts'
+import { placeCopies } from './place-copies.ts'
+import type { VaultPeer } from './peer-table.ts'
+
+export interface ReplicateComponents {
+  /** This vault. */
+  self: VaultPeer
+  /** This vault's view of the vaults near a key, itself included; `closest` looks beyond its connections. */
+  peers: { withSelf(): VaultPeer[]; closest?: (key: Uint8Array, count?: number) => Promise<VaultPeer[]> }
+  /** R: the most copies it places, whatever a request asks for. */
+  replicas: number
+  /** A request to another vault. */
+  ask: (peer: VaultPeer, req: Request) => Promise<Response>
+}
+
+type ReplicateRequest = Extract<Request, { type: 'replicate' }>
+
+/**
+ * Stores the chunk here and on the close group until `copies` vaults other
+ * than the sender hold it (a full or failing member is passed over for the
+ * next closest), and says which.
+ */
+export async function answerReplicate(
+  c: ReplicateComponents,
+  holder: ChunkHolder,
+  req: ReplicateRequest,
+  from: PeerId,
+): Promise<Response> {
+  const { address, bytes } = req
+  if (!sameBytes(chunkAddress(bytes), address))
+    return { status: 'bad-hash', reason: 'the bytes do not hash to the address' }
+  const sender = from.toString()
+  const ranked = (await rankNear(c, address)).filter((p) => p.key !== sender)
+  // a full member passes over to the next closest, and views differ a little: twice R is still the group
+  const position = ranked.findIndex((p) => p.key === c.self.key)
+  if (position < 0 || position >= 2 * c.replicas)
+    return { status: 'bad-request', reason: 'not in the close group of this chunk' }
+  const wanted = Math.min(req.copies, c.replicas)
+  const own = await answerChunkRequest(holder, { type: 'put', address, bytes })
+  const selfHolds = own.status === 'ok'
+  const candidates = ranked.filter((p) => p.key !== c.self.key).slice(0, 3 * c.replicas)
+  const placed = await placeCopies(candidates, wanted - (selfHolds ? 1 : 0), async (peer) => {
+    const res = await c.ask(peer, { type: 'put', address, bytes })
+    return res.status === 'ok' ? 'stored' : res.status
+  })
+  const holders = [...(selfHolds ? [c.self] : []), ...placed.holders]
+  if (holders.length === 0) {
+    const reasons = [...new Set([own.status === 'ok' ? '' : own.status, ...placed.reasons])].filter(Boolean)
+    return own.status === 'full' && placed.reasons.every((r) => r === 'full')
+      ? { status: 'full', reason: 'every vault of the group is full' }
+      : { status: 'failed', reason: `no vault took it (${reasons.join(', ')})` }
+  }
+  return { status: 'ok', copies: holders.length, holders: holders.map((p) => p.id.toMultihash().bytes) }
+}
+
+async function rankNear(c: ReplicateComponents, address: Uint8Array): Promise<VaultPeer[]> {
+  const count = 4 * c.replicas
+  if (c.peers.closest) return c.peers.closest(address, count)
+  return closestFirst(kadKey(address), c.peers.withSelf()).slice(0, count)
+}
