@@ -30,6 +30,8 @@ export interface NetBenchResult {
   get_mbps: number
   put_ratio: number
   get_ratio: number
+  /** Chunk bytes the client sent to vaults / the file's bytes after self-encryption (upload once: about 1, not R). */
+  client_upload_ratio: number
   detect_ms_p50: number
   detect_ms_p99: number
   kills: number
@@ -127,6 +129,7 @@ export async function benchNet(opts: NetBenchOptions = {}): Promise<NetBenchResu
       get_mbps: getMbps,
       put_ratio: putMbps / raw,
       get_ratio: getMbps / raw,
+      client_upload_ratio: c.store.putBytes > 0 ? c.store.uploadedBytes / c.store.putBytes : 0,
       detect_ms_p50: percentile(detect, 50),
       detect_ms_p99: percentile(detect, 99),
       kills,
