@@ -20,7 +20,8 @@ export interface UploadOnceResult extends PlacedBeyondSelf {
  * to the closest other vault, which stores it and forwards it to the group.
  * When that member fails or refuses, the next closest is asked (at most R
  * are); copies its group could not place are then sent directly, one lane
- * per missing copy, to vaults not yet asked. This node's own vault keeps an
+ * per missing copy, to vaults not yet asked (or that refused only for being
+ * outside the group in their own view). This node's own vault keeps an
  * uncounted copy when it is in the group, or as a last resort, as before.
  */
 export async function uploadOnce(
@@ -54,6 +55,8 @@ export async function uploadOnce(
       const res = await ask(entry, { type: 'replicate', address, bytes, copies: replicas })
       if (res.status !== 'ok') {
         reasons.push(res.status)
+        // out of the group in its own view, it may still keep a copy of its own
+        if (res.status === 'bad-request') asked.delete(entry.key)
         continue
       }
       for (const id of res.holders ?? []) {
