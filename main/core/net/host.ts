@@ -144,12 +144,41 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   return node as unknown as Host
 }
 
+/**
+ * AutoNAT (v1) as libp2p ships it, except that its dial-back really dials. It
+ * asks the connection manager for a connection to the address under test,
+ * gets back the connection the request itself came on (libp2p 3 reuses any
+ * open connection to a peer), judges it by that connection's address, and
+ * then closes it: no address is ever verified and the asking peer is cut
+ * off. Forcing a new connection for that one dial is what the protocol means.
+ */
+function autoNATDialingBack() {
+  const make = autoNAT()
+  return (components: Parameters<typeof make>[0]) => {
+    const manager = components.connectionManager
+    const dialingBack = new Proxy(manager, {
+      get(target, prop, receiver) {
+        if (prop !== 'openConnection') return Reflect.get(target, prop, receiver)
+        return (to: Parameters<typeof manager.openConnection>[0], options = {}) =>
+          // one multiaddr is the dial-back; a list is AutoNAT's random walk, which may reuse
+          target.openConnection(to, Array.isArray(to) ? options : { ...options, force: true })
+      },
+    })
+    return make(
+      new Proxy(components, {
+        get: (target, prop, receiver) =>
+          prop === 'connectionManager' ? dialingBack : Reflect.get(target, prop, receiver),
+      }),
+    )
+  }
+}
+
 /** NAT traversal: what a node on a real network runs besides the loopback set. */
 function networkServices(upnp: boolean) {
   return {
     // peers learn at once when this node starts or stops serving as a vault or relay
     identifyPush: identifyPush(),
-    autonat: autoNAT(),
+    autonat: autoNATDialingBack(),
     dcutr: dcutr(),
     // started only once AutoNAT finds this node publicly reachable (net/reachability.ts)
     relay: circuitRelayServer({
