@@ -28,8 +28,8 @@ commands:
                                   write a file back from its handle
   node run [--vault <dir>] [--donate <size>] [--bootstrap <multiaddr>…] [--listen <multiaddr>…] [--mdns]
                                   run one vault node until Ctrl-C
-  testnet --nodes <N> --dir <dir> [--donate <size>]
-                                  N vault processes on 127.0.0.1; writes <dir>/testnet.json
+  testnet --nodes <N> --dir <dir> [--per-process <K>] [--donate <size>]
+                                  N vaults on 127.0.0.1, K to a process; writes <dir>/testnet.json
   net put <file> --bootstrap <multiaddr>
   net get <handle> --bootstrap <multiaddr> --out <file>
   net audit --bootstrap <multiaddr> [--json]
@@ -80,7 +80,31 @@ function explain(err: unknown): string {
     }
     return `${e.path ?? e.syscall}: ${what[e.code] ?? e.code}`
   }
-  return `unexpected error: ${e?.message ?? String(err)} (run with PEERDRIVE_DEBUG=1 for details)`
+  return `unexpected error: ${describe(err)} (run with PEERDRIVE_DEBUG=1 for details)`
+}
+
+/**
+ * What was thrown, in words, also when it is no Error: libraries reject with
+ * events and plain objects, whose String() is only "[object Event]".
+ */
+function describe(value: unknown): string {
+  if (value instanceof Error) return value.message || value.name
+  if (value instanceof Event) {
+    const inner = (value as Event & { error?: unknown }).error
+    const why = inner instanceof Error ? `: ${inner.message}` : ' with no error given'
+    return `${value.constructor.name} '${value.type}' was thrown${why}`
+  }
+  if (typeof value === 'object' && value !== null) {
+    const name = value.constructor?.name ?? 'object'
+    let fields = ''
+    try {
+      fields = ` ${JSON.stringify(value).slice(0, 200)}`
+    } catch {
+      // a cyclic object: its name is all there is to say
+    }
+    return `${name} was thrown${fields}`
+  }
+  return String(value)
 }
 
 main(process.argv.slice(2)).then(

@@ -1,11 +1,15 @@
-// `peerdrive node run`: one vault node in this process, until SIGINT/SIGTERM.
-// Prints one JSON line when listening ({"event":"ready",…}); with --events,
-// one per lost peer too, with the wall-clock time it was noticed. With
-// --with-parent it ends, promptly, when the process that started it is gone.
-import { PeerDriveNode } from '../core/node/index.ts'
+// `peerdrive node run`: vault nodes in this process, until SIGINT/SIGTERM.
+// Prints one JSON line per vault when it listens ({"event":"ready",…}); with
+// --events, one per lost peer too, with the wall-clock time it was noticed.
+// With --with-parent it ends, promptly, when the process that started it is
+// gone. Several --vault directories run several vaults here (what a large
+// testnet does); with --with-parent, `kill <peerId>` on stdin ends one of them
+// as a crash would, while the others keep running.
+import { createInterface } from 'node:readline'
 import { defaultVaultDir } from '../core/paths.ts'
 import { parseSize } from '../core/size.ts'
 import { keepNewFilesPrivate } from '../core/home.ts'
+import { VaultGroup } from '../core/testnet/vault-group.ts'
 import type { Command } from './command.ts'
 import { intOption, listOption, stringOption, untilSignal, targetOption } from './command.ts'
 import { whenParentGone } from './parent-watch.ts'
@@ -21,13 +25,24 @@ function emit(event: Record<string, unknown>): void {
 // must not kill a vault that is stopping cleanly.
 process.stdout.on('error', () => {})
 
+/** `kill <peerId>` lines on stdin end one vault of this process (the others keep running). */
+function obeyKillLines(group: VaultGroup): void {
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    const [word, peerId] = line.trim().split(/\s+/)
+    if (word !== 'kill' || !peerId) return
+    void group
+      .kill(peerId)
+      .then((found) => emit({ event: found ? 'killed' : 'no-such-vault', peerId, at: Date.now() }))
+  })
+}
+
 export const nodeCommand: Command = {
   path: ['node', 'run'],
   usage:
-    'node run [--vault <dir>] [--donate <size>] [--bootstrap <multiaddr>…] [--listen <multiaddr>…] [--events] [--farming-target <p>] [--proof-ms <ms>]',
+    'node run [--vault <dir>…] [--donate <size>] [--bootstrap <multiaddr>…] [--listen <multiaddr>…] [--events] [--farming-target <p>] [--proof-ms <ms>]',
   positionals: 0,
   options: {
-    vault: { type: 'string' },
+    vault: { type: 'string', multiple: true },
     donate: { type: 'string' },
     bootstrap: { type: 'string', multiple: true },
     listen: { type: 'string', multiple: true },
@@ -54,31 +69,39 @@ export const nodeCommand: Command = {
     const donate = stringOption(values, 'donate')
     const events = values.events === true
     const listen = listOption(values, 'listen')
-    const node = await PeerDriveNode.start({
-      vaultDir: stringOption(values, 'vault') ?? defaultVaultDir(),
-      capacity: donate === undefined ? undefined : parseSize(donate),
-      bootstrap: listOption(values, 'bootstrap'),
-      listen: listen.length ? listen : undefined,
-      mdns: values.mdns === true,
-      benchmark: values.benchmark === true,
-      auditIntervalMs: intOption(values, 'audit-ms', 30_000, 100),
-      heartbeatMs: intOption(values, 'heartbeat-ms', 2000, 200),
-      farming: {
-        target: targetOption(values, 'farming-target'),
-        proofIntervalMs:
-          values['proof-ms'] === undefined ? undefined : intOption(values, 'proof-ms', 60_000, 100),
+    const vaults = listOption(values, 'vault')
+    const group = new VaultGroup(
+      {
+        capacity: donate === undefined ? undefined : parseSize(donate),
+        bootstrap: listOption(values, 'bootstrap'),
+        listen: listen.length ? listen : undefined,
+        mdns: values.mdns === true,
+        benchmark: values.benchmark === true,
+        auditIntervalMs: intOption(values, 'audit-ms', 30_000, 100),
+        heartbeatMs: intOption(values, 'heartbeat-ms', 2000, 200),
+        farming: {
+          target: targetOption(values, 'farming-target'),
+          proofIntervalMs:
+            values['proof-ms'] === undefined ? undefined : intOption(values, 'proof-ms', 60_000, 100),
+        },
+        log: process.env.PEERDRIVE_DEBUG ? (line) => process.stderr.write(`${line}\n`) : undefined,
       },
-      onPeerLost: events ? (peer, at) => emit({ event: 'peer-lost', peer: peer.key, at }) : undefined,
-      log: process.env.PEERDRIVE_DEBUG ? (line) => process.stderr.write(`${line}\n`) : undefined,
-    })
-    emit({
-      event: 'ready',
-      peerId: node.host.peerId.toString(),
-      multiaddrs: node.multiaddrs(),
-      pid: process.pid,
-    })
+      {
+        ready: (node, vault) =>
+          emit({
+            event: 'ready',
+            peerId: node.host.peerId.toString(),
+            multiaddrs: node.multiaddrs(),
+            pid: process.pid,
+            vault,
+          }),
+        peerLost: events ? (vault, peer, at) => emit({ event: 'peer-lost', peer, at, vault }) : undefined,
+      },
+    )
+    if (values['with-parent'] === true) obeyKillLines(group)
+    await group.start(vaults.length ? vaults : [defaultVaultDir()])
     if (!orphaned) await Promise.race([untilSignal(), parentGone])
-    await node.stop()
+    await group.stop()
     // libp2p leaves a short debounce timer behind after stop; nothing is left to flush
     process.exit(0)
   },
