@@ -7,6 +7,7 @@ import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { pbStream } from '@libp2p/utils'
 import type { Host } from './host.ts'
 import type { PeerScores } from './peer-scores.ts'
+import { closeStream } from './stream-close.ts'
 
 export interface OneShotProtocol<Req, Res> {
   id: string
@@ -77,7 +78,7 @@ export async function serveOneShot<Req, Res>(
       try {
         const res = await answer(req, peer)
         await responses.write(res, { signal: AbortSignal.timeout(readTimeoutMs * 4) })
-        await stream.close()
+        await closeStream(stream)
       } catch (err) {
         stream.abort(err as Error)
       }
@@ -99,7 +100,7 @@ export async function requestOneShot<Req, Res>(
   const { requests, responses } = channels(stream, protocol)
   try {
     await requests.write(req, { signal })
-    await stream.close({ signal })
+    await closeStream(stream, { signal })
     return await responses.read({ signal })
   } catch (err) {
     stream.abort(err as Error)

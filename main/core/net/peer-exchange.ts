@@ -7,6 +7,7 @@ import type { Host } from './host.ts'
 import { MAX_ADDRS, MAX_PEERS, MAX_PEER_LIST_BYTES, encodePeerList, parsePeerList } from './peer-messages.ts'
 import type { PeerRecord } from './peer-messages.ts'
 import type { PeerTable } from './peer-table.ts'
+import { closeStream } from './stream-close.ts'
 
 export { parsePeerList } from './peer-messages.ts'
 export type { PeerRecord } from './peer-messages.ts'
@@ -33,7 +34,7 @@ export async function servePeerList(host: Host, table: PeerTable): Promise<void>
       await lpStream(stream, FRAME).write(encodePeerList(list), {
         signal: AbortSignal.timeout(5000),
       })
-      await stream.close()
+      await closeStream(stream)
     } catch (err) {
       stream.abort(err as Error)
     }
@@ -45,7 +46,7 @@ export async function fetchPeerList(host: Host, peer: PeerId, timeoutMs = 5000):
   const stream = await host.dialProtocol(peer, PEERS_PROTOCOL, { signal })
   try {
     const body = (await lpStream(stream, FRAME).read({ signal })).subarray()
-    await stream.close({ signal })
+    await closeStream(stream, { signal })
     return parsePeerList(body)
   } catch (err) {
     stream.abort(err as Error)
