@@ -12,6 +12,7 @@ import { keepNewFilesPrivate } from '../core/home.ts'
 import { VaultGroup } from '../core/testnet/vault-group.ts'
 import type { Command } from './command.ts'
 import { intOption, listOption, stringOption, untilSignal, targetOption } from './command.ts'
+import { trimHeapWhileIdle } from './heap-trim.ts'
 import { whenParentGone } from './parent-watch.ts'
 
 /** After its parent is gone a vault gets this long to stop cleanly; then it just exits. */
@@ -100,7 +101,9 @@ export const nodeCommand: Command = {
     )
     if (values['with-parent'] === true) obeyKillLines(group)
     await group.start(vaults.length ? vaults : [defaultVaultDir()])
+    const stopTrimming = trimHeapWhileIdle()
     if (!orphaned) await Promise.race([untilSignal(), parentGone])
+    stopTrimming()
     await group.stop()
     // libp2p leaves a short debounce timer behind after stop; nothing is left to flush
     process.exit(0)

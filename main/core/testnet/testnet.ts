@@ -145,7 +145,8 @@ export class Testnet {
   private spawn(count: number): Promise<TestnetNode[]> {
     const first = this.nodes.length
     const vaults = Array.from({ length: count }, (_, i) => join(this.dir, `node-${first + i}`))
-    const args = [BIN, 'node', 'run', '--events', '--with-parent']
+    // a small young generation: it is most of an idle vault process's memory otherwise
+    const args = ['--max-semi-space-size=2', BIN, 'node', 'run', '--events', '--with-parent']
     for (const vault of vaults) args.push('--vault', vault)
     for (const b of sample(this.bootstrap, 3)) args.push('--bootstrap', b)
     if (this.opts.donate) args.push('--donate', this.opts.donate)
