@@ -6,6 +6,7 @@ import { benchVault } from '../core/vault/bench.ts'
 import { benchNet } from '../core/testnet/bench-net.ts'
 import { benchFarm } from '../core/testnet/bench-farm.ts'
 import { benchFuse } from '../core/testnet/bench-fuse.ts'
+import { benchScale } from '../core/testnet/bench-scale.ts'
 import type { Command, OptionValues } from './command.ts'
 import { intOption, printFigures, stringOption } from './command.ts'
 
@@ -48,6 +49,23 @@ async function account(values: OptionValues): Promise<Record<string, number>> {
 async function farm(values: OptionValues): Promise<Record<string, number>> {
   const nodes = intOption(values, 'nodes', 8, 5)
   return { ...(await benchFarm({ nodes, log: progress(values.json === true) })) }
+}
+
+/** `--nodes 100,300,1000`: the network sizes to run, in order. */
+function sizesOption(values: OptionValues): number[] {
+  const text = stringOption(values, 'nodes') ?? '100,300,1000'
+  const sizes = text.split(',').map((s) => Number(s.trim()))
+  if (!sizes.every((n) => Number.isInteger(n) && n >= 5))
+    throw new UsageError(`--nodes is a comma-separated list of whole numbers ≥ 5, got "${text}"`)
+  return sizes
+}
+
+async function scale(values: OptionValues): Promise<{ runs: Record<string, unknown>[] }> {
+  return benchScale({
+    nodes: sizesOption(values),
+    perProcess: values['per-process'] === undefined ? undefined : intOption(values, 'per-process', 1),
+    log: progress(values.json === true),
+  }) as unknown as Promise<{ runs: Record<string, unknown>[] }>
 }
 
 const json = { type: 'boolean' } as const
@@ -105,6 +123,23 @@ export const benchCommands: Command[] = [
     options: { size: { type: 'string' }, json },
     async run(values) {
       printFigures(await fuse(values), values.json === true)
+    },
+  },
+  {
+    path: ['bench', 'scale'],
+    usage: 'bench scale [--nodes <N,N,…>] [--per-process <K>] [--json]',
+    positionals: 0,
+    options: { nodes: { type: 'string' }, 'per-process': { type: 'string' }, json },
+    async run(values) {
+      const result = await scale(values)
+      if (values.json === true) {
+        process.stdout.write(`${JSON.stringify(result)}\n`)
+        return
+      }
+      for (const run of result.runs) {
+        process.stdout.write(`# ${String(run.nodes)} vaults\n`)
+        printFigures(run, false)
+      }
     },
   },
   {

@@ -4,7 +4,8 @@
 // With --with-parent it ends, promptly, when the process that started it is
 // gone. Several --vault directories run several vaults here (what a large
 // testnet does); with --with-parent, `kill <peerId>` on stdin ends one of them
-// as a crash would, while the others keep running.
+// as a crash would, while the others keep running, and `stats` has each say
+// how many connections it holds.
 import { createInterface } from 'node:readline'
 import { defaultVaultDir } from '../core/paths.ts'
 import { parseSize } from '../core/size.ts'
@@ -26,14 +27,22 @@ function emit(event: Record<string, unknown>): void {
 // must not kill a vault that is stopping cleanly.
 process.stdout.on('error', () => {})
 
-/** `kill <peerId>` lines on stdin end one vault of this process (the others keep running). */
-function obeyKillLines(group: VaultGroup): void {
+/**
+ * Lines on stdin from the process that started this one: `kill <peerId>` ends
+ * one vault of this process (the others keep running); `stats` has every vault
+ * print its connection count.
+ */
+function obeyControlLines(group: VaultGroup): void {
   createInterface({ input: process.stdin }).on('line', (line) => {
     const [word, peerId] = line.trim().split(/\s+/)
-    if (word !== 'kill' || !peerId) return
-    void group
-      .kill(peerId)
-      .then((found) => emit({ event: found ? 'killed' : 'no-such-vault', peerId, at: Date.now() }))
+    if (word === 'stats') {
+      for (const s of group.stats()) emit({ event: 'stats', ...s })
+    } else if (word === 'kill' && peerId) {
+      group.kill(peerId).then(
+        (found) => emit({ event: found ? 'killed' : 'no-such-vault', peerId, at: Date.now() }),
+        (err: unknown) => emit({ event: 'kill-failed', peerId, reason: String(err) }),
+      )
+    }
   })
 }
 
@@ -99,7 +108,7 @@ export const nodeCommand: Command = {
         peerLost: events ? (vault, peer, at) => emit({ event: 'peer-lost', peer, at, vault }) : undefined,
       },
     )
-    if (values['with-parent'] === true) obeyKillLines(group)
+    if (values['with-parent'] === true) obeyControlLines(group)
     await group.start(vaults.length ? vaults : [defaultVaultDir()])
     const stopTrimming = trimHeapWhileIdle()
     if (!orphaned) await Promise.race([untilSignal(), parentGone])

@@ -89,6 +89,7 @@ export class Testnet {
   readonly dir: string
   private readonly opts: TestnetOptions
   private readonly processes: ChildProcess[] = []
+  private readonly statsWaiters: ((peerId: string, connections: number) => void)[] = []
   private stopping = false
 
   private constructor(opts: TestnetOptions) {
@@ -207,6 +208,7 @@ export class Testnet {
           }
         }
         if (e.event === 'killed') at.node.alive = false
+        if (e.event === 'stats') for (const w of this.statsWaiters) w(String(e.peerId), Number(e.connections))
         this.opts.onEvent?.(e)
       })
       child.once('exit', (code, signal) => {
@@ -240,6 +242,25 @@ export class Testnet {
     return node
   }
 
+  /**
+   * Every live vault's connection count, asked of each process on its control
+   * channel; a vault that does not answer within `timeoutMs` is left out.
+   */
+  async connectionCounts(timeoutMs = 30_000): Promise<Map<string, number>> {
+    const counts = new Map<string, number>()
+    const wanted = new Set(this.live().map((n) => n.peerId))
+    this.statsWaiters.push((peerId, connections) => {
+      if (wanted.has(peerId)) counts.set(peerId, connections)
+    })
+    for (const child of this.processes) {
+      if (child.exitCode === null && child.signalCode === null) child.stdin!.write('stats\n')
+    }
+    const deadline = Date.now() + timeoutMs
+    while (counts.size < wanted.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    this.statsWaiters.pop()
+    return counts
+  }
+
   async writeManifest(): Promise<void> {
     const manifest = {
       bootstrap: this.bootstrap,
@@ -271,7 +292,7 @@ export class Testnet {
 }
 
 /** Up to `n` items picked at random: newcomers spread over the network, not all through the first vault. */
-function sample<T>(items: T[], n: number): T[] {
+export function sample<T>(items: T[], n: number): T[] {
   const copy = [...items]
   for (let i = copy.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1))

@@ -76,6 +76,15 @@ export class VaultGroup {
     return true
   }
 
+  /** Each running vault's connection count (what a network that scales keeps small). */
+  stats(): { peerId: string; vault: string; connections: number }[] {
+    return [...this.nodes].map(([peerId, { node, vaultDir }]) => ({
+      peerId,
+      vault: vaultDir,
+      connections: node.host.getConnections().length,
+    }))
+  }
+
   /** Stops every vault still running, all at once. */
   async stop(): Promise<void> {
     this.stopping = true
