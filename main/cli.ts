@@ -26,8 +26,8 @@ commands:
                                   self-encrypt a file into a local vault; prints its handle
   local get <handle> --vault <dir> --out <file>
                                   write a file back from its handle
-  node run [--vault <dir>] [--donate <size>] [--bootstrap <multiaddr>…] [--listen <multiaddr>…] [--mdns]
-                                  run one vault node until Ctrl-C
+  node run [--vault <dir>…] [--donate <size>] [--bootstrap <multiaddr>…] [--listen <multiaddr>…] [--mdns]
+                                  run vault nodes (one per --vault) until Ctrl-C
   testnet --nodes <N> --dir <dir> [--per-process <K>] [--donate <size>]
                                   N vaults on 127.0.0.1, K to a process; writes <dir>/testnet.json
   net put <file> --bootstrap <multiaddr>
@@ -39,6 +39,7 @@ commands:
   bench net [--nodes <N>] [--json]
   bench account [--json]
   bench farm [--nodes <N>] [--json]
+  bench scale [--nodes <N,N,…>] [--per-process <K>] [--json]
   bench all [--json]              figures against baselines measured in the same run
 
 sizes: 10GB (decimal), 500MiB (binary) or a number of bytes`
