@@ -10,6 +10,7 @@ import { startCommand } from './start.ts'
 import { statusCommand } from './status.ts'
 import { upCommand } from './up.ts'
 import { testnetCommand } from './testnet.ts'
+import { simCommand } from './sim.ts'
 
 export const commands: Command[] = [
   startCommand,
@@ -22,4 +23,5 @@ export const commands: Command[] = [
   testnetCommand,
   ...netCommands,
   ...benchCommands,
+  simCommand,
 ]
