@@ -12,6 +12,7 @@ import type { ChunkHolder } from './chunk-service.ts'
 import { answerChunkRequest } from './chunk-service.ts'
 import type { Request, Response } from './messages.ts'
 import { placeCopies } from './place-copies.ts'
+import type { CopyOutcome } from './place-copies.ts'
 import type { VaultPeer } from './peer-table.ts'
 
 export interface ReplicateComponents {
@@ -48,13 +49,24 @@ export async function answerReplicate(
   if (position < 0 || position >= 2 * c.replicas)
     return { status: 'bad-request', reason: 'not in the close group of this chunk' }
   const wanted = Math.min(req.copies, c.replicas)
-  const own = await answerChunkRequest(holder, { type: 'put', address, bytes })
-  const selfHolds = own.status === 'ok'
   const candidates = ranked.filter((p) => p.key !== c.self.key).slice(0, 3 * c.replicas)
-  const placed = await placeCopies(candidates, wanted - (selfHolds ? 1 : 0), async (peer) => {
+  const offer = async (peer: VaultPeer): Promise<CopyOutcome> => {
     const res = await c.ask(peer, { type: 'put', address, bytes })
     return res.status === 'ok' ? 'stored' : res.status
-  })
+  }
+  // its own copy is written while the others travel; if it cannot keep one, one more lane follows
+  const [own, placed] = await Promise.all([
+    answerChunkRequest(holder, { type: 'put', address, bytes }),
+    placeCopies(candidates, wanted - 1, offer),
+  ])
+  const selfHolds = own.status === 'ok'
+  if (!selfHolds && wanted > 0) {
+    // placeCopies offers candidates in order, and each offer ends as a holder, a kept or a reason
+    const offered = placed.holders.length + placed.kept + placed.reasons.length
+    const more = await placeCopies(candidates.slice(offered), 1, offer)
+    placed.holders.push(...more.holders)
+    placed.reasons.push(...more.reasons)
+  }
   const holders = [...(selfHolds ? [c.self] : []), ...placed.holders]
   if (holders.length === 0) {
     const reasons = [...new Set([own.status === 'ok' ? '' : own.status, ...placed.reasons])].filter(Boolean)
