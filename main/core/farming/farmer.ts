@@ -13,6 +13,7 @@ import { requestOneShot, serveOneShot } from '../net/one-shot.ts'
 import type { OneShotProtocol } from '../net/one-shot.ts'
 import type { PeerScores } from '../net/peer-scores.ts'
 import type { VaultPeer } from '../net/peer-table.ts'
+import type { RoutedPeers } from '../net/router.ts'
 import { DEFAULT_REPLICAS } from '../placement/index.ts'
 import { OwnerKey } from '../records/index.ts'
 import { COIN_QUORUM, proofHasQuorum, signTransfer } from './coin.ts'
@@ -46,7 +47,8 @@ const PROTOCOL: OneShotProtocol<FarmRequest, FarmResponse> = {
 
 export interface FarmerComponents {
   host: Host
-  peers: { self: VaultPeer; withSelf(): VaultPeer[]; list(): VaultPeer[] }
+  /** With `closest`, groups far from this vault (coin ids, other chunks) are looked up. */
+  peers: RoutedPeers & { self: VaultPeer; list(): VaultPeer[] }
   vault: {
     addresses(): Uint8Array[]
     get(address: Uint8Array): Promise<Uint8Array>
@@ -272,7 +274,7 @@ export class Farmer {
    */
   async claim(receipt: Receipt, owner: string): Promise<{ minted: boolean; refusals: string[] }> {
     const id = attemptHash(receipt).toString('hex')
-    const group = this.validator.group(id)
+    const group = await this.validator.lookupGroup(id)
     const answers = await Promise.all(
       group.map((peer) =>
         this.ask(peer, { t: 'claim', receipt, owner }).then(
@@ -337,7 +339,7 @@ export class Farmer {
   async transfer(coin: CoinProof, to: string, from: OwnerKey = this.#wallet): Promise<CoinProof | undefined> {
     const seq = coin.seq + 1
     const auth = signTransfer(from, coin.id, to, seq)
-    const group = this.validator.group(coin.id)
+    const group = await this.validator.lookupGroup(coin.id)
     const answers = await Promise.all(
       group.map(async (peer) => {
         const move = () => this.ask(peer, { t: 'transfer', id: coin.id, to, seq, auth })
@@ -365,7 +367,7 @@ export class Farmer {
     const proof: CoinProof = { id: coin.id, owner: to, seq, signatures }
     this.db.markSent(coin.id, proof)
     this.db.addHistory(coin.owner, { at: Date.now(), kind: 'sent', coin_id: coin.id, peer: to })
-    // the receiving wallet's node is not known by id: every known vault is told, and keeps it only if it is theirs
+    // the receiving wallet's node is not known by id: the vaults this node is connected to are told, and keep it only if it is theirs
     await Promise.all(
       this.#c.peers.list().map((p) => this.ask(p, { t: 'deliver', proof }).catch(() => undefined)),
     )
@@ -376,7 +378,7 @@ export class Farmer {
   /** Whether the coin's group still agrees, by quorum, that `proof` states its owner. */
   async verify(proof: CoinProof): Promise<boolean> {
     const answers = await Promise.all(
-      this.validator.group(proof.id).map(async (p) => {
+      (await this.validator.lookupGroup(proof.id)).map(async (p) => {
         try {
           const res = await this.ask(p, { t: 'coin', id: proof.id })
           if (res.s !== 'unknown') return res

@@ -6,6 +6,8 @@ import { closeGroup, closestFirst, compareDistance, kadKey } from '../placement/
 import { peerIdFromString } from '@libp2p/peer-id'
 import { vaultPeer } from '../net/peer-table.ts'
 import type { VaultPeer } from '../net/peer-table.ts'
+import { closestTo } from '../net/router.ts'
+import type { RoutedPeers } from '../net/router.ts'
 import type { OwnerKey } from '../records/index.ts'
 import { proofHasQuorum, statementBytes, transferSignedByOwner } from './coin.ts'
 import type { CoinProof } from './coin.ts'
@@ -16,7 +18,7 @@ import type { Receipt } from './receipt.ts'
 import type { TrustTable } from './trust.ts'
 
 export interface ValidatorComponents {
-  peers: { self: VaultPeer; withSelf(): VaultPeer[] }
+  peers: RoutedPeers & { self: VaultPeer }
   identity: OwnerKey
   db: FarmDb
   trust: TrustTable
@@ -46,8 +48,17 @@ export class Validator {
     return this.group(addressHex).some((p) => p.key === peer)
   }
 
+  /**
+   * The close group of an address anywhere in the key space, found by a
+   * lookup: `group` ranks only the vaults this node is connected to, which
+   * are the groups near this vault and no others.
+   */
+  lookupGroup(addressHex: string): Promise<VaultPeer[]> {
+    return closestTo(this.#c.peers, fromHex(addressHex), this.#o.replicas)
+  }
+
   /** Checks a vault's claim of the coin its receipt won; signs (id, owner, 1) if every check passes. */
-  claim(receipt: Receipt, owner: string, from: string): FarmResponse {
+  async claim(receipt: Receipt, owner: string, from: string): Promise<FarmResponse> {
     const refuse = (reason: string): FarmResponse => ({ s: 'refused', reason })
     const hash = attemptHash(receipt)
     const id = hash.toString('hex')
@@ -57,7 +68,9 @@ export class Validator {
     if (!receiptSignatureValid(receipt)) return refuse('the receipt is not signed by its client')
     if (!underTarget(hash, this.#o.target)) return refuse('the attempt is not under the farming target')
     if (!this.inGroup(id, this.#c.peers.self.key)) return refuse("this vault is not in the coin's group")
-    if (!this.inGroup(receipt.chunk, from)) return refuse("the vault is not in the chunk's close group")
+    // the chunk lies anywhere: its group is looked up, not read from this vault's neighbours
+    const chunkGroup = await this.lookupGroup(receipt.chunk)
+    if (!chunkGroup.some((p) => p.key === from)) return refuse("the vault is not in the chunk's close group")
     if (!this.#c.trust.isTrusted(from)) return refuse('the vault failed its storage proofs')
     if (!this.#c.db.mint(id, owner)) return refuse('this coin was minted already')
     return { s: 'ok', signature: this.#sign(id, owner, 1) }

@@ -11,6 +11,7 @@ import type { Request, Response } from './messages.ts'
 import { NetworkChunkStore } from './network-store.ts'
 import { fetchPeerList } from './peer-exchange.ts'
 import { PeerTable } from './peer-table.ts'
+import { KadRouter } from './router.ts'
 import type { VaultPeer } from './peer-table.ts'
 import type { RecordRequest, RecordResponse } from './record-messages.ts'
 import { requestRecord } from './record-protocol.ts'
@@ -62,10 +63,18 @@ export async function connectClient(opts: {
   const peers = new PeerTable(host, { selfIsVault: false })
   const ask = (peer: VaultPeer, req: Request): Promise<Response> => requestChunk(host, peer.id, req)
   const replicas = opts.replicas ?? DEFAULT_REPLICAS
-  const store = new NetworkChunkStore({ peers, ask }, { replicas })
+  // groups beyond the vaults this client is connected to are found by lookups
+  const router = new KadRouter(host, () => peers.list(), undefined, { replicas })
+  const routed = {
+    self: peers.self,
+    withSelf: () => peers.withSelf(),
+    list: () => peers.list(),
+    closest: (key: Uint8Array, count?: number) => router.closestPeers(key, count),
+  }
+  const store = new NetworkChunkStore({ peers: routed, ask }, { replicas })
   const askRecord = (peer: VaultPeer, req: RecordRequest): Promise<RecordResponse> =>
     requestRecord(host, peer.id, req)
-  const records = new NetworkRecordStore({ peers, ask: askRecord }, { replicas })
+  const records = new NetworkRecordStore({ peers: routed, ask: askRecord }, { replicas })
   const client = {
     host,
     peers,

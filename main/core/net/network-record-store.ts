@@ -9,7 +9,9 @@ import { sameBytes, toHex } from '../chunk-store.ts'
 import { placeCopies, placeCopiesBeyondSelf } from './place-copies.ts'
 import type { VaultPeer } from './peer-table.ts'
 import type { RecordRequest, RecordResponse } from './record-messages.ts'
-import { DEFAULT_REPLICAS, closestFirst, kadKey } from '../placement/index.ts'
+import { DEFAULT_REPLICAS } from '../placement/index.ts'
+import { closestTo } from './router.ts'
+import type { RoutedPeers } from './router.ts'
 import {
   RecordBadSignatureError,
   RecordPutError,
@@ -24,7 +26,7 @@ export type AskRecord = (peer: VaultPeer, req: RecordRequest) => Promise<RecordR
 
 export interface NetworkRecordStoreComponents {
   /** `self` is this node (absent for a store without a vault of its own); putCopies never counts it. */
-  peers: { withSelf(): VaultPeer[]; self?: VaultPeer }
+  peers: RoutedPeers & { self?: VaultPeer }
   ask: AskRecord
 }
 
@@ -74,7 +76,7 @@ export class NetworkRecordStore {
     checkFields(record)
     const address = addressOf(record)
     if (!verifyRecord(record)) throw new RecordBadSignatureError(address)
-    const candidates = closestFirst(kadKey(address), this.#components.peers.withSelf())
+    const candidates = await closestTo(this.#components.peers, address)
     if (candidates.length === 0) throw new RecordPutError(address, 'no vaults reachable')
     // A member holding a newer version keeps its slot, so a replay cannot slip past the group.
     const placed = await placeCopies(candidates, this.replicas, (peer) => this.#offer(peer, address, record))
@@ -100,7 +102,7 @@ export class NetworkRecordStore {
     checkFields(record)
     const address = addressOf(record)
     if (!verifyRecord(record)) throw new RecordBadSignatureError(address)
-    const ranked = closestFirst(kadKey(address), this.#components.peers.withSelf())
+    const ranked = await closestTo(this.#components.peers, address)
     if (ranked.length === 0) throw new RecordPutError(address, 'no vaults reachable')
     const selfKey = this.#components.peers.self?.key
     const placed = await placeCopiesBeyondSelf(ranked, selfKey, this.replicas, (peer) =>
@@ -128,7 +130,7 @@ export class NetworkRecordStore {
    * ignored. Throws RecordUnavailable when no vault answered at all.
    */
   async get(address: Uint8Array): Promise<SignedRecord | undefined> {
-    const candidates = closestFirst(kadKey(address), this.#components.peers.withSelf())
+    const candidates = await closestTo(this.#components.peers, address)
     const answers: Answer[] = []
     // The close group first; past it only while nothing valid has been found
     // and fewer than 2R vaults have answered (a group of full vaults pushes

@@ -9,16 +9,18 @@
 import type { ChunkStore } from '../chunk-store.ts'
 import { ChunkMissingError, chunkAddress, sameBytes, toHex } from '../chunk-store.ts'
 import { PeerDriveError } from '../errors.ts'
-import { DEFAULT_REPLICAS, closestFirst, kadKey } from '../placement/index.ts'
+import { DEFAULT_REPLICAS } from '../placement/index.ts'
 import type { Request, Response } from './messages.ts'
 import { uploadOnce } from './upload-once.ts'
 import type { VaultPeer } from './peer-table.ts'
+import { closestTo } from './router.ts'
+import type { RoutedPeers } from './router.ts'
 
 export type Ask = (peer: VaultPeer, req: Request) => Promise<Response>
 
 export interface NetworkStoreComponents {
   /** `self` is this node, whose copies are never counted (withSelf() lists it only when it is a vault). */
-  peers: { self: VaultPeer; withSelf(): VaultPeer[]; list(): VaultPeer[] }
+  peers: RoutedPeers & { self: VaultPeer; list(): VaultPeer[] }
   ask: Ask
   /** Told of every chunk a vault served that verified (farming turns it into a signed receipt). */
   onServed?: (vault: VaultPeer, address: Uint8Array) => void
@@ -71,7 +73,7 @@ export class NetworkChunkStore implements ChunkStore {
     if (!sameBytes(chunkAddress(bytes), address))
       throw new NetworkPutError(address, 'bytes do not match address')
     const { peers } = this.components
-    const ranked = closestFirst(kadKey(address), peers.withSelf())
+    const ranked = await closestTo(peers, address)
     if (ranked.length === 0) throw new NetworkPutError(address, 'no vaults reachable')
     const placed = await uploadOnce(
       ranked,
@@ -94,7 +96,7 @@ export class NetworkChunkStore implements ChunkStore {
   }
 
   async get(address: Uint8Array): Promise<Uint8Array> {
-    for (const peer of closestFirst(kadKey(address), this.components.peers.withSelf())) {
+    for (const peer of await closestTo(this.components.peers, address)) {
       try {
         const res = await this.components.ask(peer, { type: 'get', address })
         if (res.status === 'ok' && res.bytes && sameBytes(chunkAddress(res.bytes), address)) {
@@ -109,10 +111,7 @@ export class NetworkChunkStore implements ChunkStore {
   }
 
   async has(address: Uint8Array): Promise<boolean> {
-    for (const peer of closestFirst(kadKey(address), this.components.peers.withSelf()).slice(
-      0,
-      this.replicas * 2,
-    )) {
+    for (const peer of await closestTo(this.components.peers, address, this.replicas * 2)) {
       const res = await this.components.ask(peer, { type: 'has', address }).catch(() => undefined)
       if (res?.status === 'ok') return true
     }

@@ -86,6 +86,10 @@ export class PeerTable {
     return this.peers.has(key)
   }
 
+  get(key: string): VaultPeer | undefined {
+    return this.peers.get(key)
+  }
+
   get hostPeerCount(): number {
     return this.host.getPeers().length
   }

@@ -3,6 +3,7 @@ import type { AccountsOptions, Credentials, OpenAccount, SecretSealer } from '..
 import type { DriveEvent } from '../drive/index.ts'
 import type { FarmerOptions } from '../farming/index.ts'
 import type { VaultPeer } from '../net/peer-table.ts'
+import type { LookupStats } from '../net/router.ts'
 
 export interface NodeOptions {
   /** The vault directory; the node's identity key is kept beside its chunks. */
@@ -28,7 +29,14 @@ export interface NodeOptions {
   /** Farming: target, storage-proof interval (testnets shorten both). */
   farming?: Omit<FarmerOptions, 'dir' | 'replicas' | 'log'>
   log?: (line: string) => void
+  /** Told when a neighbour is lost (its kept connection closed). */
   onPeerLost?: (peer: VaultPeer, at: number) => void
+  /** How many neighbours (closest vaults) to keep connections to; default 2R. */
+  neighbours?: number
+  /** A link to a vault that is no neighbour is closed after this long without a stream; default 15 s. */
+  idleLinkMs?: number
+  /** Told of every kad-dht lookup's hops and peers asked (measurements). */
+  onLookup?: (stats: LookupStats) => void
 }
 
 export interface DriveNodeOptions extends NodeOptions {

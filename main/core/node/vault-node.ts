@@ -15,6 +15,8 @@ import { NetworkRecordStore } from '../net/network-record-store.ts'
 import { NetworkChunkStore } from '../net/network-store.ts'
 import { PeerScores } from '../net/peer-scores.ts'
 import { PeerTable } from '../net/peer-table.ts'
+import { KadRouter } from '../net/router.ts'
+import type { RoutedPeers } from '../net/router.ts'
 import type { VaultPeer } from '../net/peer-table.ts'
 import type { RecordRequest, RecordResponse } from '../net/record-messages.ts'
 import { RECORD_PROTOCOL, requestRecord, serveRecords } from '../net/record-protocol.ts'
@@ -25,7 +27,7 @@ import type { OwnerKey } from '../records/index.ts'
 import type { SignedRecord } from '../records/format.ts'
 import { Repairer } from '../replication/repairer.ts'
 import type { Vault } from '../vault/index.ts'
-import { PeerDiscovery } from './discovery.ts'
+import { Neighbourhood } from './neighbourhood.ts'
 import type { NodeOptions } from './options.ts'
 import { openNodeParts } from './start.ts'
 
@@ -62,14 +64,20 @@ export class PeerDriveNode {
   /** This node's identity as a signing key (receipts, coin countersignatures). */
   readonly identity: OwnerKey
   /** The vault peers this node still trusts: the only ones it places data on and repairs to. */
-  readonly trusted: { self: VaultPeer; withSelf(): VaultPeer[]; list(): VaultPeer[] }
+  readonly trusted: RoutedPeers & { self: VaultPeer; list(): VaultPeer[] }
+  /** Finds the vaults closest to any key by kad-dht lookups (cached briefly). */
+  readonly router: KadRouter
+  /** The vaults closest to this one, whose connections it keeps: the only losses it repairs after. */
+  readonly neighbourhood: Neighbourhood
+  /** Every vault this node may place on, trusted or not (records and farming judge answers themselves). */
+  private readonly routed: RoutedPeers & { self: VaultPeer; list(): VaultPeer[] }
   /** Whether the network can reach this node; an unreachable node is a client only (docs/NETWORK.md). */
   reachability!: ReachabilityPolicy
   /** True while this node serves the chunk and record protocols (it is a vault for others). */
   private servingVault = false
   private readonly opts: NodeOptions
-  private readonly discovery: PeerDiscovery
   private auditTimer: NodeJS.Timeout | undefined
+  private auditSoonTimer: NodeJS.Timeout | undefined
   private auditing: Promise<unknown> = Promise.resolve()
   private stopped = false
 
@@ -80,28 +88,46 @@ export class PeerDriveNode {
     this.opts = opts
     this.peers = new PeerTable(host)
     const peers = this.peers
-    this.discovery = new PeerDiscovery(host, peers, {
+    const replicas = opts.replicas ?? DEFAULT_REPLICAS
+    this.router = new KadRouter(host, () => peers.list(), peers.self, { replicas, onLookup: opts.onLookup })
+    this.neighbourhood = new Neighbourhood(host, peers, this.router, {
       bootstrap: opts.bootstrap,
-      replicas: opts.replicas ?? DEFAULT_REPLICAS,
+      size: opts.neighbours ?? 2 * replicas,
+      idleMs: opts.idleLinkMs,
+      log: opts.log,
     })
     const trusted = (p: VaultPeer) => this.farmer?.trust.isTrusted(p.key) ?? true
     // a client-only node is in no close group, its own included
     const placeable = (p: VaultPeer) => this.servingVault || p.key !== peers.self.key
+    const closest = async (key: Uint8Array, count = Infinity, keep: (p: VaultPeer) => boolean = () => true) =>
+      (await this.router.closestPeers(key)).filter((p) => keep(p) && placeable(p)).slice(0, count)
+    // the vaults this node is connected to and the ones near it that the last lookup found
+    const known = (): VaultPeer[] => {
+      const all = new Map(peers.withSelf().map((p) => [p.key, p]))
+      for (const p of this.neighbourhood.nearby()) if (!all.has(p.key)) all.set(p.key, p)
+      return [...all.values()]
+    }
+    const others = () => known().filter((p) => p.key !== peers.self.key)
     this.trusted = {
       self: peers.self,
-      withSelf: () => peers.withSelf().filter((p) => trusted(p) && placeable(p)),
-      list: () => peers.list().filter(trusted),
+      withSelf: () => known().filter((p) => trusted(p) && placeable(p)),
+      list: () => others().filter(trusted),
+      closest: (key, count) => closest(key, count, trusted),
     }
     const ask = (peer: VaultPeer, req: Request): Promise<Response> => this.ask(peer, req)
-    const replicas = opts.replicas ?? DEFAULT_REPLICAS
     this.network = new NetworkChunkStore(
       { peers: this.trusted, ask, onServed: (vault, address) => this.farmer?.sendReceipt(vault, address) },
       { replicas },
     )
     const askRecord = (peer: VaultPeer, req: RecordRequest): Promise<RecordResponse> =>
       this.askRecord(peer, req)
-    const recordPeers = { self: peers.self, withSelf: () => peers.withSelf().filter(placeable) }
-    this.records = new NetworkRecordStore({ peers: recordPeers, ask: askRecord }, { replicas, log: opts.log })
+    this.routed = {
+      self: peers.self,
+      withSelf: () => known().filter(placeable),
+      list: others,
+      closest: (key, count) => closest(key, count),
+    }
+    this.records = new NetworkRecordStore({ peers: this.routed, ask: askRecord }, { replicas, log: opts.log })
     const vaultView = {
       addresses: () => [...vault.addresses()],
       get: (a: Uint8Array) => vault.get(a),
@@ -140,13 +166,13 @@ export class PeerDriveNode {
     })
     // a loopback node serves at once; one on a real network once it knows it is reachable
     await this.reachability.start()
-    await this.discovery.serve()
+    await this.neighbourhood.serve()
     if (this.opts.benchmark) await serveThroughputSink(this.host)
     const vault = this.vault
     this.farmer = await Farmer.start(
       {
         host: this.host,
-        peers: this.peers,
+        peers: this.routed,
         vault: {
           addresses: () => [...vault.addresses()],
           get: (a) => vault.get(a),
@@ -166,18 +192,64 @@ export class PeerDriveNode {
           .afterLoss(peer)
           .catch((err) => log(`repair after distrust failed: ${(err as Error).message}`))
     })
+    this.peers.onJoined((peer) => {
+      this.neighbourhood.noticed(peer)
+      // a vault that joins near this one may now be responsible for chunks held here: the audit hands them over
+      if (!this.stopped && this.neighbourhood.isNeighbour(peer)) this.auditSoon()
+    })
     this.peers.onLost((peer, at) => {
-      this.opts.onPeerLost?.(peer, at)
-      if (this.stopped) return
-      log(`lost vault ${peer.key}`)
-      this.repairer.afterLoss(peer).catch((err) => log(`repair after loss failed: ${(err as Error).message}`))
+      this.router.forget(peer.key)
+      // only a neighbour's link is kept open: any other vault's closing is an idle link let go, not a loss
+      if (this.stopped || !this.neighbourhood.isNeighbour(peer)) return
+      void this.confirmLoss(peer).then((lost) => {
+        if (lost) this.lost(peer, at)
+      })
     })
     const every = this.opts.auditIntervalMs ?? 30_000
     this.auditTimer = setInterval(() => {
       this.auditing = this.repairer.audit().catch((err) => log(`audit failed: ${(err as Error).message}`))
     }, every)
     this.auditTimer.unref()
-    this.discovery.start()
+    this.neighbourhood.start()
+  }
+
+  /**
+   * Whether a neighbour whose links all closed is gone. Its process died or
+   * it was cut off: dialling it again fails at once (a refused connection)
+   * or within a second. A neighbour that only let an idle link of its own go
+   * answers, and is kept.
+   */
+  private async confirmLoss(peer: VaultPeer): Promise<boolean> {
+    try {
+      await this.host.dial(peer.id, { signal: AbortSignal.timeout(1_000) })
+      return this.stopped
+    } catch {
+      return !this.stopped
+    }
+  }
+
+  /** A neighbour is gone: it leaves every close group this node knows, and what it held is restored. */
+  private lost(peer: VaultPeer, at: number): void {
+    const log = this.opts.log ?? (() => {})
+    this.neighbourhood.forget(peer.key)
+    this.opts.onPeerLost?.(peer, at)
+    log(`lost vault ${peer.key}`)
+    this.neighbourhood.refreshSoon()
+    this.repairer.afterLoss(peer).catch((err) => log(`repair after loss failed: ${(err as Error).message}`))
+  }
+
+  /** Runs an audit a second from now, unless one is due sooner: several vaults joining at once cause one. */
+  private auditSoon(): void {
+    if (this.auditSoonTimer) return
+    this.auditSoonTimer = setTimeout(() => {
+      this.auditSoonTimer = undefined
+      if (this.stopped) return
+      const log = this.opts.log ?? (() => {})
+      this.auditing = this.auditing
+        .then(() => this.repairer.audit())
+        .catch((err) => log(`audit failed: ${(err as Error).message}`))
+    }, 1_000)
+    this.auditSoonTimer.unref()
   }
 
   /**
@@ -254,7 +326,8 @@ export class PeerDriveNode {
       peerId: this.host.peerId.toString(),
       peers: this.host.getPeers().length,
       vaultPeers: this.peers.size,
-      networkSize: this.peers.size + 1,
+      // kad-dht's routing table knows more vaults than this node is connected to
+      networkSize: Math.max(this.peers.size, this.host.services.dht.routingTable.size) + 1,
       dhtPeers: this.host.services.dht.routingTable.size,
       chunks: s.chunks,
       bytes: s.chunkBytes,
@@ -307,7 +380,8 @@ export class PeerDriveNode {
     }
     this.stopped = true
     clearInterval(this.auditTimer)
-    this.discovery.stop()
+    this.neighbourhood.stop()
+    clearTimeout(this.auditSoonTimer)
     await this.reachability.stop()
     await this.auditing
     await this.farmer.stop()

@@ -1,0 +1,148 @@
+// Close groups found by lookups, not by knowing every vault: the in-memory
+// twin's ranking, and real nodes on loopback that keep only their neighbours.
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import type { TestContext } from 'node:test'
+import { chunkAddress } from '../../../main/core/chunk-store.ts'
+import type { VaultPeer } from '../../../main/core/net/peer-table.ts'
+import { KnownRouter, closestTo } from '../../../main/core/net/router.ts'
+import { PeerDriveNode } from '../../../main/core/node/index.ts'
+import type { NodeOptions } from '../../../main/core/node/index.ts'
+import { closeGroup, closestFirst, kadKey } from '../../../main/core/placement/index.ts'
+import { tempDir } from '../../helpers.ts'
+import { holdersOf, waitFor } from './support.ts'
+
+const R = 4
+
+function fakePeers(count: number): VaultPeer[] {
+  return Array.from({ length: count }, (_, i) => ({
+    id: undefined as unknown as VaultPeer['id'], // never dialled
+    key: `peer-${i}`,
+    kadId: randomBytes(32),
+  }))
+}
+
+test('the in-memory router ranks by XOR distance, as a close group does', async () => {
+  const peers = fakePeers(40)
+  const router = new KnownRouter(() => peers)
+  for (let i = 0; i < 20; i++) {
+    const address = randomBytes(32)
+    const found = await router.closestPeers(address, R)
+    assert.deepEqual(found, closeGroup(address, peers, R))
+    assert.deepEqual(await router.closestPeers(address), closestFirst(kadKey(address), peers))
+  }
+  // a store without a router ranks what it knows; with one, it asks the router
+  const address = randomBytes(32)
+  const known = peers.slice(0, 5)
+  assert.deepEqual(await closestTo({ withSelf: () => known }, address, 2), closeGroup(address, known, 2))
+  const routed = {
+    withSelf: () => known,
+    closest: (key: Uint8Array, n?: number) => router.closestPeers(key, n),
+  }
+  assert.deepEqual(await closestTo(routed, address, R), closeGroup(address, peers, R))
+})
+
+/** `count` vaults that each bootstrap from the first, keeping only `neighbours` links. */
+async function startRouted(t: TestContext, count: number, opts: Partial<NodeOptions> = {}) {
+  const nodes: PeerDriveNode[] = []
+  t.after(() => Promise.all(nodes.map((n) => n.stop().catch(() => {}))))
+  const dir = await tempDir(t)
+  const start = (i: number, bootstrap: string[]) =>
+    PeerDriveNode.start({
+      vaultDir: join(dir, `v${i}`),
+      capacity: 64 * 2 ** 20,
+      bootstrap,
+      neighbours: 4,
+      idleLinkMs: 1_500,
+      auditIntervalMs: 3_000,
+      ...opts,
+    })
+  nodes.push(await start(0, []))
+  const boot = nodes[0]!.multiaddrs()
+  for (let i = 1; i < count; i++) nodes.push(await start(i, boot))
+  return nodes
+}
+
+/** The `n` live vaults closest to `key` besides `except`, by everyone's ids. */
+function truth(nodes: PeerDriveNode[], key: Uint8Array, n: number, except?: PeerDriveNode): string[] {
+  const all = nodes.filter((x) => x !== except).map((x) => x.peers.self)
+  return closestFirst(kadKey(key), all)
+    .slice(0, n)
+    .map((p) => p.key)
+}
+
+test('vaults that keep only their neighbours find every close group by lookup, store on it, and repair it after a loss', async (t) => {
+  const nodes = await startRouted(t, 12)
+  const keys = Array.from({ length: 6 }, () => randomBytes(32))
+  // every node finds the true close group of every key, though none is connected to all
+  await waitFor(
+    async () => {
+      for (const node of nodes)
+        for (const key of keys) {
+          const found = (await node.router.closestPeers(key, R)).map((p) => p.key)
+          if (found.join() !== truth(nodes, key, R).join()) return false
+        }
+      return true
+    },
+    60_000,
+    'lookups that agree with the true close groups',
+  )
+  // idle links to vaults that are no neighbours are let go: no mesh
+  await waitFor(
+    () => nodes.every((n) => n.peers.size < nodes.length - 1),
+    60_000,
+    'every node connected to fewer than all the others',
+  )
+  const links = nodes.map((n) => n.peers.size)
+  assert.ok(Math.max(...links) < nodes.length - 1, `links per node: ${links.join(' ')}`)
+
+  // a PUT from one node lands on the R vaults closest to the chunk besides the writer
+  const writer = nodes[5]!
+  const bytes = randomBytes(50_000)
+  const address = chunkAddress(bytes)
+  const result = await writer.network.putWithResult(address, bytes)
+  assert.equal(result.copies, R)
+  assert.deepEqual(result.holders.map((p) => p.key).sort(), truth(nodes, address, R, writer).sort())
+  const reader = nodes.find((n) => n !== writer && !result.holders.some((p) => p.key === n.peers.self.key))!
+  assert.ok(Buffer.from(await reader.network.get(address)).equals(bytes))
+
+  // a holder dies: its neighbours notice (their kept links close) and the group is R again
+  const doomedKey = result.holders[0]!.key
+  const doomed = nodes.find((n) => n.peers.self.key === doomedKey)!
+  const live = nodes.filter((n) => n !== doomed)
+  await doomed.stop()
+  await waitFor(
+    async () => (await holdersOf(live, address)).length >= R,
+    60_000,
+    'R copies among the live vaults again',
+  )
+  assert.ok(Buffer.from(await reader.network.get(address)).equals(bytes))
+})
+
+test('a vault that joins is handed the chunks it is now closest to', async (t) => {
+  const nodes = await startRouted(t, 8)
+  const writer = nodes[0]!
+  const chunks = Array.from({ length: 12 }, () => randomBytes(4_000))
+  for (const bytes of chunks) await writer.network.putCopies(chunkAddress(bytes), bytes)
+  const dir = await tempDir(t)
+  const late = await PeerDriveNode.start({
+    vaultDir: join(dir, 'late'),
+    capacity: 64 * 2 ** 20,
+    bootstrap: nodes[1]!.multiaddrs(),
+    neighbours: 4,
+    idleLinkMs: 1_500,
+    auditIntervalMs: 3_000,
+  })
+  t.after(() => late.stop().catch(() => {}))
+  const all = [...nodes, late]
+  // the chunks whose close group (among vaults other than their writer) now includes the newcomer
+  const lateKey = late.peers.self.key
+  const owed = chunks.map(chunkAddress).filter((a) => truth(all, a, R, writer).includes(lateKey))
+  await waitFor(
+    async () => (await Promise.all(owed.map((a) => late.vault.has(a)))).every(Boolean),
+    60_000,
+    `the newcomer holding the ${owed.length} chunk(s) it is closest to`,
+  )
+})
