@@ -50,8 +50,10 @@ export async function benchFarm(
       )),
     )
     const deadline = Date.now() + 60_000
-    while (!nodes.every((n) => n.peers.size === count - 1)) {
-      if (Date.now() > deadline) throw new Error('the bench network did not form a full mesh in 60 s')
+    // each vault keeps links to its 2R closest vaults (all of them in a network of 2R + 1 or fewer)
+    const neighbours = Math.min(count - 1, 8)
+    while (!nodes.every((n) => n.peers.size >= neighbours)) {
+      if (Date.now() > deadline) throw new Error('the bench network did not meet its neighbours in 60 s')
       await new Promise((r) => setTimeout(r, 50))
     }
     log(`${count} vaults up; ${rounds} rounds`)

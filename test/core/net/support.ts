@@ -25,9 +25,10 @@ export async function startNodes(
 }
 
 /**
- * Waits until every node knows every other as a vault. The peer exchange
- * makes the mesh on its own; on a loaded machine a dial it started may time
- * out, so nodes still missing peers after a while are dialled directly.
+ * Waits until every node knows every other as a vault. In a network of 2R + 1
+ * vaults or fewer every vault is every other's neighbour, so the neighbour
+ * lookups make the mesh on their own; on a loaded machine a dial they started
+ * may time out, so nodes still missing peers after a while are dialled directly.
  */
 export async function meshUp(nodes: PeerDriveNode[], timeoutMs = 45_000): Promise<void> {
   const complete = () => nodes.every((n) => n.peers.size === nodes.length - 1)
