@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { closeGroup } from '../../../main/core/placement/index.ts'
+import { CHURN_MODELS, simConfig, simulate } from '../../../main/core/sim/index.ts'
+import { Rng } from '../../../main/core/sim/rng.ts'
+
+test('one seed replays one run', () => {
+  const cfg = simConfig({ vaults: 300, chunks: 600, days: 2, churn: CHURN_MODELS.home!, seed: 3 })
+  assert.deepEqual(simulate(cfg).figures, simulate(cfg).figures)
+})
+
+test('after vaults die, every chunk is back on the close group of the survivors', () => {
+  const rng = new Rng(11)
+  const ids = Array.from({ length: 50 }, () => rng.bytes(new Uint8Array(32)))
+  const addresses = Array.from({ length: 200 }, () => rng.bytes(new Uint8Array(32)))
+  const victims = [3, 17, 29, 41]
+  const run = simulate(
+    simConfig({
+      vaults: 50,
+      chunks: 200,
+      days: 1 / 24,
+      churn: CHURN_MODELS.none!,
+      ids,
+      addresses,
+      chunkBytes: 2 ** 20,
+      uploadBps: 10 * 2 ** 20,
+      capacityBytes: 2 ** 30,
+      kills: [{ atS: 10, slots: victims, permanent: true }],
+    }),
+  )
+  assert.equal(run.figures.chunks_lost, 0)
+  assert.ok(run.figures.restored_s !== null && run.figures.restored_s > 0)
+  assert.ok(run.figures.min_copies < 4, 'the kills took copies')
+  const survivors = ids.map((kadId, slot) => ({ slot, kadId })).filter((p) => !victims.includes(p.slot))
+  for (const [c, address] of addresses.entries()) {
+    const group = closeGroup(address, survivors).map((p) => p.slot)
+    const holders = run.holdersOf(c)
+    for (const slot of group) assert.ok(holders.includes(slot), `chunk ${c}: group member ${slot} lacks it`)
+    assert.equal(holders.length, 4)
+  }
+})
+
+test('a 10,000-vault network under home churn for five days', () => {
+  const run = simulate(
+    simConfig({ vaults: 10_000, chunks: 10_000, days: 5, churn: CHURN_MODELS.home!, seed: 5 }),
+  )
+  const f = run.figures
+  assert.ok(f.availability > 0.4 && f.availability < 0.6, `availability ${f.availability}`)
+  assert.ok(f.repairs > 0)
+  assert.ok(f.repair_gib_per_vault_day > 0)
+  assert.ok(f.copies_mean_end >= 4, `copies ${f.copies_mean_end}`)
+  assert.ok(f.seconds_below_r > 0 && f.seconds_below_r <= 5 * 86_400)
+})
+
+test('Reed–Solomon fragments: a chunk survives while k of its fragments do', () => {
+  const f = simulate(
+    simConfig({
+      vaults: 400,
+      chunks: 200,
+      days: 1,
+      churn: CHURN_MODELS.home!,
+      erasure: { k: 4, m: 12 },
+      seed: 2,
+    }),
+  ).figures
+  assert.equal(f.chunks_lost, 0)
+  assert.ok(f.copies_mean_end >= 16, `fragments ${f.copies_mean_end}`)
+})
