@@ -3,7 +3,12 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { multiaddr } from '@multiformats/multiaddr'
 import { isClientOnly, judgeReachability } from '../../../main/core/net/reachability.ts'
-import { loopbackOnly } from '../../../main/core/net/host.ts'
+import {
+  ALL_INTERFACES_LISTEN,
+  LOOPBACK_LISTEN,
+  desktopListen,
+  loopbackOnly,
+} from '../../../main/core/net/host.ts'
 
 const base = {
   network: true,
@@ -44,4 +49,13 @@ test('a node whose peers are all on private networks (a LAN) is local once the t
   assert.equal(judgeReachability({ ...base, lanSince: 40_000 }), 'local')
   // one internet peer is enough to take the internet's view
   assert.equal(judgeReachability({ ...base, lanSince: 10_000, internetSince: 40_000 }), 'private')
+})
+
+test('the desktop node listens on every interface only when it joins a network beyond this machine', () => {
+  const peer = '12D3KooWGRUVh8ptBLRc9JhkV2JH8G3TbeNbyG1eBBJKEMkRctWr'
+  assert.deepEqual(desktopListen([], false), LOOPBACK_LISTEN)
+  assert.deepEqual(desktopListen([`/ip4/127.0.0.1/tcp/4001/p2p/${peer}`], false), LOOPBACK_LISTEN)
+  assert.deepEqual(desktopListen([`/ip4/7.77.0.11/tcp/4001/p2p/${peer}`], false), ALL_INTERFACES_LISTEN)
+  assert.deepEqual(desktopListen([`/ip4/7.77.0.11/tcp/4001/p2p/${peer}`], true), LOOPBACK_LISTEN)
+  assert.equal(loopbackOnly(ALL_INTERFACES_LISTEN), false)
 })
