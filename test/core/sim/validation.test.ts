@@ -11,7 +11,7 @@ import { closeGroup } from '../../../main/core/placement/index.ts'
 import { CHURN_MODELS, simConfig, simulate } from '../../../main/core/sim/index.ts'
 import { holdersOf, startNodes, waitFor } from '../net/support.ts'
 
-const VAULTS = Number(process.env.PEERDRIVE_SIM_VALIDATE_VAULTS ?? 20)
+const VAULTS = Number(process.env.PEERDRIVE_SIM_VALIDATE_VAULTS ?? 12)
 const CHUNKS = 3 * VAULTS
 const CHUNK_BYTES = 64 * 1024
 /** Share of the chunks whose holders after repair the simulator must name exactly. */
