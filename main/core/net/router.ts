@@ -84,7 +84,7 @@ export class KadRouter implements Router {
     this.host = host
     this.known = known
     this.self = self
-    this.opts = { ttlMs: 5_000, lookupTimeoutMs: 10_000, replicas: 4, ...opts }
+    this.opts = { ttlMs: 5_000, lookupTimeoutMs: 5_000, replicas: 4, ...opts }
   }
 
   async closestPeers(key: Uint8Array, count = Infinity): Promise<VaultPeer[]> {
@@ -136,11 +136,29 @@ export class KadRouter implements Router {
     const addrs = new Map<string, Multiaddr[]>()
     const contacted = new Set<string>()
     const final: PeerId[] = []
+    const responders: PeerId[] = []
+    const abort = new AbortController()
+    const events = dht.getClosestPeers(key, { signal: abort.signal })[Symbol.asyncIterator]()
+    const deadline = Date.now() + this.opts.lookupTimeoutMs
+    let complete = false
     try {
-      for await (const event of dht.getClosestPeers(key, {
-        signal: AbortSignal.timeout(this.opts.lookupTimeoutMs),
-      })) {
+      // Not `for await`: leaving one waits for the query's dials to wind down,
+      // and a lookup past its deadline must answer now with what it has.
+      for (;;) {
+        const left = deadline - Date.now()
+        let timer: NodeJS.Timeout | undefined
+        const late = new Promise<undefined>((resolve) => {
+          timer = setTimeout(() => resolve(undefined), Math.max(0, left))
+        })
+        const next = await Promise.race([events.next(), late]).finally(() => clearTimeout(timer))
+        if (next === undefined) break
+        if (next.done) {
+          complete = true
+          break
+        }
+        const event = next.value
         if (event.name === 'PEER_RESPONSE') {
+          responders.push(event.from)
           const from = event.from.toString()
           contacted.add(from)
           const d = depth.get(from) ?? 0
@@ -153,10 +171,15 @@ export class KadRouter implements Router {
         } else if (event.name === 'FINAL_PEER') final.push(event.peer.id)
       }
     } catch {
-      // a lookup cut short (timeout, shutdown) gives what it found
+      // a lookup cut short (shutdown, a failing query) gives what it found
+    }
+    if (!complete) {
+      abort.abort()
+      void events.return?.().catch(() => {})
     }
     const vaults: VaultPeer[] = []
-    for (const id of final) {
+    // a lookup cut short never named its final peers: those that answered are alive, and close
+    for (const id of complete ? final : responders) {
       if (!(await this.isVault(id))) continue
       // the lookup's answers carry addresses; requests to the group dial by peer id
       const known = addrs.get(id.toString())
