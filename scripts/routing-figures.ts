@@ -30,6 +30,9 @@ async function main(): Promise<void> {
         vaultDir: join(dir, `v${i}`),
         capacity: 64 * 2 ** 20,
         bootstrap,
+        // many vaults share one event loop here: a slow turn must not read as a dead neighbour
+        heartbeatMs: 10_000,
+        heartbeatTimeoutMs: 9_000,
         onLookup: (s) => {
           if (measuring) lookups.push(s)
         },
