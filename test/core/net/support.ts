@@ -30,7 +30,7 @@ export async function startNodes(
  * lookups make the mesh on their own; on a loaded machine a dial they started
  * may time out, so nodes still missing peers after a while are dialled directly.
  */
-export async function meshUp(nodes: PeerDriveNode[], timeoutMs = 45_000): Promise<void> {
+export async function meshUp(nodes: PeerDriveNode[], timeoutMs = 180_000): Promise<void> {
   const complete = () => nodes.every((n) => n.peers.size === nodes.length - 1)
   const deadline = Date.now() + timeoutMs
   while (!complete()) {
@@ -54,7 +54,7 @@ export async function meshUp(nodes: PeerDriveNode[], timeoutMs = 45_000): Promis
 export async function knowsEvery(
   member: Pick<PeerDriveNode, 'host' | 'peers'>,
   nodes: PeerDriveNode[],
-  timeoutMs = 45_000,
+  timeoutMs = 180_000,
 ): Promise<void> {
   const missing = () =>
     nodes.filter((n) => n.peers.self.key !== member.peers.self.key && !member.peers.has(n.peers.self.key))
