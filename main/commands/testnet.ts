@@ -13,8 +13,9 @@ import { intOption, stringOption, untilSignal, targetOption } from './command.ts
  * would, even when it shares its process with others (whose pid, in
  * testnet.json, a SIGKILL would end all at once).
  */
-function obeyKillLines(net: Testnet): void {
-  createInterface({ input: process.stdin }).on('line', (line) => {
+function obeyKillLines(net: Testnet): () => void {
+  const lines = createInterface({ input: process.stdin })
+  lines.on('line', (line) => {
     const [word, peerId] = line.trim().split(/\s+/)
     if (word !== 'kill' || !peerId) return
     const node = net.live().find((n) => n.peerId === peerId)
@@ -25,6 +26,11 @@ function obeyKillLines(net: Testnet): void {
     node.kill('SIGKILL')
     process.stdout.write(`killed ${peerId}\n`)
   })
+  // an open stdin would keep this process alive after the testnet stopped
+  return () => {
+    lines.close()
+    process.stdin.destroy()
+  }
 }
 
 export const testnetCommand: Command = {
@@ -71,8 +77,9 @@ export const testnetCommand: Command = {
       `testnet of ${net.nodes.length} nodes in ${processes} processes running; ${resolve(dir, 'testnet.json')}\n`,
     )
     process.stdout.write(`bootstrap: ${net.bootstrap[0]}\n`)
-    obeyKillLines(net)
+    const stopListening = obeyKillLines(net)
     await stopped
     await net.stop()
+    stopListening()
   },
 }
