@@ -413,7 +413,8 @@ function run(cmd: string, args: string[]): Promise<{ stdout: string; stderr: str
     child.stdout.on('data', (d: Buffer) => (stdout += d))
     child.stderr.on('data', (d: Buffer) => (stderr += d))
     child.once('error', reject)
-    child.once('exit', (code) =>
+    // 'close', not 'exit': a child can exit before its stderr has been read to the end
+    child.once('close', (code) =>
       code === 0
         ? resolve({ stdout, stderr })
         : reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}: ${stderr.trim()}`)),
