@@ -16,7 +16,15 @@ export async function startNodes(
   t.after(() => Promise.all(nodes.map((n) => n.stop().catch(() => {}))))
   const dir = await tempDir(t)
   const start = (i: number, bootstrap: string[]) =>
-    PeerDriveNode.start({ vaultDir: join(dir, `v${i}`), capacity: 64 * 2 ** 20, bootstrap, ...opts })
+    PeerDriveNode.start({
+      vaultDir: join(dir, `v${i}`),
+      capacity: 64 * 2 ** 20,
+      bootstrap,
+      // these nodes share one event loop: on a loaded machine a 2 s heartbeat drops live links
+      // (losses here come from stop(), which closes connections at once)
+      heartbeatMs: 10_000,
+      ...opts,
+    })
   nodes.push(await start(0, []))
   const boot = nodes[0]!.multiaddrs()
   nodes.push(...(await Promise.all(Array.from({ length: count - 1 }, (_, i) => start(i + 1, boot)))))
