@@ -5,6 +5,7 @@
 import { constants, writeSync } from 'node:fs'
 import { chmod, mkdir, open } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import type { ChunkStore } from '../chunk-store.ts'
 import { SelfEncryptor, decodeHandle } from '../selfenc/index.ts'
@@ -18,6 +19,8 @@ import { Journal } from './journal.ts'
 import type { RootStore } from './root.ts'
 import { Syncer } from './syncer.ts'
 import type { SyncStatus } from './syncer.ts'
+import { DEFAULT_HISTORY_DAYS, VersionStore, pickVersion } from './versions.ts'
+import type { ListedVersion } from './versions.ts'
 
 const NAME_MAX = 255
 /** Linux's MAX_LFS_FILESIZE on 64-bit: the largest size a file may have. */
@@ -57,6 +60,10 @@ export interface DriveOptions {
   owner?: Owner
   log?: (line: string) => void
   onEvent?: (e: DriveEvent) => void
+  /** Names this device in the version history (default: the host name). */
+  device?: string
+  /** Days of version history kept; older versions are let go at the next commit (default 30). */
+  historyDays?: () => number
 }
 
 interface OpenFile {
@@ -78,6 +85,7 @@ export class Drive implements DriveFs {
   readonly db: DriveDb
   readonly journal: Journal
   readonly syncer: Syncer
+  readonly versions: VersionStore
   private readonly cache: ChunkCache
   private readonly enc: SelfEncryptor
   private readonly opts: DriveOptions
@@ -99,6 +107,7 @@ export class Drive implements DriveFs {
     this.db = db
     this.journal = journal
     this.enc = new SelfEncryptor()
+    this.versions = new VersionStore(db.db)
     this.cache = new ChunkCache(opts.chunks, opts.cacheBytes ?? 256 * 2 ** 20)
     this.syncer = new Syncer({
       db,
@@ -111,7 +120,11 @@ export class Drive implements DriveFs {
       commitDelayMs: opts.commitDelayMs ?? 500,
       dropStaging: (ino) => this.dropStaging(ino),
       log: opts.log ?? (() => {}),
-      onEvent: (e) => opts.onEvent?.(e),
+      onEvent: (e) => {
+        if (e.type === 'committed') this.pruneHistory()
+        opts.onEvent?.(e)
+      },
+      onUploaded: (ino) => this.noteVersion(ino),
     })
   }
 
@@ -372,9 +385,144 @@ export class Drive implements DriveFs {
       this.touchDir(row.parent, now)
       this.touchDir(parent.ino, now)
     })
+    this.versions.moved(normalPath(from), normalPath(to))
     if (existing?.kind === 'dir') this.syncer.forgetDir(existing.ino)
     else if (existing) await this.dropIfUnlinked(existing.ino)
     this.touchMeta(row.ino)
+  }
+
+  // ---- history ----
+
+  /** The path of one of an inode's names. */
+  private pathOf(ino: number): string {
+    const names: string[] = []
+    for (let row = this.db.get(ino); row && row.ino !== ROOT_INO; row = this.db.get(row.parent)) {
+      if (row.parent === row.ino) break
+      names.unshift(row.name)
+    }
+    return `/${names.join('/')}`
+  }
+
+  /** A file's uploaded content becomes a version of it. */
+  private noteVersion(ino: number): void {
+    const row = this.db.get(ino)
+    if (!row || row.kind !== 'file' || this.db.links(ino) === 0) return
+    this.versions.record({
+      path: this.pathOf(ino),
+      ino,
+      at: Date.now(),
+      mtime: row.mtime,
+      size: row.size,
+      mode: row.mode,
+      handle: row.handle,
+      device: this.opts.device ?? hostname(),
+    })
+  }
+
+  private pruneHistory(): void {
+    const days = this.opts.historyDays?.() ?? DEFAULT_HISTORY_DAYS
+    const dropped = this.versions.prune(days)
+    if (dropped > 0) this.opts.log?.(`history: let go of ${dropped} version(s) older than ${days} days`)
+  }
+
+  /** Kept versions of the file at `path`, newest first; the path may be one that no longer exists. */
+  listVersions(path: string): {
+    path: string
+    exists: boolean
+    current: number | null
+    versions: ListedVersion[]
+  } {
+    const at = normalPath(path)
+    let row: EntryRow | undefined
+    try {
+      row = this.resolve(at)
+    } catch (err) {
+      if (!(err instanceof FsError) || (err.code !== 'ENOENT' && err.code !== 'ENOTDIR')) throw err
+    }
+    if (row?.kind === 'dir') throw new FsError('EISDIR', `${at} is a folder: versions are kept per file`)
+    const versions = this.versions.list(at)
+    // The current content: the newest version with the file's handle, unless it has newer local changes.
+    const current =
+      row && row.state === 'synced'
+        ? (versions.find((v) => v.ino === row.ino && v.handle === row.handle) ?? null)
+        : null
+    return { path: at, exists: row !== undefined, current: current?.number ?? null, versions }
+  }
+
+  /**
+   * Makes a kept version the file's content again, as a new version: what it
+   * had before stays in the history. A deleted file comes back (and the
+   * folders it was in). Without a choice, the newest version that is not the
+   * current content is restored.
+   */
+  async restoreVersion(path: string, pick: { number?: number; at?: number } = {}): Promise<ListedVersion> {
+    const listing = this.listVersions(path)
+    const at = listing.path
+    if (listing.versions.length === 0) throw new FsError('ENOENT', `${at} has no versions in its history`)
+    const chosen =
+      pick.number === undefined && pick.at === undefined
+        ? listing.versions.find((v) => v.number !== listing.current)
+        : pickVersion(listing.versions, pick)
+    if (!chosen) {
+      const what =
+        pick.number !== undefined
+          ? `no version ${pick.number} (it has ${listing.versions.length}, numbered 1 to ${listing.versions[0]!.number})`
+          : pick.at !== undefined
+            ? `no version from ${new Date(pick.at).toISOString()} or earlier`
+            : 'no earlier version than its current content'
+      throw new FsError('ENOENT', `${at}: ${what}`)
+    }
+    const now = Date.now()
+    const content = {
+      handle: chosen.handle,
+      size: chosen.size,
+      mtime: now,
+      ctime: now,
+      state: 'synced' as const,
+    }
+    let ino: number
+    if (listing.exists) {
+      const row = this.resolve(at)
+      if (row.kind !== 'file') throw new FsError('EINVAL', `${at} is not a file`)
+      const writers = [...this.handles.values()].some((f) => f.ino === row.ino && f.writable)
+      if (writers) throw new FsError('EBUSY', `${at} is open for writing; close it, then restore`)
+      if (row.state !== 'synced' && row.state !== 'degraded')
+        throw new FsError('EBUSY', `${at} has changes that are not uploaded yet; restore once it has synced`)
+      if (this.journal.has(row.ino) && !this.dropStaging(row.ino))
+        throw new FsError('EBUSY', `${at} is open; close it, then restore`)
+      this.syncer.forgetFile(row.ino)
+      this.db.update(row.ino, { ...content, error: null })
+      this.touchMeta(row.ino)
+      ino = row.ino
+    } else {
+      await this.makeParents(at)
+      ino = this.addEntry(at, { kind: 'file', mode: chosen.mode, state: 'synced' })
+      this.db.update(ino, content)
+    }
+    this.versions.record({
+      ...chosen,
+      path: at,
+      ino,
+      at: now,
+      mtime: now,
+      device: this.opts.device ?? hostname(),
+    })
+    this.opts.log?.(`restored ${at} to version ${chosen.number} (${new Date(chosen.at).toISOString()})`)
+    return chosen
+  }
+
+  /** The folders a recovered file was in, made again where they are gone. */
+  private async makeParents(path: string): Promise<void> {
+    const names = parts(path).slice(0, -1)
+    for (let i = 1; i <= names.length; i++) {
+      const dir = `/${names.slice(0, i).join('/')}`
+      const row = this.db.lookup(
+        i === 1 ? ROOT_INO : this.resolve(`/${names.slice(0, i - 1).join('/')}`).ino,
+        names[i - 1]!,
+      )
+      if (!row) await this.mkdir(dir, 0o755)
+      else if (row.kind !== 'dir') throw new FsError('ENOTDIR', `${dir} is not a folder`)
+    }
   }
 
   async utimens(path: string, atimeMs: number | null, mtimeMs: number | null): Promise<void> {
@@ -734,6 +882,11 @@ export class Drive implements DriveFs {
 
 function parts(path: string): string[] {
   return path.split('/').filter((p) => p.length > 0)
+}
+
+/** A drive path as history keys it: "/a/b", whatever slashes it came with. */
+function normalPath(path: string): string {
+  return `/${parts(path).join('/')}`
 }
 
 function processOwner(): Owner {

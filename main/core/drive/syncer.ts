@@ -45,6 +45,8 @@ export interface SyncerComponents {
   dropStaging: (ino: number) => boolean
   log: (line: string) => void
   onEvent: (e: DriveEvent) => void
+  /** A file's new content reached the network: history keeps it as a version. */
+  onUploaded?: (ino: number) => void
 }
 
 const UPLOAD_LANES = 2
@@ -372,6 +374,7 @@ export class Syncer {
       })
       // The same bytes again (a degraded file tried anew) give the same handle: the tree is as it was.
       if (changed) for (const parent of this.c.db.parents(ino)) this.markDirty(parent)
+      if (changed) this.c.onUploaded?.(ino)
       if (degraded) {
         // Uploaded, but not yet held by R other vaults: keep the staging copy and try again.
         const attempt = (this.attempts.get(ino) ?? 0) + 1
