@@ -29,6 +29,7 @@ import { tcp } from '@libp2p/tcp'
 import { uPnPNAT } from '@libp2p/upnp-nat'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
+import { liveness } from './liveness.ts'
 
 export const DHT_PROTOCOL = '/peerdrive/kad/1.0.0'
 
@@ -86,8 +87,9 @@ export interface HostOptions {
   mdns?: boolean
   /** Ask the router for a port mapping (UPnP); only when listening beyond loopback. Default on. */
   upnp?: boolean
-  /** Silent-loss detection: a ping per connection every interval; no answer within the timeout drops it. */
+  /** Silent-loss detection (net/liveness.ts): a ping per connection every interval (default 2 s). */
   heartbeatMs?: number
+  /** How long a connection may stay without a sign of life before it is dropped (default 3 heartbeats). */
   heartbeatTimeoutMs?: number
 }
 
@@ -106,8 +108,7 @@ export function relayService(host: Host): CircuitRelayService | undefined {
 
 export async function createHost(opts: HostOptions): Promise<Host> {
   const heartbeatMs = opts.heartbeatMs ?? 2000
-  // The timeout must stay under the interval: overlapping pings count as failures.
-  const heartbeatTimeoutMs = Math.min(opts.heartbeatTimeoutMs ?? 1900, heartbeatMs - 100)
+  const heartbeatMisses = Math.max(1, Math.round((opts.heartbeatTimeoutMs ?? 3 * heartbeatMs) / heartbeatMs))
   const listen = opts.listen ?? LOOPBACK_LISTEN
   const network = !loopbackOnly(listen)
   const discovery = []
@@ -130,13 +131,13 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     // Every node of a loopback testnet dials from 127.0.0.1; the default
     // per-host inbound rate limit would refuse most of them.
     connectionManager: { allow: ['/ip4/127.0.0.0/ipcidr/8'] },
-    connectionMonitor: {
-      pingInterval: heartbeatMs,
-      pingTimeout: { minTimeout: Math.min(1500, heartbeatTimeoutMs), maxTimeout: heartbeatTimeoutMs },
-    },
+    // libp2p's monitor drops a connection after one late ping, which a busy link or a loaded
+    // machine causes; the liveness service below waits for several in a row
+    connectionMonitor: { enabled: false },
     services: {
       identify: identify(),
       ping: ping(),
+      liveness: liveness({ intervalMs: heartbeatMs, misses: heartbeatMisses }),
       dht: kadDHT({ protocol: DHT_PROTOCOL, clientMode: false, peerInfoMapper: passthroughMapper }),
       ...(network ? networkServices(opts.upnp !== false) : {}),
     },
