@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util'
 import { PeerDriveError, UsageError } from './core/errors.ts'
 import type { OptionValues } from './commands/command.ts'
-import { commands } from './commands/index.ts'
+import { findCommand } from './commands/index.ts'
 
 const USAGE = `usage: peerdrive <command> [options]
 
@@ -50,7 +50,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${USAGE}\n`)
     return
   }
-  const command = commands.find((c) => c.path.every((word, i) => words[i] === word))
+  const command = await findCommand(words)
   if (!command) throw new UsageError(`unknown command "${words.slice(0, 2).join(' ')}"; see peerdrive help`)
   const rest = argv.slice()
   for (const word of command.path) rest.splice(rest.indexOf(word), 1)

@@ -1,7 +1,7 @@
 // The shape every CLI command has, so main/cli.ts can route and validate them alike.
 import type { ParseArgsConfig } from 'node:util'
-import { findEndpoint } from '../core/api/index.ts'
-import type { ApiEndpoint } from '../core/api/index.ts'
+import { findEndpoint } from '../core/api/client.ts'
+import type { ApiEndpoint } from '../core/api/client.ts'
 import { UsageError } from '../core/errors.ts'
 import { defaultHome } from '../core/paths.ts'
 
