@@ -7,6 +7,7 @@ import { benchNet } from '../core/testnet/bench-net.ts'
 import { benchFarm } from '../core/testnet/bench-farm.ts'
 import { benchFuse } from '../core/testnet/bench-fuse.ts'
 import { benchScale } from '../core/testnet/bench-scale.ts'
+import { benchMemory } from '../core/testnet/bench-memory.ts'
 import type { Command, OptionValues } from './command.ts'
 import { intOption, printFigures, stringOption } from './command.ts'
 
@@ -123,6 +124,19 @@ export const benchCommands: Command[] = [
     options: { size: { type: 'string' }, json },
     async run(values) {
       printFigures(await fuse(values), values.json === true)
+    },
+  },
+  {
+    path: ['bench', 'memory'],
+    usage: 'bench memory [--idle <seconds>] [--json]',
+    positionals: 0,
+    options: { idle: { type: 'string' }, json },
+    async run(values) {
+      const idleSeconds = intOption(values, 'idle', 30)
+      printFigures(
+        { ...(await benchMemory({ idleSeconds, log: progress(values.json === true) })) },
+        values.json === true,
+      )
     },
   },
   {
