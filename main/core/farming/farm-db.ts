@@ -1,7 +1,8 @@
 // farm.db: what this node knows of coin, in SQLite beside the vault, so that
 // nothing resets on restart. As a member of coin groups it keeps their ledger
 // rows; as a wallet it keeps the coins it owns (with their proofs), the
-// claims still pending, and the history the "earned" figures come from.
+// claims still pending, and the history the "earned" figures come from. As a
+// member of a wallet's inbox group it keeps the coins delivered to that wallet.
 import Database from 'better-sqlite3'
 import type { Database as SqliteDb } from 'better-sqlite3'
 import type { CoinProof } from './coin.ts'
@@ -34,6 +35,8 @@ export class FarmDb {
       CREATE TABLE IF NOT EXISTS pending (id TEXT PRIMARY KEY, receipt TEXT NOT NULL, owner TEXT NOT NULL, at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS seen_receipts (hash TEXT PRIMARY KEY, at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS inbox (owner TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,
+        proof TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (owner, id));
     `)
   }
 
@@ -87,6 +90,41 @@ export class FarmDb {
       .prepare('INSERT OR REPLACE INTO coins VALUES (?, ?, ?, ?, ?, ?)')
       .run(proof.id, proof.owner, proof.seq, JSON.stringify(proof), 'owned', Date.now())
     return true
+  }
+
+  // inbox: this node as a member of a wallet's inbox group
+
+  /**
+   * Keeps a coin delivered to its owner's inbox (a newer sequence replaces an
+   * older one) and lets go of what is older than `keepMs` or beyond the newest
+   * `perOwner` of that owner: an inbox is a mailbox, not the ledger.
+   */
+  post(proof: CoinProof, keepMs: number, perOwner: number): void {
+    const now = Date.now()
+    this.#db
+      .prepare(
+        `INSERT INTO inbox VALUES (?, ?, ?, ?, ?) ON CONFLICT (owner, id)
+         DO UPDATE SET seq = excluded.seq, proof = excluded.proof, at = excluded.at WHERE excluded.seq > inbox.seq`,
+      )
+      .run(proof.owner, proof.id, proof.seq, JSON.stringify(proof), now)
+    this.#db.prepare('DELETE FROM inbox WHERE at < ?').run(now - keepMs)
+    this.#db
+      .prepare(
+        `DELETE FROM inbox WHERE owner = ? AND id NOT IN
+         (SELECT id FROM inbox WHERE owner = ? ORDER BY at DESC LIMIT ?)`,
+      )
+      .run(proof.owner, proof.owner, perOwner)
+  }
+
+  /** The coins delivered to `owner`, newest first, passing over the `skip` newest. */
+  inbox(owner: string, limit: number, skip = 0): CoinProof[] {
+    return (
+      this.#db
+        .prepare('SELECT proof FROM inbox WHERE owner = ? ORDER BY at DESC, id LIMIT ? OFFSET ?')
+        .all(owner, limit, skip) as {
+        proof: string
+      }[]
+    ).map((r) => JSON.parse(r.proof) as CoinProof)
   }
 
   markSent(id: string, proof: CoinProof): void {

@@ -1,7 +1,8 @@
 // The farming part of a vault node: serves /peerdrive/farm/2.0.0, runs the
 // storage proofs, turns receipts for chunks it served into farming attempts
-// and coin claims, countersigns others' claims as a coin-group member, and
-// keeps the wallet that farmed coin is paid to.
+// and coin claims, countersigns others' claims as a coin-group member, keeps
+// deliveries as a wallet inbox's group member, and keeps the wallet that farmed
+// coin is paid to, collecting what others send it from its inbox.
 import { randomBytes } from 'node:crypto'
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
@@ -20,6 +21,7 @@ import { COIN_QUORUM, proofHasQuorum, signTransfer } from './coin.ts'
 import type { CoinProof } from './coin.ts'
 import { FarmDb } from './farm-db.ts'
 import type { HistoryEntry } from './farm-db.ts'
+import { CoinInbox } from './inbox.ts'
 import { MAX_FARM_MESSAGE_BYTES, decodeFarmRequest, decodeFarmResponse, encodeFarm } from './messages.ts'
 import type { FarmRequest, FarmResponse } from './messages.ts'
 import { Prover, proofDigest } from './prover.ts'
@@ -71,6 +73,8 @@ export interface FarmerOptions {
   proofTimeoutMs?: number
   /** How old a receipt may be when its coin is claimed (default 10 min). */
   receiptMaxAgeMs?: number
+  /** How often this node asks its wallets' inboxes for coins sent to them (default 10 s). */
+  inboxIntervalMs?: number
   log?: (line: string) => void
 }
 
@@ -92,6 +96,7 @@ export class Farmer {
   readonly db: FarmDb
   readonly validator: Validator
   readonly prover: Prover
+  readonly inbox: CoinInbox
   readonly #c: FarmerComponents
   readonly #o: Required<Omit<FarmerOptions, 'log' | 'dir'>> & { log: (line: string) => void }
   #wallet!: OwnerKey
@@ -100,6 +105,7 @@ export class Farmer {
   readonly #wallets = new Set<string>()
   #paused = false
   #timer: NodeJS.Timeout | undefined
+  #inboxTimer: NodeJS.Timeout | undefined
   #round: Promise<void> = Promise.resolve()
   readonly #claims = new Set<Promise<unknown>>()
   #deviceSeed!: Uint8Array
@@ -113,6 +119,7 @@ export class Farmer {
       chunksPerProofRound: 4,
       proofTimeoutMs: 5_000,
       receiptMaxAgeMs: 10 * 60_000,
+      inboxIntervalMs: 10_000,
       log: () => {},
       // an option given as undefined keeps its default
       ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)),
@@ -132,6 +139,13 @@ export class Farmer {
       },
       { chunksPerRound: this.#o.chunksPerProofRound, timeoutMs: this.#o.proofTimeoutMs },
     )
+    this.inbox = new CoinInbox({
+      self: () => components.peers.self,
+      db: this.db,
+      lookupGroup: (hex) => this.validator.lookupGroup(hex),
+      near: (hex, peer) => this.validator.near(hex, peer),
+      ask: (peer, req) => this.ask(peer, req),
+    })
     this.trust.onDistrust((peer, why) => this.#o.log(`vault ${peer} is no longer trusted: ${why}`))
   }
 
@@ -147,6 +161,8 @@ export class Farmer {
         .catch((err) => farmer.#o.log(`farming round failed: ${(err as Error).message}`))
     }, farmer.#o.proofIntervalMs)
     farmer.#timer.unref()
+    farmer.#inboxTimer = setInterval(() => farmer.collectInbox(), farmer.#o.inboxIntervalMs)
+    farmer.#inboxTimer.unref()
     return farmer
   }
 
@@ -159,6 +175,14 @@ export class Farmer {
     this.#wallet = OwnerKey.fromSeed(seed)
     this.#walletId = Buffer.from(this.#wallet.publicKey).toString('hex')
     this.#wallets.add(this.#walletId)
+    // coins sent while no node held this wallet wait in its inbox
+    if (this.#inboxTimer) this.collectInbox()
+  }
+
+  /** Asks the inbox of every wallet this node holds for coins sent to it; best effort. */
+  collectInbox(): void {
+    for (const wallet of this.#wallets)
+      this.#track(this.inbox.collect(wallet, (proof) => this.#keepDelivered(proof)).catch(() => 0))
   }
 
   /** Pays this vault's own wallet (kept beside the vault) while no account is open. */
@@ -220,7 +244,15 @@ export class Farmer {
       case 'coin':
         return this.validator.coin(req.id)
       case 'deliver':
-        return this.#onDelivery(req.proof)
+        if (
+          this.#wallets.has(req.proof.owner) &&
+          !proofHasQuorum(req.proof, (p) => this.validator.near(req.proof.id, p))
+        )
+          return { s: 'refused', reason: 'the coin proof has no quorum' }
+        this.#keepDelivered(req.proof)
+        return this.inbox.keep(req.proof)
+      case 'inbox':
+        return this.inbox.answer(req.owner, req.skip)
       case 'adopt':
         return this.validator.adopt(req.proof)
     }
@@ -367,11 +399,11 @@ export class Farmer {
     const proof: CoinProof = { id: coin.id, owner: to, seq, signatures }
     this.db.markSent(coin.id, proof)
     this.db.addHistory(coin.owner, { at: Date.now(), kind: 'sent', coin_id: coin.id, peer: to })
-    // the receiving wallet's node is not known by id: the vaults this node is connected to are told, and keep it only if it is theirs
-    await Promise.all(
-      this.#c.peers.list().map((p) => this.ask(p, { t: 'deliver', proof }).catch(() => undefined)),
-    )
-    await this.#onDelivery(proof)
+    // the receiving wallet's node is not known by id: the coin waits in the wallet's inbox
+    const kept = await this.inbox.deliver(proof)
+    if (kept === 0)
+      this.#o.log(`coin ${coin.id.slice(0, 12)} was sent, but no vault of its inbox took the delivery yet`)
+    this.#keepDelivered(proof)
     return proof
   }
 
@@ -396,13 +428,13 @@ export class Farmer {
     return agree >= COIN_QUORUM && proofHasQuorum(proof, (peer) => this.validator.near(proof.id, peer))
   }
 
-  async #onDelivery(proof: CoinProof): Promise<FarmResponse> {
-    if (!this.#wallets.has(proof.owner)) return { s: 'ok' }
-    if (!proofHasQuorum(proof, (peer) => this.validator.near(proof.id, peer)))
-      return { s: 'refused', reason: 'the coin proof has no quorum' }
-    if (this.db.keepCoin(proof))
-      this.db.addHistory(proof.owner, { at: Date.now(), kind: 'received', coin_id: proof.id })
-    return { s: 'ok' }
+  /** Keeps a coin delivered to a wallet of this node; whether it was news. */
+  #keepDelivered(proof: CoinProof): boolean {
+    if (!this.#wallets.has(proof.owner)) return false
+    if (!proofHasQuorum(proof, (peer) => this.validator.near(proof.id, peer))) return false
+    if (!this.db.keepCoin(proof)) return false
+    this.db.addHistory(proof.owner, { at: Date.now(), kind: 'received', coin_id: proof.id })
+    return true
   }
 
   async #tick(): Promise<void> {
@@ -421,6 +453,7 @@ export class Farmer {
 
   async stop(): Promise<void> {
     clearInterval(this.#timer)
+    clearInterval(this.#inboxTimer)
     await this.#round
     await this.settled()
     this.db.close()

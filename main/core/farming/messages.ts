@@ -1,6 +1,6 @@
 // /peerdrive/farm/2.0.0 messages (pb/farm.proto, compiled by protons):
-// storage proofs, receipts, coin claims, transfers, ledger queries and
-// deliveries. In memory hashes, keys and signatures are hex (what the ledger
+// storage proofs, receipts, coin claims, transfers, ledger queries,
+// deliveries and the inboxes that keep them. In memory hashes, keys and signatures are hex (what the ledger
 // and the signatures use); on the wire they are raw bytes. Every field is
 // checked for size on the way in: anything else is a malformed message.
 import { toHex } from '../chunk-store.ts'
@@ -13,6 +13,10 @@ import type { Receipt } from './receipt.ts'
 export const MAX_FARM_MESSAGE_BYTES = 16 * 1024
 const MAX_SIGNATURES = 8
 const MAX_REASON_CHARS = 200
+/** Coin proofs in one inbox answer: with eight signatures each, twelve fit in a message. */
+export const MAX_INBOX_PROOFS = 12
+/** Paging stops here: an inbox keeps no more than this many deliveries for one wallet. */
+export const MAX_INBOX_SKIP = 1024
 
 export type FarmRequest =
   | { t: 'prove'; chunk: string; nonce: string }
@@ -22,9 +26,10 @@ export type FarmRequest =
   | { t: 'coin'; id: string }
   | { t: 'deliver'; proof: CoinProof }
   | { t: 'adopt'; proof: CoinProof }
+  | { t: 'inbox'; owner: string; skip: number }
 
 export type FarmResponse =
-  | { s: 'ok'; digest?: string; signature?: string; owner?: string; seq?: number }
+  | { s: 'ok'; digest?: string; signature?: string; owner?: string; seq?: number; proofs?: CoinProof[] }
   | { s: 'missing' }
   | { s: 'unknown' }
   | { s: 'refused'; reason: string }
@@ -44,6 +49,7 @@ const TYPES: Record<FarmRequest['t'], WireRequest.Type> = {
   coin: Type.COIN,
   deliver: Type.DELIVER,
   adopt: Type.ADOPT,
+  inbox: Type.INBOX,
 }
 const { Status } = WireResponse
 
@@ -90,6 +96,8 @@ export function encodeFarmRequest(m: FarmRequest): Uint8Array {
     case 'deliver':
     case 'adopt':
       return WireRequest.encode({ type, proof: wireProof(m.proof) })
+    case 'inbox':
+      return WireRequest.encode({ type, owner: bytes(m.owner), skip: m.skip })
   }
 }
 
@@ -108,6 +116,7 @@ export function encodeFarmResponse(m: FarmResponse): Uint8Array {
         ...(m.signature !== undefined ? { signature: bytes(m.signature) } : {}),
         ...(m.owner !== undefined ? { owner: bytes(m.owner) } : {}),
         ...(m.seq !== undefined ? { seq: m.seq } : {}),
+        proofs: (m.proofs ?? []).slice(0, MAX_INBOX_PROOFS).map(wireProof),
       })
   }
 }
@@ -190,12 +199,21 @@ export function decodeFarmRequest(body: Uint8Array): FarmRequest {
       if (proof) return { t: m.type === Type.DELIVER ? 'deliver' : 'adopt', proof }
       break
     }
+    case Type.INBOX: {
+      const owner = hexOf(m.owner, 32)
+      if (owner && m.skip < MAX_INBOX_SKIP) return { t: 'inbox', owner, skip: m.skip }
+      break
+    }
   }
   throw new FarmMessageError(`bad ${String(m.type).toLowerCase()} request`)
 }
 
 export function decodeFarmResponse(body: Uint8Array): FarmResponse {
-  const m = decode(body, () => WireResponse.decode(body))
+  const m = decode(body, () =>
+    WireResponse.decode(body, {
+      limits: { proofs: MAX_INBOX_PROOFS, proofs$: { signatures: MAX_SIGNATURES } },
+    }),
+  )
   switch (m.status) {
     case Status.MISSING:
       return { s: 'missing' }
@@ -212,6 +230,11 @@ export function decodeFarmResponse(body: Uint8Array): FarmResponse {
       if (m.seq !== undefined) {
         if (!isSeq(m.seq)) throw new FarmMessageError('bad seq')
         out.seq = m.seq
+      }
+      if (m.proofs.length > 0) {
+        const proofs = m.proofs.map(proofOf)
+        if (proofs.some((p) => p === undefined)) throw new FarmMessageError('bad coin proof')
+        out.proofs = proofs as CoinProof[]
       }
       return out
     }

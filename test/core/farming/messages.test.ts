@@ -44,6 +44,8 @@ const valid: FarmRequest[] = [
       signatures: [{ peer, signature: '09'.repeat(64) }],
     },
   },
+  { t: 'inbox', owner: '0d'.repeat(32), skip: 0 },
+  { t: 'inbox', owner: '0e'.repeat(32), skip: 24 },
 ]
 
 function onlyNamedErrors(fn: () => unknown): void {
@@ -66,6 +68,18 @@ test('well-formed farm responses round-trip', () => {
     { s: 'missing' },
     { s: 'unknown' },
     { s: 'refused', reason: 'not in the coin group' },
+    {
+      s: 'ok',
+      proofs: [
+        {
+          id: '11'.repeat(32),
+          owner: '12'.repeat(32),
+          seq: 2,
+          signatures: [{ peer, signature: '13'.repeat(64) }],
+        },
+        { id: '14'.repeat(32), owner: '12'.repeat(32), seq: 1, signatures: [] },
+      ],
+    },
   ]
   for (const m of responses) assert.deepEqual(decodeFarmResponse(encodeFarm(m)), m)
 })
@@ -117,14 +131,20 @@ test('random bytes and mutated messages give only FarmMessageInvalid', () => {
         signatures: Array.from({ length: 9 }, () => ({ peer, signature: new Uint8Array(64) })),
       },
     }),
+    WireRequest.encode({ type: Type.INBOX, owner: new Uint8Array(31) }),
+    WireRequest.encode({ type: Type.INBOX, owner: new Uint8Array(32), skip: 5000 }),
   ]
   for (const body of hostile) assert.throws(() => decodeFarmRequest(body), FarmMessageError)
+  const manyProofs = Array.from({ length: 13 }, () => ({ ...proof, signatures: [] }))
   const { Status } = WireResponse
   for (const body of [
     WireResponse.encode({ status: Status.OK, digest: new Uint8Array(31) }),
     WireResponse.encode({ status: Status.OK, seq: 0 }),
     WireResponse.encode({ status: Status.REFUSED, reason: 'x'.repeat(201) }),
     Uint8Array.of(0x08, 9),
+    // more proofs than an inbox page holds, and a proof that is not one
+    WireResponse.encode({ status: Status.OK, proofs: manyProofs }),
+    WireResponse.encode({ status: Status.OK, proofs: [{ ...proof, seq: 0, signatures: [] }] }),
   ])
     assert.throws(() => decodeFarmResponse(body), FarmMessageError)
 })

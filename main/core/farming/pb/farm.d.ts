@@ -124,6 +124,7 @@ export interface FarmRequest {
   seq: number
   auth: Uint8Array
   proof?: CoinProof
+  skip: number
 }
 export declare namespace FarmRequest {
   enum Type {
@@ -135,6 +136,7 @@ export declare namespace FarmRequest {
     COIN = 'COIN',
     DELIVER = 'DELIVER',
     ADOPT = 'ADOPT',
+    INBOX = 'INBOX',
   }
   namespace Type {
     const codec: () => Codec<Type>
@@ -218,6 +220,10 @@ export declare namespace FarmRequest {
     value: Uint8Array
     index: number
   }
+  interface FarmRequestSkipFieldEvent {
+    field: '$.skip'
+    value: number
+  }
   function encode(obj: Partial<FarmRequest>): Uint8Array
   function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FarmRequest>): FarmRequest
   function stream(
@@ -243,6 +249,7 @@ export declare namespace FarmRequest {
     | FarmRequestProofSeqFieldEvent
     | FarmRequestProofSignaturesPeerFieldEvent
     | FarmRequestProofSignaturesSignatureFieldEvent
+    | FarmRequestSkipFieldEvent
   >
 }
 export interface FarmResponse {
@@ -252,6 +259,7 @@ export interface FarmResponse {
   owner?: Uint8Array
   seq?: number
   reason: string
+  proofs: CoinProof[]
 }
 export declare namespace FarmResponse {
   enum Status {
@@ -288,6 +296,31 @@ export declare namespace FarmResponse {
     field: '$.reason'
     value: string
   }
+  interface FarmResponseProofsIdFieldEvent {
+    field: '$.proofs[].id'
+    value: Uint8Array
+    index: number
+  }
+  interface FarmResponseProofsOwnerFieldEvent {
+    field: '$.proofs[].owner'
+    value: Uint8Array
+    index: number
+  }
+  interface FarmResponseProofsSeqFieldEvent {
+    field: '$.proofs[].seq'
+    value: number
+    index: number
+  }
+  interface FarmResponseProofsSignaturesPeerFieldEvent {
+    field: '$.proofs[].signatures[].peer'
+    value: string
+    index: number
+  }
+  interface FarmResponseProofsSignaturesSignatureFieldEvent {
+    field: '$.proofs[].signatures[].signature'
+    value: Uint8Array
+    index: number
+  }
   function encode(obj: Partial<FarmResponse>): Uint8Array
   function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FarmResponse>): FarmResponse
   function stream(
@@ -300,5 +333,10 @@ export declare namespace FarmResponse {
     | FarmResponseOwnerFieldEvent
     | FarmResponseSeqFieldEvent
     | FarmResponseReasonFieldEvent
+    | FarmResponseProofsIdFieldEvent
+    | FarmResponseProofsOwnerFieldEvent
+    | FarmResponseProofsSeqFieldEvent
+    | FarmResponseProofsSignaturesPeerFieldEvent
+    | FarmResponseProofsSignaturesSignatureFieldEvent
   >
 }

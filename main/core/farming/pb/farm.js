@@ -413,6 +413,7 @@ export var FarmRequest
     Type['COIN'] = 'COIN'
     Type['DELIVER'] = 'DELIVER'
     Type['ADOPT'] = 'ADOPT'
+    Type['INBOX'] = 'INBOX'
   })((Type = FarmRequest.Type || (FarmRequest.Type = {})))
   let __TypeValues
   ;(function (__TypeValues) {
@@ -424,6 +425,7 @@ export var FarmRequest
     __TypeValues[(__TypeValues['COIN'] = 5)] = 'COIN'
     __TypeValues[(__TypeValues['DELIVER'] = 6)] = 'DELIVER'
     __TypeValues[(__TypeValues['ADOPT'] = 7)] = 'ADOPT'
+    __TypeValues[(__TypeValues['INBOX'] = 8)] = 'INBOX'
   })(__TypeValues || (__TypeValues = {}))
   ;(function (Type) {
     Type.codec = () => {
@@ -478,6 +480,10 @@ export var FarmRequest
             w.uint32(82)
             CoinProof.codec().encode(obj.proof, w)
           }
+          if (obj.skip != null && obj.skip !== 0) {
+            w.uint32(88)
+            w.uint32(obj.skip)
+          }
           if (opts.lengthDelimited !== false) {
             w.ldelim()
           }
@@ -492,6 +498,7 @@ export var FarmRequest
             to: uint8ArrayAlloc(0),
             seq: 0,
             auth: uint8ArrayAlloc(0),
+            skip: 0,
           }
           const end = length == null ? reader.len : reader.pos + length
           while (reader.pos < end) {
@@ -539,6 +546,10 @@ export var FarmRequest
                 obj.proof = CoinProof.codec().decode(reader, reader.uint32(), {
                   limits: opts.limits?.proof,
                 })
+                break
+              }
+              case 11: {
+                obj.skip = reader.uint32()
                 break
               }
               default: {
@@ -622,6 +633,13 @@ export var FarmRequest
                 })
                 break
               }
+              case 11: {
+                yield {
+                  field: `${prefix}.skip`,
+                  value: reader.uint32(),
+                }
+                break
+              }
               default: {
                 reader.skipType(tag & 7)
                 break
@@ -699,6 +717,12 @@ export var FarmResponse
             w.uint32(50)
             w.string(obj.reason)
           }
+          if (obj.proofs != null && obj.proofs.length > 0) {
+            for (const value of obj.proofs) {
+              w.uint32(58)
+              CoinProof.codec().encode(value, w)
+            }
+          }
           if (opts.lengthDelimited !== false) {
             w.ldelim()
           }
@@ -707,6 +731,7 @@ export var FarmResponse
           const obj = {
             status: Status.OK,
             reason: '',
+            proofs: [],
           }
           const end = length == null ? reader.len : reader.pos + length
           while (reader.pos < end) {
@@ -736,6 +761,17 @@ export var FarmResponse
                 obj.reason = reader.string()
                 break
               }
+              case 7: {
+                if (opts.limits?.proofs != null && obj.proofs.length === opts.limits.proofs) {
+                  throw new MaxLengthError('Decode error - repeated field "proofs" had too many elements')
+                }
+                obj.proofs.push(
+                  CoinProof.codec().decode(reader, reader.uint32(), {
+                    limits: opts.limits?.proofs$,
+                  }),
+                )
+                break
+              }
               default: {
                 reader.skipType(tag & 7)
                 break
@@ -745,6 +781,9 @@ export var FarmResponse
           return obj
         },
         function* (reader, length, prefix, opts = {}) {
+          const obj = {
+            proofs: 0,
+          }
           const end = length == null ? reader.len : reader.pos + length
           while (reader.pos < end) {
             const tag = reader.uint32()
@@ -789,6 +828,23 @@ export var FarmResponse
                   field: `${prefix}.reason`,
                   value: reader.string(),
                 }
+                break
+              }
+              case 7: {
+                if (opts.limits?.proofs != null && obj.proofs === opts.limits.proofs) {
+                  throw new MaxLengthError(
+                    'Streaming decode error - repeated field "proofs" had too many elements',
+                  )
+                }
+                for (const evt of CoinProof.codec().stream(reader, reader.uint32(), `${prefix}.proofs[]`, {
+                  limits: opts.limits?.proofs$,
+                })) {
+                  yield {
+                    ...evt,
+                    index: obj.proofs,
+                  }
+                }
+                obj.proofs++
                 break
               }
               default: {
