@@ -7,7 +7,7 @@
 // must outlive this machine (the drive's root) is published that way.
 import { sameBytes, toHex } from '../chunk-store.ts'
 import { placeCopies, placeCopiesBeyondSelf } from './place-copies.ts'
-import type { VaultPeer } from './peer-table.ts'
+import type { VaultPeer } from './vault-peer.ts'
 import type { RecordRequest, RecordResponse } from './record-messages.ts'
 import { DEFAULT_REPLICAS } from '../placement/index.ts'
 import { closestTo } from './router.ts'

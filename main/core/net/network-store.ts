@@ -12,7 +12,7 @@ import { PeerDriveError } from '../errors.ts'
 import { DEFAULT_REPLICAS } from '../placement/index.ts'
 import type { Request, Response } from './messages.ts'
 import { uploadOnce } from './upload-once.ts'
-import type { VaultPeer } from './peer-table.ts'
+import type { VaultPeer } from './vault-peer.ts'
 import { closestTo } from './router.ts'
 import type { RoutedPeers } from './router.ts'
 

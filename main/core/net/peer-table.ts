@@ -4,23 +4,17 @@
 // a frozen or cut-off one when the heartbeat (libp2p's connection monitor)
 // gives up on it.
 import type { PeerId } from '@libp2p/interface'
-import { kadKey } from '../placement/index.ts'
-import type { Placed } from '../placement/index.ts'
 import { CHUNK_PROTOCOL } from './chunk-protocol.ts'
 import type { Host } from './host.ts'
+import { vaultPeer } from './vault-peer.ts'
+import type { VaultPeer } from './vault-peer.ts'
 
-export interface VaultPeer extends Placed {
-  readonly id: PeerId
-  readonly key: string
-}
+export { vaultPeer }
+export type { VaultPeer }
 
 export type JoinedListener = (peer: VaultPeer) => void
 /** `at` is the wall-clock time (ms) the loss was noticed. */
 export type LostListener = (peer: VaultPeer, at: number) => void
-
-export function vaultPeer(id: PeerId): VaultPeer {
-  return { id, key: id.toString(), kadId: kadKey(id.toMultihash().bytes) }
-}
 
 export class PeerTable {
   private readonly peers = new Map<string, VaultPeer>()

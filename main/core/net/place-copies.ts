@@ -2,7 +2,7 @@
 // lane moving on to the next closest vault when one declines or fails. Shared
 // by chunk and record PUTs, which differ only in what they send and what an
 // answer means.
-import type { VaultPeer } from './peer-table.ts'
+import type { VaultPeer } from './vault-peer.ts'
 
 /** 'stored': the vault holds it now; 'kept': it keeps something that takes the slot; anything else: declined, why. */
 export type CopyOutcome = 'stored' | 'kept' | string

@@ -13,7 +13,7 @@ import { answerChunkRequest } from './chunk-service.ts'
 import type { Request, Response } from './messages.ts'
 import { placeCopies } from './place-copies.ts'
 import type { CopyOutcome } from './place-copies.ts'
-import type { VaultPeer } from './peer-table.ts'
+import type { VaultPeer } from './vault-peer.ts'
 
 export interface ReplicateComponents {
   /** This vault. */

@@ -10,8 +10,8 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import { closestFirst, kadKey } from '../placement/index.ts'
 import { CHUNK_PROTOCOL } from './chunk-protocol.ts'
 import type { Host } from './host.ts'
-import { vaultPeer } from './peer-table.ts'
-import type { VaultPeer } from './peer-table.ts'
+import { vaultPeer } from './vault-peer.ts'
+import type { VaultPeer } from './vault-peer.ts'
 
 export interface Router {
   /**

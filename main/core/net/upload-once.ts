@@ -7,8 +7,8 @@ import { peerIdFromBytes } from './peer-messages.ts'
 import type { Request, Response } from './messages.ts'
 import { placeCopies } from './place-copies.ts'
 import type { CopyOutcome, PlacedBeyondSelf } from './place-copies.ts'
-import { vaultPeer } from './peer-table.ts'
-import type { VaultPeer } from './peer-table.ts'
+import { vaultPeer } from './vault-peer.ts'
+import type { VaultPeer } from './vault-peer.ts'
 
 export interface UploadOnceResult extends PlacedBeyondSelf {
   /** Chunk bytes sent to other vaults: once per member asked, and again only for copies they could not place. */
