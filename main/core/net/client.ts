@@ -12,6 +12,7 @@ import { NetworkChunkStore } from './network-store.ts'
 import { fetchPeerList } from './peer-exchange.ts'
 import { PeerTable } from './peer-table.ts'
 import { KadRouter } from './router.ts'
+import type { KadRouterOptions } from './router.ts'
 import type { VaultPeer } from './vault-peer.ts'
 import type { RecordRequest, RecordResponse } from './record-messages.ts'
 import { requestRecord } from './record-protocol.ts'
@@ -57,6 +58,8 @@ export async function connectClient(opts: {
   bootstrap: string[]
   replicas?: number
   timeoutMs?: number
+  /** Told of every lookup the client makes (for measurements). */
+  onLookup?: KadRouterOptions['onLookup']
 }): Promise<NetworkClient> {
   const bootstrap = parseBootstrap(opts.bootstrap)
   const host = await createHost({ privateKey: await generateKeyPair('Ed25519') })
@@ -64,7 +67,7 @@ export async function connectClient(opts: {
   const ask = (peer: VaultPeer, req: Request): Promise<Response> => requestChunk(host, peer.id, req)
   const replicas = opts.replicas ?? DEFAULT_REPLICAS
   // groups beyond the vaults this client is connected to are found by lookups
-  const router = new KadRouter(host, () => peers.list(), undefined, { replicas })
+  const router = new KadRouter(host, () => peers.list(), undefined, { replicas, onLookup: opts.onLookup })
   const routed = {
     self: peers.self,
     withSelf: () => peers.withSelf(),

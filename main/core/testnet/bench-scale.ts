@@ -34,7 +34,7 @@ export interface ScaleRun {
   nodes: number
   per_process: number
   start_s: number
-  /** Lookup hops; null until the client reports its lookups. */
+  /** Rounds of the client's lookups until the group was reached; null when it made none. */
   hops_p50: number | null
   hops_p99: number | null
   conns_p50: number
@@ -83,7 +83,8 @@ async function scaleRun(n: number, opts: ScaleOptions): Promise<ScaleRun> {
       },
     })
     const startSeconds = (performance.now() - started) / 1000
-    client = await connectClient({ bootstrap: sample(net.bootstrap, 3) })
+    const hops: number[] = []
+    client = await connectClient({ bootstrap: sample(net.bootstrap, 3), onLookup: (l) => hops.push(l.hops) })
     const c = client
     await until(() => c.peers.size >= replicas, 60_000, 'the client to meet a close group')
 
@@ -146,8 +147,8 @@ async function scaleRun(n: number, opts: ScaleOptions): Promise<ScaleRun> {
       nodes: n,
       per_process: perProcess,
       start_s: startSeconds,
-      hops_p50: null,
-      hops_p99: null,
+      hops_p50: hops.length ? percentile(hops, 50) : null,
+      hops_p99: hops.length ? percentile(hops, 99) : null,
       conns_p50: percentile(counts, 50),
       conns_max: Math.max(0, ...counts),
       rss_mib_per_node: rss,
