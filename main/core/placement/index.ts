@@ -1,4 +1,12 @@
 // Placement: who must hold what. XOR distance in kad-dht's 256-bit space and close groups.
-export { closeGroup, closestFirst, compareDistance, kadKey, xorDistance } from './xor.ts'
+export {
+  closeGroup,
+  closestFirst,
+  closestInto,
+  compareDistance,
+  kadKey,
+  sortClosest,
+  xorDistance,
+} from './xor.ts'
 export type { Placed } from './xor.ts'
 export { DEFAULT_REPLICAS } from './xor.ts'

@@ -34,7 +34,119 @@ export function compareDistance(target: Uint8Array, a: Uint8Array, b: Uint8Array
 
 /** Peers sorted by XOR distance of their kadId to `target` (itself a kad key). */
 export function closestFirst<T extends Placed>(target: Uint8Array, peers: Iterable<T>): T[] {
-  return [...peers].sort((a, b) => compareDistance(target, a.kadId, b.kadId))
+  return sortClosest(target, [...peers])
+}
+
+// per-call scratch, reused between calls (sorting is synchronous)
+let leads = new Float64Array(64)
+let order = new Int32Array(64)
+let merged = new Int32Array(64)
+let sorted: Placed[] = []
+
+/**
+ * Sorts `peers` in place, closest to `target` first, and returns them: the
+ * ranking of closestFirst without its copy, for callers that rank many times
+ * into one array. The same stable order as comparing whole distances: each
+ * distance's first 48 bits are compared as one number and only equal ones
+ * byte by byte.
+ */
+export function sortClosest<T extends Placed>(target: Uint8Array, peers: T[]): T[] {
+  const n = peers.length
+  if (target.length < 6) return peers.sort((a, b) => compareDistance(target, a.kadId, b.kadId))
+  if (leads.length < n) {
+    leads = new Float64Array(2 * n)
+    order = new Int32Array(2 * n)
+    merged = new Int32Array(2 * n)
+  }
+  for (let i = 0; i < n; i++) {
+    leads[i] = lead48(target, peers[i]!.kadId)
+    order[i] = i
+  }
+  // a's distance above b's, or equal and later: either moves a after b
+  const after = (a: number, b: number) =>
+    leads[a]! > leads[b]! ||
+    (leads[a] === leads[b] && (compareDistance(target, peers[a]!.kadId, peers[b]!.kadId) || a - b) > 0)
+  // insertion sort on runs of 16, then merges: stable, and no comparator calls through Array.prototype.sort
+  const RUN = 16
+  for (let lo = 0; lo < n; lo += RUN) {
+    const hi = Math.min(n, lo + RUN)
+    for (let i = lo + 1; i < hi; i++) {
+      const x = order[i]!
+      let j = i - 1
+      while (j >= lo && after(order[j]!, x)) {
+        order[j + 1] = order[j]!
+        j--
+      }
+      order[j + 1] = x
+    }
+  }
+  for (let width = RUN; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(n, lo + width)
+      const hi = Math.min(n, lo + 2 * width)
+      let i = lo
+      let j = mid
+      let k = lo
+      while (i < mid && j < hi) merged[k++] = after(order[i]!, order[j]!) ? order[j++]! : order[i++]!
+      while (i < mid) merged[k++] = order[i++]!
+      while (j < hi) merged[k++] = order[j++]!
+    }
+    const swap = order
+    order = merged
+    merged = swap
+  }
+  if (sorted.length < n) sorted = new Array<Placed>(2 * n)
+  for (let i = 0; i < n; i++) sorted[i] = peers[order[i]!]!
+  for (let i = 0; i < n; i++) peers[i] = sorted[i] as T
+  sorted.fill(undefined as unknown as Placed, 0, n)
+  return peers
+}
+
+/**
+ * The `count` peers closest to `target`, closest first, into `out`: what
+ * closestFirst(target, peers).slice(0, count) gives, in one pass over the
+ * peers instead of a sort of all of them.
+ */
+export function closestInto<T extends Placed>(
+  target: Uint8Array,
+  peers: readonly T[],
+  count: number,
+  out: T[],
+): T[] {
+  out.length = 0
+  if (count <= 0) return out
+  if (target.length < 6) {
+    out.push(...sortClosest(target, [...peers]).slice(0, count))
+    return out
+  }
+  if (leads.length < count + 1) leads = new Float64Array(2 * count + 2)
+  for (const peer of peers) {
+    const lead = lead48(target, peer.kadId)
+    // a later peer at an equal distance ranks after the ones kept, as in a stable sort
+    let j = out.length
+    while (
+      j > 0 &&
+      (leads[j - 1]! > lead ||
+        (leads[j - 1] === lead && compareDistance(target, out[j - 1]!.kadId, peer.kadId) > 0))
+    )
+      j--
+    if (j >= count) continue
+    const last = Math.min(out.length, count - 1)
+    for (let k = last; k > j; k--) {
+      out[k] = out[k - 1]!
+      leads[k] = leads[k - 1]!
+    }
+    out[j] = peer
+    leads[j] = lead
+  }
+  return out
+}
+
+/** The first 48 bits of the XOR distance, as an exact double. */
+function lead48(target: Uint8Array, id: Uint8Array): number {
+  let d = 0
+  for (let i = 0; i < 6; i++) d = d * 256 + (id[i]! ^ target[i]!)
+  return d
 }
 
 /**
@@ -46,7 +158,8 @@ export function closeGroup<T extends Placed>(
   address: Uint8Array,
   peers: Iterable<T>,
   replicas = DEFAULT_REPLICAS,
-  accepts: (peer: T) => boolean = () => true,
+  accepts?: (peer: T) => boolean,
 ): T[] {
+  if (!accepts) return closestInto(kadKey(address), [...peers], replicas, [])
   return closestFirst(kadKey(address), peers).filter(accepts).slice(0, replicas)
 }

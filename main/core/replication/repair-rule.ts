@@ -2,7 +2,7 @@
 // items a lost vault leaves to check, which holder pushes the missing copies,
 // and where a copy goes when a vault declines it. The Repairer runs them over
 // libp2p; the simulator (core/sim) runs the same functions over 100,000 vaults.
-import { closestFirst, kadKey } from '../placement/index.ts'
+import { compareDistance, kadKey } from '../placement/index.ts'
 import type { Placed } from '../placement/index.ts'
 
 export interface Keyed extends Placed {
@@ -16,9 +16,27 @@ export function wasInGroup<T extends Keyed>(
   lost: T,
   replicas: number,
 ): boolean {
-  return closestFirst(kadKey(address), [...others, lost])
-    .slice(0, replicas)
-    .some((p) => p.key === lost.key)
+  return rankedInGroup(kadKey(address), others, lost, replicas)
+}
+
+/**
+ * wasInGroup for an item's kad key: `lost` ranks among the `replicas` closest
+ * when fewer than `replicas` of `others` are closer (a tie ranks before it, as
+ * in a stable sort with `lost` last). Counts instead of sorting, so checking
+ * every held item after a loss costs one pass over the peers per item.
+ */
+export function rankedInGroup<T extends Keyed>(
+  target: Uint8Array,
+  others: readonly T[],
+  lost: T,
+  replicas: number,
+): boolean {
+  let closer = 0
+  for (const p of others) {
+    if (p.key === lost.key) continue
+    if (compareDistance(target, p.kadId, lost.kadId) <= 0 && ++closer >= replicas) return false
+  }
+  return replicas > 0
 }
 
 /**

@@ -6,8 +6,8 @@
 // back with them) or for good (their chunks are gone); peers notice after the
 // detection delay of the way they went, and then every holder of an affected
 // chunk runs the repair rule, as Repairer.afterLoss does on each vault.
-import { closeGroup, closestFirst, kadKey } from '../placement/index.ts'
-import { leadsRepair, passOver } from '../replication/repair-rule.ts'
+import { closeGroup, kadKey, sortClosest } from '../placement/index.ts'
+import { leadsRepair, passOver, rankedInGroup } from '../replication/repair-rule.ts'
 import type { Keyed } from '../replication/repair-rule.ts'
 import { availability as modelAvailability } from './churn.ts'
 import type { SimConfig } from './config.ts'
@@ -274,46 +274,104 @@ export function simulate(cfg: SimConfig): SimRun {
     }
   }
 
+  // buffers reused by every check: a run makes tens of millions of them
   const nearBuf: number[] = []
   const holderBuf: number[] = []
+  const pool: SimPeer[] = []
+  const ranked: SimPeer[] = []
+  let rankedAll = false
+  const group: SimPeer[] = []
+  const memberHolds = new Uint8Array(Math.max(64, n))
+  const held: SimPeer[] = []
+  const missing: SimPeer[] = []
+  const spare: SimPeer[] = []
   const holdsOnline = (c: number, slot: number) => online[slot] === 1 && holders.has(c, slot)
 
+  /** How far down the ranking a pass-over goes: past 16 groups' worth a network is out of space, not of candidates. */
+  const reach = 16 * (n + cfg.spare)
+
   /**
-   * The vaults nearest chunk `c`, ranked by the real closestFirst: enough of
-   * them that a group and a spare or two have room, as the real pass-over
-   * runs down the whole ranked list of peers until a vault takes the copy.
+   * The live vaults nearest chunk `c` into `ranked`, in the real closestFirst
+   * order: at least the `want` closest (the ring's smallest block around the
+   * chunk that holds them).
    */
-  const candidates = (c: number): SimPeer[] => {
-    const target = targets.subarray(c * 32, c * 32 + 32)
+  const rank = (c: number, want: number): SimPeer[] => {
+    ring.near(chunkKey[c]!, want, nearBuf)
+    ranked.length = 0
+    for (const s of nearBuf) ranked.push(peerOf(s))
+    rankedAll = nearBuf.length >= ring.liveCount || want >= reach
+    return sortClosest(targets.subarray(c * 32, c * 32 + 32), ranked)
+  }
+
+  /** The vaults a chunk is first stored on pick from: enough of them that a group has room. */
+  const placementPool = (c: number): SimPeer[] => {
     for (let want = n + cfg.spare; ; want *= 4) {
       ring.near(chunkKey[c]!, want, nearBuf)
       let room = 0
       for (const s of nearBuf) if (free(s) >= fragBytes) room++
-      // past 16 groups' worth the copy is declined: a network that full is out of space, not of candidates
-      if (room > n || nearBuf.length >= ring.liveCount || want >= 16 * (n + cfg.spare))
-        return closestFirst(
-          target,
-          nearBuf.map((s) => peerOf(s)),
-        )
+      if (room > n || nearBuf.length >= ring.liveCount || want >= reach) break
     }
+    pool.length = 0
+    for (const s of nearBuf) pool.push(peerOf(s))
+    return pool
+  }
+
+  const takes = (c: number, to: number) => online[to] === 1 && (holders.has(c, to) || free(to) >= fragBytes)
+
+  /** Whether the pass-over of `missing` by `self` ends within the ranked vaults. */
+  const offersWithinRanked = (c: number, self: SimPeer): boolean => {
+    let next = n
+    for (const m of missing) {
+      if (takes(c, m.slot)) continue
+      for (;;) {
+        while (next < ranked.length && ranked[next] === self) next++
+        if (next >= ranked.length) return false
+        if (takes(c, ranked[next++]!.slot)) break
+      }
+    }
+    return true
+  }
+
+  /**
+   * Whether `slot` is among the `n` closest to chunk `c` of the live vaults
+   * and itself (Repairer.afterLoss's wasInGroup): the live vaults of the
+   * smallest block around the chunk that holds `n` are the only ones that can
+   * be closer.
+   */
+  const inGroup = (c: number, slot: number): boolean => {
+    ring.near(chunkKey[c]!, n, nearBuf)
+    pool.length = 0
+    for (const s of nearBuf) pool.push(peerOf(s))
+    return rankedInGroup(targets.subarray(c * 32, c * 32 + 32), pool, peerOf(slot), n)
   }
 
   /** What every holder of chunk `c` does when it runs Repairer.ensure now. */
   const check = (c: number) => {
     if (lost[c]) return
-    const ranked = candidates(c)
-    const group = ranked.slice(0, n)
+    // the group, the spares a pass-over usually needs, and one more in case a holder skips itself
+    rank(c, n + cfg.spare + 1)
+    const g = Math.min(n, ranked.length)
+    group.length = 0
     // what each member answers to `has`: a vault gone but not yet noticed answers nothing
-    const memberHolds = group.map((p) => holdsOnline(c, p.slot))
+    let holding = 0
+    for (let i = 0; i < g; i++) {
+      const p = ranked[i]!
+      group.push(p)
+      memberHolds[i] = holdsOnline(c, p.slot) ? 1 : 0
+      holding += memberHolds[i]!
+    }
     checks++
+    // the whole group holds it and no ensure is running: every holder finds nothing to do
+    if (holding === g && inflightLeader[c] === -1) return
     for (const h of holders.holdersOf(c, holderBuf)) {
       if (!online[h]) continue
       const self = peerOf(h)
-      const held: SimPeer[] = []
-      const missing: SimPeer[] = []
-      group.forEach((p, i) => {
+      held.length = 0
+      missing.length = 0
+      for (let i = 0; i < g; i++) {
+        const p = group[i]!
         if (p !== self) (memberHolds[i] ? held : missing).push(p)
-      })
+      }
       if (!leadsRepair(group, self, held)) continue
       // this holder's own ensure of the chunk is still running (Repairer's inFlight): its next audit comes back to it
       if (inflightLeader[c] === h) {
@@ -321,11 +379,15 @@ export function simulate(cfg: SimConfig): SimRun {
         continue
       }
       if (missing.length === 0) continue
-      const spare = ranked.slice(n).filter((p) => p.key !== self.key)
+      // full vaults pass the copy on down the ranking: rank as far as this pass-over goes
+      for (let want = 4 * (n + cfg.spare + 1); !rankedAll && !offersWithinRanked(c, self); want *= 4)
+        rank(c, want)
+      spare.length = 0
+      for (let i = n; i < ranked.length; i++) if (ranked[i]!.key !== self.key) spare.push(ranked[i]!)
       const offers = passOver(missing, spare)
       for (let offer = offers.next(); !offer.done;) {
         const to = offer.value.slot
-        const took = online[to] === 1 && (holders.has(c, to) || free(to) >= fragBytes)
+        const took = takes(c, to)
         if (took) send(c, h, to)
         offer = offers.next(took)
       }
@@ -410,7 +472,7 @@ export function simulate(cfg: SimConfig): SimRun {
   for (let c = 0; c < M; c++) {
     const group = closeGroup(
       addresses.subarray(c * 32, c * 32 + 32),
-      candidates(c),
+      placementPool(c),
       n,
       (p) => free(p.slot) >= fragBytes,
     )
@@ -462,7 +524,8 @@ export function simulate(cfg: SimConfig): SimRun {
         ring.setLive(v, false)
         const chunks = departed[v] ? (dropped.get(v) ?? []) : holders.heldBy(v, [])
         dropped.delete(v)
-        for (const c of chunks) check(c)
+        // as Repairer.afterLoss: only the chunks whose group the lost vault was in
+        for (const c of chunks) if (!lost[c] && inGroup(c, v)) check(c)
         break
       }
       case Ev.Depart:

@@ -5,8 +5,10 @@ import fc from 'fast-check'
 import {
   closeGroup,
   closestFirst,
+  closestInto,
   compareDistance,
   kadKey,
+  sortClosest,
   xorDistance,
 } from '../../../main/core/placement/index.ts'
 
@@ -66,4 +68,31 @@ test('a peer that declines is passed over and the group extends to the next clos
 test('fewer peers than R gives every peer', () => {
   const peers = [peer('a'), peer('b')]
   assert.equal(closeGroup(randomBytes(32), peers, 4).length, 2)
+})
+
+test('sortClosest orders as a stable sort on whole distances, near ids and duplicates included', () => {
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      fc.integer({ min: 0, max: 80 }),
+      (target, n) => {
+        // ids that share the target's first bytes, so the 48-bit lead ties and the bytes after it decide
+        const ids = Array.from({ length: n }, (_, i) => {
+          const id = randomBytes(32)
+          id.set(target.subarray(0, i % 8), 0)
+          return { i, kadId: i % 5 === 4 ? target.slice() : id }
+        })
+        const expected = [...ids].sort((a, b) => compareDistance(target, a.kadId, b.kadId))
+        assert.deepEqual(
+          sortClosest(target, [...ids]).map((p) => p.i),
+          expected.map((p) => p.i),
+        )
+        for (const count of [0, 1, 4, 12, n])
+          assert.deepEqual(
+            closestInto(target, ids, count, []).map((p) => p.i),
+            expected.slice(0, count).map((p) => p.i),
+          )
+      },
+    ),
+  )
 })

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
 import { closestFirst, kadKey } from '../../../main/core/placement/index.ts'
-import { leadsRepair, passOver, wasInGroup } from '../../../main/core/replication/repair-rule.ts'
+import {
+  leadsRepair,
+  passOver,
+  rankedInGroup,
+  wasInGroup,
+} from '../../../main/core/replication/repair-rule.ts'
 
 const peer = (name: string) => ({ key: name, kadId: kadKey(Buffer.from(name)) })
 const peers = Array.from({ length: 10 }, (_, i) => peer(`v${i}`))
@@ -58,4 +64,20 @@ test('when every spare declines, the offers end', () => {
     offer = offers.next(false)
   }
   assert.deepEqual(offered, ['m1', 's1'])
+})
+
+test('counting the closer vaults decides as ranking them all does', () => {
+  for (let trial = 0; trial < 200; trial++) {
+    const many = Array.from({ length: 1 + (trial % 30) }, (_, i) => ({
+      key: `k${i}`,
+      kadId: randomBytes(32),
+    }))
+    const lost = many[trial % many.length]!
+    const others = many.filter((p) => p !== lost)
+    const target = randomBytes(32)
+    const ranks = closestFirst(target, [...others, lost])
+      .slice(0, 4)
+      .some((p) => p.key === lost.key)
+    assert.equal(rankedInGroup(target, others, lost, 4), ranks)
+  }
 })
