@@ -3,6 +3,7 @@
 // rows; as a wallet it keeps the coins it owns (with their proofs), the
 // claims still pending, and the history the "earned" figures come from. As a
 // member of a wallet's inbox group it keeps the coins delivered to that wallet.
+import { statSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import type { Database as SqliteDb } from 'better-sqlite3'
 import type { CoinProof } from './coin.ts'
@@ -20,13 +21,33 @@ export interface HistoryEntry {
   peer?: string
 }
 
+/** Why a receipt is not taken into the replay memory. */
+export type Sighting = 'new' | 'replay' | 'client-full' | 'chunk-full' | 'full'
+
+/** Bounds on the receipts remembered at once: all of them are fresh, so none can be forgotten early. */
+export interface ReceiptLimits {
+  /** Receipts older than this (by their own time) are stale, refused anyway, and forgotten. */
+  maxAgeMs: number
+  /** Fresh receipts remembered from one client identity. */
+  perClient: number
+  /** Fresh receipts remembered for one chunk. */
+  perChunk: number
+  /** Fresh receipts remembered in all. */
+  total: number
+}
+
 export class FarmDb {
   readonly #db: SqliteDb
+  readonly #path: string
 
   constructor(path: string) {
+    this.#path = path
     this.#db = new Database(path)
     this.#db.exec(`
       PRAGMA journal_mode = WAL;
+      -- the WAL is counted against the donation: checkpoint often and give its file back
+      PRAGMA wal_autocheckpoint = 64;
+      PRAGMA journal_size_limit = 262144;
       CREATE TABLE IF NOT EXISTS ledger (id TEXT PRIMARY KEY, owner TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS coins (id TEXT PRIMARY KEY, owner TEXT NOT NULL, seq INTEGER NOT NULL,
         proof TEXT NOT NULL, state TEXT NOT NULL, at INTEGER NOT NULL);
@@ -38,6 +59,16 @@ export class FarmDb {
       CREATE TABLE IF NOT EXISTS inbox (owner TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,
         proof TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (owner, id));
     `)
+    // farm.db files made before receipts were bounded lack the columns the bounds count by
+    const columns = (this.#db.prepare('PRAGMA table_info(seen_receipts)').all() as { name: string }[]).map(
+      (c) => c.name,
+    )
+    if (!columns.includes('client'))
+      this.#db.exec(`ALTER TABLE seen_receipts ADD COLUMN client TEXT NOT NULL DEFAULT '';
+        ALTER TABLE seen_receipts ADD COLUMN chunk TEXT NOT NULL DEFAULT ''`)
+    this.#db.exec(`CREATE INDEX IF NOT EXISTS seen_at ON seen_receipts (at);
+      CREATE INDEX IF NOT EXISTS seen_client ON seen_receipts (client);
+      CREATE INDEX IF NOT EXISTS seen_chunk ON seen_receipts (chunk)`)
   }
 
   // ledger: this node as a member of coin groups
@@ -195,12 +226,52 @@ export class FarmDb {
     }[]
   }
 
-  /** Marks a receipt as used; false when it was seen before (a replay). */
-  firstSight(hash: string): boolean {
-    return (
-      this.#db.prepare('INSERT OR IGNORE INTO seen_receipts VALUES (?, ?)').run(hash, Date.now()).changes ===
-      1
-    )
+  /**
+   * Remembers a receipt as used, unless it was seen before (a replay) or its
+   * client or chunk already has as many fresh receipts remembered as the
+   * limits allow. First forgets receipts whose own time is past the maximum
+   * age: the freshness check refuses them, so they can no longer be replayed.
+   * Nothing fresh is ever forgotten early — that would reopen its replay —
+   * so at a limit the new receipt is refused instead.
+   */
+  sight(r: { hash: string; client: string; chunk: string; at: number }, limits: ReceiptLimits): Sighting {
+    const run = this.#db.transaction((): Sighting => {
+      this.pruneReceipts(limits.maxAgeMs)
+      if (this.#db.prepare('SELECT 1 FROM seen_receipts WHERE hash = ?').get(r.hash)) return 'replay'
+      const count = (column: 'client' | 'chunk', value: string) =>
+        (
+          this.#db.prepare(`SELECT count(*) AS n FROM seen_receipts WHERE ${column} = ?`).get(value) as {
+            n: number
+          }
+        ).n
+      if (this.receiptsRemembered() >= limits.total) return 'full'
+      if (count('client', r.client) >= limits.perClient) return 'client-full'
+      if (count('chunk', r.chunk) >= limits.perChunk) return 'chunk-full'
+      this.#db
+        .prepare('INSERT INTO seen_receipts (hash, at, client, chunk) VALUES (?, ?, ?, ?)')
+        .run(r.hash, r.at, r.client, r.chunk)
+      return 'new'
+    })
+    return run()
+  }
+
+  /** Forgets receipts older than `maxAgeMs` by their own time; how many went. */
+  pruneReceipts(maxAgeMs: number, now = Date.now()): number {
+    return this.#db.prepare('DELETE FROM seen_receipts WHERE at < ?').run(now - maxAgeMs).changes
+  }
+
+  receiptsRemembered(): number {
+    return (this.#db.prepare('SELECT count(*) AS n FROM seen_receipts').get() as { n: number }).n
+  }
+
+  /** farm.db's files on disk (database, WAL, shared memory): counted against the vault's donation. */
+  bytesOnDisk(): number {
+    let bytes = 0
+    for (const suffix of ['', '-wal', '-shm']) {
+      const stat = statSync(`${this.#path}${suffix}`, { throwIfNoEntry: false })
+      if (stat) bytes += Math.max(stat.blocks * 512, stat.size)
+    }
+    return bytes
   }
 
   setting(key: string): string | undefined {

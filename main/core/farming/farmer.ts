@@ -56,6 +56,8 @@ export interface FarmerComponents {
     get(address: Uint8Array): Promise<Uint8Array>
     has(address: Uint8Array): Promise<boolean>
     isFull(): boolean
+    /** Counts more bytes against the vault's donation: farm.db's files. */
+    countAlso?(measure: () => number): void
   }
   identity: OwnerKey
   scores: PeerScores
@@ -73,10 +75,23 @@ export interface FarmerOptions {
   proofTimeoutMs?: number
   /** How old a receipt may be when its coin is claimed (default 10 min). */
   receiptMaxAgeMs?: number
+  /** Fresh receipts remembered from one client identity; more are refused until older ones go stale (default 4096). */
+  receiptsPerClient?: number
+  /** Fresh receipts remembered for one chunk (default 256). */
+  receiptsPerChunk?: number
+  /** Fresh receipts remembered in all (default 65,536: about 30 MB of farm.db). */
+  receiptsTotal?: number
   /** How often this node asks its wallets' inboxes for coins sent to them (default 10 s). */
   inboxIntervalMs?: number
   log?: (line: string) => void
 }
+
+const SIGHTING_REFUSALS = {
+  replay: 'the receipt was used already',
+  'client-full': 'too many fresh receipts from this client',
+  'chunk-full': 'too many fresh receipts for this chunk',
+  full: 'too many fresh receipts',
+} as const
 
 export class WalletError extends PeerDriveError {
   constructor(message: string) {
@@ -119,12 +134,17 @@ export class Farmer {
       chunksPerProofRound: 4,
       proofTimeoutMs: 5_000,
       receiptMaxAgeMs: 10 * 60_000,
+      receiptsPerClient: 4096,
+      receiptsPerChunk: 256,
+      receiptsTotal: 65_536,
       inboxIntervalMs: 10_000,
       log: () => {},
       // an option given as undefined keeps its default
       ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)),
     }
     this.db = new FarmDb(join(opts.dir, 'farm.db'))
+    // farming bookkeeping is the vault's own data: it takes from the donation like chunks do
+    components.vault.countAlso?.(() => this.db.bytesOnDisk())
     this.validator = new Validator(
       { peers: components.peers, identity: components.identity, db: this.db, trust: this.trust },
       { replicas: this.#o.replicas, target: this.#o.target, receiptMaxAgeMs: this.#o.receiptMaxAgeMs },
@@ -290,9 +310,19 @@ export class Farmer {
       return { s: 'refused', reason: 'the receipt is not signed by its client' }
     if (!(await this.#c.vault.has(fromHex(receipt.chunk))))
       return { s: 'refused', reason: 'this vault does not hold that chunk' }
+    // remembering the receipt takes disk; a full vault has none to give
+    if (this.#c.vault.isFull()) return { s: 'refused', reason: 'vault full' }
     const hash = attemptHash(receipt)
-    if (!this.db.firstSight(hash.toString('hex')))
-      return { s: 'refused', reason: 'the receipt was used already' }
+    const seen = this.db.sight(
+      { hash: hash.toString('hex'), client: receipt.client, chunk: receipt.chunk, at: receipt.at },
+      {
+        maxAgeMs: this.#o.receiptMaxAgeMs,
+        perClient: this.#o.receiptsPerClient,
+        perChunk: this.#o.receiptsPerChunk,
+        total: this.#o.receiptsTotal,
+      },
+    )
+    if (seen !== 'new') return { s: 'refused', reason: SIGHTING_REFUSALS[seen] }
     if (!this.#paused && underTarget(hash, this.#o.target)) {
       this.db.addPending(hash.toString('hex'), JSON.stringify(receipt), this.#walletId)
       this.#track(this.claim(receipt, this.#walletId))

@@ -178,6 +178,7 @@ export class PeerDriveNode {
           get: (a) => vault.get(a),
           has: (a) => vault.has(a),
           isFull: () => vault.stats().free < 2 ** 20,
+          countAlso: (measure) => vault.countAlso(measure),
         },
         identity: this.identity,
         scores: this.scores,

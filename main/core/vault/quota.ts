@@ -112,6 +112,8 @@ export class Usage {
   readonly #dirs = new Map<string, number>()
   #dirBytes = 0
   readonly #measureIndex: () => IndexBytes
+  /** Other files the vault's owner keeps in the vault directory (farm.db), measured when `used` is. */
+  readonly #others: (() => number)[] = []
 
   constructor(block: number, measureIndex: () => IndexBytes) {
     this.block = block
@@ -144,10 +146,16 @@ export class Usage {
     return this.#dirs.has(path)
   }
 
+  /** Counts the bytes `measure` reports against the donation too, measured whenever `used` is. */
+  countAlso(measure: () => number): void {
+    this.#others.push(measure)
+  }
+
   /** Bytes spoken for now; measures the index files, so call it when the figure is needed. */
   used(): number {
     const index = indexCost(this.#measureIndex(), this.chunks + this.records, this.recordBytes)
-    return this.chunkDisk + this.#dirBytes + this.quarantinedBytes + index
+    const others = this.#others.reduce((sum, measure) => sum + measure(), 0)
+    return this.chunkDisk + this.#dirBytes + this.quarantinedBytes + index + others
   }
 }
 

@@ -234,6 +234,11 @@ export class Vault implements ChunkStore {
     }
   }
 
+  /** Counts other files kept in the vault directory (farm.db) against the donation. */
+  countAlso(measure: () => number): void {
+    this.#usage.countAlso(measure)
+  }
+
   /**
    * Changes the donated size at run time (persisted). Lowering it below what is
    * held is allowed: `excess` is what must be handed off, and PUTs are refused
