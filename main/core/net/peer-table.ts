@@ -1,8 +1,7 @@
 // The live vault peers this node knows, with their place in the key space.
 // A peer joins the table when identify shows it serves chunks, and leaves it
 // the moment its last connection closes — a killed process closes at once,
-// a frozen or cut-off one when the heartbeat (libp2p's connection monitor)
-// gives up on it.
+// a frozen or cut-off one when the heartbeat (liveness.ts) gives up on it.
 import type { PeerId } from '@libp2p/interface'
 import { CHUNK_PROTOCOL } from './chunk-protocol.ts'
 import type { Host } from './host.ts'
