@@ -108,6 +108,28 @@ export interface RecentFile {
   of?: number
 }
 
+/** One kept version of a file, as `peerdrive versions` and the History panel show it. */
+export interface FileVersion {
+  /** 1 is the oldest version kept; numbers follow in time. */
+  number: number
+  /** When this content reached the network (ms since the epoch). */
+  at: number
+  size: number
+  /** The device that wrote it, when known. */
+  device: string | null
+  /** Whether it is the file's content now. */
+  current: boolean
+}
+
+export interface FileVersions {
+  /** The path in the drive ("/docs/a.txt"). */
+  path: string
+  /** False for a deleted file: its versions can still be restored. */
+  exists: boolean
+  /** Newest first. */
+  versions: FileVersion[]
+}
+
 export type { LogEntry, LogLevel } from './log-ring.ts'
 
 /** What the node pushes over the event socket (and IPC) as it happens. */
@@ -142,6 +164,13 @@ export interface ApiCommands {
   }
   logs: { args: { level?: LogLevel; limit?: number }; result: { entries: LogEntry[] } }
   'files-recent': { args: { limit?: number }; result: { files: RecentFile[] } }
+  /** Kept versions of a file in the drive (a path from its root), also of one that was deleted. */
+  'files-versions': { args: { path: string }; result: FileVersions }
+  /** Makes a version the file's content again (a new version); without `version` or `at`, the newest earlier one. */
+  'files-restore': {
+    args: { path: string; version?: number; at?: number }
+    result: { path: string; restored: FileVersion; versions: FileVersion[] }
+  }
 }
 
 export type CommandName = keyof ApiCommands

@@ -35,6 +35,27 @@ const validators: { [K in CommandName]: (args: unknown) => boolean } = {
   'settings-set': isSettingsChange,
   logs: (a) => optionalOneOf(a, 'level', ['info', 'warn', 'error']) && optionalCount(a, 'limit'),
   'files-recent': (a) => optionalCount(a, 'limit'),
+  'files-versions': (a) => isDrivePath((a as Record<string, unknown>)?.path),
+  'files-restore': (a) => {
+    const r = a as Record<string, unknown>
+    return (
+      isDrivePath(r?.path) &&
+      (r.version === undefined || (Number.isSafeInteger(r.version) && (r.version as number) > 0)) &&
+      (r.at === undefined || (Number.isSafeInteger(r.at) && (r.at as number) >= 0)) &&
+      (r.version === undefined || r.at === undefined)
+    )
+  },
+}
+
+/** A path in the drive: from its root, with no "." or ".." in it, and no longer than Linux allows. */
+function isDrivePath(v: unknown): boolean {
+  return (
+    typeof v === 'string' &&
+    v.startsWith('/') &&
+    v.length <= 4096 &&
+    !v.includes('\0') &&
+    !v.split('/').some((name) => name === '.' || name === '..')
+  )
 }
 
 function isSettingsChange(a: unknown): boolean {

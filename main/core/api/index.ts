@@ -5,6 +5,8 @@ export type {
   CommandName,
   CredentialArgs,
   DegradedFile,
+  FileVersion,
+  FileVersions,
   Handlers,
   StatusResult,
   Settings,

@@ -407,6 +407,9 @@ export class Drive implements DriveFs {
   private noteVersion(ino: number): void {
     const row = this.db.get(ino)
     if (!row || row.kind !== 'file' || this.db.links(ino) === 0) return
+    // Uploaded while still open for writing (a save truncates, then writes): it becomes a version once closed.
+    if (row.state !== 'synced' && row.state !== 'degraded') return
+    if ([...this.handles.values()].some((f) => f.ino === ino && f.writable)) return
     this.versions.record({
       path: this.pathOf(ino),
       ino,
@@ -433,6 +436,8 @@ export class Drive implements DriveFs {
     versions: ListedVersion[]
   } {
     const at = normalPath(path)
+    if (parts(at).some((name) => name === '.' || name === '..'))
+      throw new FsError('EINVAL', `${path}: a path in the drive has no "." or ".." in it`)
     let row: EntryRow | undefined
     try {
       row = this.resolve(at)
@@ -443,7 +448,7 @@ export class Drive implements DriveFs {
     const versions = this.versions.list(at)
     // The current content: the newest version with the file's handle, unless it has newer local changes.
     const current =
-      row && row.state === 'synced'
+      row && (row.state === 'synced' || row.state === 'degraded')
         ? (versions.find((v) => v.ino === row.ino && v.handle === row.handle) ?? null)
         : null
     return { path: at, exists: row !== undefined, current: current?.number ?? null, versions }
@@ -853,6 +858,8 @@ export class Drive implements DriveFs {
     const f = this.handle(fh)
     if (f.dirty) await this.commitFile(f.ino).catch(() => {})
     this.removeHandle(fh)
+    // Content uploaded while it was open for writing is a version now that it is closed.
+    if (f.writable) this.noteVersion(f.ino)
     if (this.openCount.has(f.ino)) return
     if (!this.db.get(f.ino) || this.db.links(f.ino) === 0) return this.dropIfUnlinked(f.ino)
     // Closed, and its content already safely in the network: the staging copy can go.

@@ -8,6 +8,7 @@ import { UsageError } from '../errors.ts'
 import { diskSpace, donationLimits } from '../settings/index.ts'
 import { formatSize } from '../size.ts'
 import type { NodeFeed } from './feed.ts'
+import { historyHandlers } from './history-handlers.ts'
 import type { LoginRequest } from './options.ts'
 import type { PeerDriveNode } from './vault-node.ts'
 
@@ -125,5 +126,6 @@ export function driveNodeHandlers(node: () => HandledNode): Handlers {
       return { paused: n.node.farmer.paused }
     },
     ...appHandlers(node),
+    ...historyHandlers(node),
   }
 }

@@ -40,6 +40,10 @@ const handlers: Handlers = {
   },
   logs: async () => ({ entries: [] }),
   'files-recent': async () => ({ files: [] }),
+  'files-versions': async ({ path }) => ({ path, exists: false, versions: [] }),
+  'files-restore': async () => {
+    throw new Error('not used here')
+  },
 }
 
 test('the API answers its commands on loopback with the token, and refuses everything else', async (t) => {
