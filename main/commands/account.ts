@@ -73,7 +73,11 @@ export const accountCommands: Command[] = [
         { ...creds, new_password: newPassword },
         ACCOUNT_CALL,
       )
-      report(values, status, 'Password changed: the old one no longer opens the account.')
+      report(
+        values,
+        status,
+        'Password changed: every key rotated, and the old password opens nothing current.',
+      )
     },
   },
 ]

@@ -113,11 +113,14 @@ test('account create, logout, login and passwd through the CLI; wrong PIN and pa
     PEERDRIVE_PASSWORD: 'new tide 43',
   })
   assert.equal(login.code, 0, login.stderr)
-  assert.equal(JSON.parse(login.stdout).account_id, id)
+  // every key rotates with the password, the account id with them; the drive is the same
+  const rotated = JSON.parse(login.stdout).account_id as string
+  assert.match(rotated, /^[0-9a-f]{64}$/)
+  assert.notEqual(rotated, id)
   assert.deepEqual(await readFile(join(a.mount, 'report.bin')), body)
 
   // another machine: up --login with the same credentials mounts the same drive
   const b = await up(t, boot, ['--login'], { ...creds, PEERDRIVE_PASSWORD: 'new tide 43' })
-  assert.match(b.output(), new RegExp(`Account ${id} is open`))
+  assert.match(b.output(), new RegExp(`Account ${rotated} is open`))
   assert.deepEqual(await readFile(join(b.mount, 'report.bin')), body)
 })

@@ -4,7 +4,16 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { NetworkRecordStore } from '../net/network-record-store.ts'
 import type { SignedRecord } from '../records/index.ts'
-import { OwnerKey, RecordPutError, RecordUnavailableError, signRecord } from '../records/index.ts'
+import { DRIVE_ROOT_RECORD } from '../drive/record-root-store.ts'
+import { openRoot, sealRoot } from '../drive/root.ts'
+import {
+  MAX_VERSION,
+  OwnerKey,
+  RecordPutError,
+  RecordUnavailableError,
+  recordAddress,
+  signRecord,
+} from '../records/index.ts'
 import { ACCOUNT_KDF, SESSION_RECORD, checkCredentials, checkPassword, deriveKeys } from './credentials.ts'
 import type { Credentials, DerivedKeys, KdfParams } from './credentials.ts'
 import { AccountExistsError, AccountNetworkError, NoAccountError } from './errors.ts'
@@ -14,9 +23,15 @@ import type { AccountKeys } from './session-packet.ts'
 export type PacketStore = Pick<NetworkRecordStore, 'get' | 'put'>
 
 export interface OpenAccount {
-  /** Hex of the account's public key: stable across password changes. */
+  /** Hex of the account's public key: a password change makes a new one (every key rotates). */
   id: string
   keys: AccountKeys
+}
+
+/** A password change: the account under its new keys, and the one it replaced (whose keys are retired). */
+export interface Rotation {
+  account: OpenAccount
+  retired: OpenAccount
 }
 
 export interface AccountsOptions {
@@ -65,17 +80,43 @@ export class Accounts {
   }
 
   /**
-   * Re-seals the account's keys at the new password's location, then retires
-   * the old location with an empty, newer record so the old password fails.
+   * Changes the password by rotating every key, so that a copy of the old
+   * session packet opened with the old password yields nothing current:
+   *
+   * 1. open the old packet and check the new location is free;
+   * 2. `beforeRotate` (the node closes the drive here, so that everything in
+   *    it is in the network under the old root);
+   * 3. make fresh keys and move the drive's root to them: the same root
+   *    handle, sealed with the new drive key, signed by the new drive owner;
+   * 4. seal the fresh keys at the new password's location;
+   * 5. retire the old location with an empty, newer record, so the old
+   *    password fails;
+   * 6. retire the old drive root with an empty record at the highest version,
+   *    so nobody holding the old keys can read the root as it was from the
+   *    network or ever commit to it again.
+   *
+   * The order keeps the account whole if it stops part way: until step 4 the
+   * old password opens everything as before; after it the new one does.
+   * The account id, drive owner, drive key and wallet all change: what holds
+   * coin under the retired wallet must be moved (the node does it for the
+   * coins it holds).
    */
-  async changePassword(c: Credentials, newPassword: string): Promise<OpenAccount> {
+  async changePassword(
+    c: Credentials,
+    newPassword: string,
+    opts: { beforeRotate?: (old: OpenAccount) => Promise<void> } = {},
+  ): Promise<Rotation> {
     checkCredentials(c)
     checkPassword(newPassword)
     const old = await this.#open(c)
     const next = await deriveKeys({ ...c, password: newPassword }, this.#kdf)
     const held = await this.#get(next.location, 'look up the new location')
     if (held && held.payload.byteLength > 0) throw new AccountExistsError()
-    await this.#writePacket(next, old.keys, (held?.version ?? 0n) + 1n)
+    const retired = opened(old.keys)
+    await opts.beforeRotate?.(opened(copyKeys(old.keys)))
+    const keys = newAccountKeys()
+    const root = await this.#moveDriveRoot(old.keys, keys)
+    await this.#writePacket(next, keys, (held?.version ?? 0n) + 1n)
     await this.#put(
       signRecord(OwnerKey.fromSeed(old.derived.signSeed), {
         name: SESSION_RECORD,
@@ -83,7 +124,32 @@ export class Accounts {
       }),
       'retire the old password',
     )
-    return opened(old.keys)
+    if (root)
+      await this.#put(
+        signRecord(OwnerKey.fromSeed(old.keys.driveOwnerSeed), {
+          name: DRIVE_ROOT_RECORD,
+          version: MAX_VERSION,
+        }),
+        "retire the old drive's root",
+      )
+    return { account: opened(keys), retired }
+  }
+
+  /** Re-seals the drive's root handle for the new keys; false when the drive has no root yet. */
+  async #moveDriveRoot(from: AccountKeys, to: AccountKeys): Promise<boolean> {
+    const owner = OwnerKey.fromSeed(from.driveOwnerSeed)
+    const root = await this.#get(recordAddress(owner.publicKey, DRIVE_ROOT_RECORD), "read the drive's root")
+    if (!root || root.payload.byteLength === 0) return false
+    const handle = openRoot(from.driveKey, root.payload)
+    await this.#put(
+      signRecord(OwnerKey.fromSeed(to.driveOwnerSeed), {
+        name: DRIVE_ROOT_RECORD,
+        version: root.version,
+        payload: sealRoot(to.driveKey, handle),
+      }),
+      "move the drive's root to the new keys",
+    )
+    return true
   }
 
   async #open(c: Credentials): Promise<{ keys: AccountKeys; derived: DerivedKeys; version: bigint }> {
@@ -137,6 +203,15 @@ export class Accounts {
 
 export function accountId(keys: AccountKeys): string {
   return Buffer.from(OwnerKey.fromSeed(keys.accountSeed).publicKey).toString('hex')
+}
+
+function copyKeys(keys: AccountKeys): AccountKeys {
+  return {
+    accountSeed: Uint8Array.from(keys.accountSeed),
+    driveOwnerSeed: Uint8Array.from(keys.driveOwnerSeed),
+    driveKey: Uint8Array.from(keys.driveKey),
+    walletSeed: Uint8Array.from(keys.walletSeed),
+  }
 }
 
 function opened(keys: AccountKeys): OpenAccount {

@@ -1,6 +1,6 @@
 // account/ owns self-authentication: credentials → argon2id → the session packet's location and seal, the sealed packet of account keys in the network, and "remember me".
 export { Accounts, accountId } from './accounts.ts'
-export type { AccountsOptions, OpenAccount, PacketStore } from './accounts.ts'
+export type { AccountsOptions, OpenAccount, PacketStore, Rotation } from './accounts.ts'
 export {
   ACCOUNT_KDF,
   MIN_PASSWORD_LENGTH,

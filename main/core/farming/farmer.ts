@@ -222,13 +222,27 @@ export class Farmer {
   }
 
   async #moveDeviceCoins(): Promise<number> {
-    const device = OwnerKey.fromSeed(this.#deviceSeed)
-    const deviceId = Buffer.from(device.publicKey).toString('hex')
-    if (deviceId === this.#walletId) return 0
-    let moved = 0
-    for (const coin of this.db.ownedCoins(deviceId))
-      if (await this.transfer(coin, this.#walletId, device)) moved++
+    const moved = await this.#moveCoins(OwnerKey.fromSeed(this.#deviceSeed), this.#walletId)
     if (moved > 0) this.#o.log(`moved ${moved} coin(s) from this vault's own wallet to the account's`)
+    return moved
+  }
+
+  /**
+   * Moves every coin this node holds for the wallet of `seed` to wallet `to`:
+   * after a password change the account's old wallet is retired (a copy of
+   * the old session packet holds its seed). Returns how many moved.
+   */
+  moveCoinsFrom(seed: Uint8Array, to: string): Promise<number> {
+    const work = this.#moveCoins(OwnerKey.fromSeed(seed), to)
+    this.#track(work.catch(() => 0))
+    return work
+  }
+
+  async #moveCoins(from: OwnerKey, to: string): Promise<number> {
+    const fromId = Buffer.from(from.publicKey).toString('hex')
+    if (fromId === to) return 0
+    let moved = 0
+    for (const coin of this.db.ownedCoins(fromId)) if (await this.transfer(coin, to, from)) moved++
     return moved
   }
 

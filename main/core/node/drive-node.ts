@@ -9,6 +9,7 @@ import type { AccountStatus, ApiServer, StatusResult } from '../api/index.ts'
 import { Drive } from '../drive/index.ts'
 import type { SyncStatus } from '../drive/index.ts'
 import { RecordRootStore } from '../drive/record-root-store.ts'
+import { DEFAULT_HISTORY_DAYS } from '../drive/versions.ts'
 import { checkMountable, mountDrive } from '../fuse/index.ts'
 import type { MountedDrive } from '../fuse/index.ts'
 import { ensurePrivateDir } from '../home.ts'
@@ -156,10 +157,40 @@ export class DriveNode {
     return this.change(() => this.closeAccount(force))
   }
 
+  /**
+   * Every key rotates (docs/ACCOUNT.md): an account open here is closed first
+   * (refused like logout while files have not reached the network), then
+   * opened again under its new keys; coins this node holds for the retired
+   * wallet move to the new one.
+   */
   async changePassword(req: Credentials & { new_password: string }): Promise<AccountStatus> {
     return this.change(async () => {
-      const account = await this.accounts.changePassword(req, req.new_password)
-      if (this.open?.account.id !== account.id) wipeKeys(account.keys)
+      let reopen: { previous: OpenAccount; remembered: boolean } | undefined
+      let rotation
+      try {
+        rotation = await this.accounts.changePassword(req, req.new_password, {
+          beforeRotate: async (old) => {
+            if (this.open?.account.id !== old.id) return wipeKeys(old.keys)
+            reopen = { previous: old, remembered: this.open.remembered }
+            await this.closeAccount(false)
+          },
+        })
+      } catch (err) {
+        // nothing was rotated, or not all of it: the account stays open under the keys it had
+        if (reopen) await this.openAccount(reopen.previous, reopen.remembered)
+        throw err
+      }
+      const { account, retired } = rotation
+      if (reopen) {
+        wipeKeys(reopen.previous.keys)
+        await this.openAccount(account, reopen.remembered)
+      }
+      const walletId = Buffer.from(OwnerKey.fromSeed(account.keys.walletSeed).publicKey).toString('hex')
+      await this.node.farmer
+        .moveCoinsFrom(retired.keys.walletSeed, walletId)
+        .catch((err) => this.opts.log?.(`moving coins to the new wallet failed: ${(err as Error).message}`))
+      wipeKeys(retired.keys)
+      if (!reopen) wipeKeys(account.keys)
     })
   }
 
@@ -182,6 +213,7 @@ export class DriveNode {
       capacityBytes: () => this.node.vault.stats().capacity,
       log,
       onEvent: this.opts.onDriveEvent,
+      historyDays: () => this.feed.settings.get().history_days ?? DEFAULT_HISTORY_DAYS,
     })
     let mounted: MountedDrive | undefined
     try {

@@ -115,13 +115,14 @@ test('after a password change the old password fails and the new one opens the s
   const vaults = await startNodes(t, 7, { auditIntervalMs: 3_600_000 })
   const a = await startDriveNode(t, everyAddress(vaults))
   await meshUp([...vaults, a.node])
-  const { account_id } = await a.create(creds)
+  const created = await a.create(creds)
   const body = randomBytes(5000)
   await writeDriveFile(a.drive!, '/kept.bin', body)
   assert.equal(await a.drive!.syncAll(60_000), true)
 
   const newCreds = { ...creds, password: 'a new passphrase' }
-  await a.changePassword({ ...creds, new_password: newCreds.password })
+  const { account_id } = await a.changePassword({ ...creds, new_password: newCreds.password })
+  assert.notEqual(account_id, created.account_id, 'every key rotates, the account id with them')
   await assert.rejects(a.login(creds), { name: 'NoAccount' })
 
   const { location } = await deriveKeys(newCreds, TEST_KDF)
