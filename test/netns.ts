@@ -1,9 +1,11 @@
 // A small internet on this machine, made of Linux network namespaces: an
 // "internet" namespace with a bridge, public hosts on it, and homes, each a
 // LAN behind its own router namespace that masquerades (NAT, no port
-// forwarding). Nothing is attached to this machine's own network namespace,
-// so no address here can reach or be reached from outside. Everything made
-// is removed by destroy(), which also runs from a process 'exit' handler.
+// forwarding) and, where asked, also maps ports on request over UPnP
+// (miniupnpd, as most home routers do). Nothing is attached to this machine's
+// own network namespace, so no address here can reach or be reached from
+// outside. Everything made is removed by destroy(), which also runs from a
+// process 'exit' handler.
 //
 // The public side uses 7.77.0.0/24, outside every private and reserved range:
 // libp2p treats those ranges as "not the internet" (AutoNAT does not verify
@@ -12,7 +14,10 @@
 // (10.77.<home>.0/24), as real homes are.
 import { execFileSync, spawn } from 'node:child_process'
 import type { ChildProcess, SpawnOptions } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 const PUBLIC_NET = '7.77.0'
 const run = (args: string[]) => execFileSync(args[0]!, args.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
@@ -38,6 +43,16 @@ export function netnsUnavailable(): string | undefined {
   } catch {
     return 'iptables is not installed'
   }
+  for (const [tool, pkg] of [
+    ['nft', 'nftables'],
+    ['miniupnpd', 'miniupnpd-nftables'],
+  ] as const) {
+    try {
+      run(['sh', '-c', `command -v ${tool}`])
+    } catch {
+      return `${tool} is not installed (${pkg}): the UPnP home router needs it`
+    }
+  }
   return undefined
 }
 
@@ -48,6 +63,15 @@ export interface Home {
   ip: string
   /** The router's address on the internet: what the world sees of this home. */
   wanIp: string
+  /** Whether the router maps ports on request (UPnP IGD); otherwise nothing from outside gets in. */
+  upnp: boolean
+}
+
+export interface InternetShape {
+  publicHosts: number
+  homes: number
+  /** Indexes of the homes whose router answers UPnP port-mapping requests. */
+  upnpHomes?: number[]
 }
 
 export class TestInternet {
@@ -57,6 +81,7 @@ export class TestInternet {
   private readonly namespaces: string[] = []
   private readonly children = new Set<ChildProcess>()
   private readonly cleanups: (() => void)[] = []
+  private scratchDir: string | undefined
   private destroyed = false
   private readonly onExit = () => this.destroy()
 
@@ -66,7 +91,7 @@ export class TestInternet {
     process.on('exit', this.onExit)
   }
 
-  static build(opts: { publicHosts: number; homes: number }): TestInternet {
+  static build(opts: InternetShape): TestInternet {
     const net = new TestInternet()
     try {
       net.make(opts)
@@ -77,7 +102,7 @@ export class TestInternet {
     return net
   }
 
-  private make(opts: { publicHosts: number; homes: number }): void {
+  private make(opts: InternetShape): void {
     const inet = this.namespace('inet')
     this.in(inet, ['ip', 'link', 'add', 'name', 'br0', 'type', 'bridge'])
     this.in(inet, ['ip', 'link', 'set', 'br0', 'up'])
@@ -109,8 +134,64 @@ export class TestInternet {
         '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT',
       ]) // prettier-ignore
       this.in(router, ['iptables', '-A', 'FORWARD', '-i', 'wan', '-o', 'lan', '-j', 'DROP'])
-      this.homes.push({ ns, ip, wanIp })
+      const upnp = opts.upnpHomes?.includes(h) ?? false
+      if (upnp) this.upnpGateway(router, h)
+      this.homes.push({ ns, ip, wanIp, upnp })
     }
+  }
+
+  /**
+   * Makes a router a UPnP Internet Gateway Device: miniupnpd answers the LAN's
+   * mapping requests by adding a port forward (a DNAT rule) to the router's
+   * nftables, and the forward chain lets in what those rules redirect.
+   */
+  private upnpGateway(router: string, home: number): void {
+    const dir = this.scratch()
+    const rules = join(dir, `upnp${home}.nft`)
+    // the chains miniupnpd fills in (its own table, beside the iptables ones above)
+    writeFileSync(
+      rules,
+      ['table inet upnp {', '  chain forward {', '    type filter hook forward priority 0; policy accept;',
+        '    jump miniupnpd', '  }', '  chain miniupnpd {', '  }', '  chain prerouting {',
+        '    type nat hook prerouting priority -100; policy accept;', '    jump prerouting_miniupnpd', '  }',
+        '  chain postrouting {', '    type nat hook postrouting priority 100; policy accept;',
+        '    jump postrouting_miniupnpd', '  }', '  chain prerouting_miniupnpd {', '  }',
+        '  chain postrouting_miniupnpd {', '  }', '}', ''].join('\n'),
+    ) // prettier-ignore
+    this.in(router, ['nft', '-f', rules])
+    // a mapped port is forwarded: the router's firewall lets in what its DNAT rules redirected
+    this.in(router, [
+      'iptables', '-I', 'FORWARD', '1', '-i', 'wan', '-o', 'lan',
+      '-m', 'conntrack', '--ctstate', 'DNAT', '-j', 'ACCEPT',
+    ]) // prettier-ignore
+    const conf = join(dir, `miniupnpd${home}.conf`)
+    writeFileSync(
+      conf,
+      [
+        'ext_ifname=wan',
+        'listening_ip=lan',
+        'http_port=5000',
+        'enable_natpmp=no',
+        'enable_upnp=yes',
+        // a LAN host may map ports only to itself
+        'secure_mode=yes',
+        `uuid=${randomUUID()}`,
+        'upnp_table_name=upnp',
+        'upnp_nat_table_name=upnp',
+        `allow 1024-65535 10.77.${home}.0/24 1024-65535`,
+        'deny 0-65535 0.0.0.0/0 0-65535',
+        '',
+      ].join('\n'),
+    )
+    // -d: stays in the foreground, so destroy() kills it with the other children
+    const args = ['-d', '-f', conf, '-P', join(dir, `miniupnpd${home}.pid`)]
+    this.track(spawn('ip', ['netns', 'exec', router, 'miniupnpd', ...args], { stdio: 'ignore' }))
+  }
+
+  /** A directory for configuration files, removed by destroy(). */
+  private scratch(): string {
+    this.scratchDir ??= mkdtempSync(join(tmpdir(), `${this.prefix}-`))
+    return this.scratchDir
   }
 
   /** A new namespace with its loopback up; removed by destroy(). */
@@ -181,5 +262,6 @@ export class TestInternet {
         // already gone
       }
     }
+    if (this.scratchDir) rmSync(this.scratchDir, { recursive: true, force: true })
   }
 }

@@ -1,11 +1,16 @@
 // Homes behind NATs: a small internet of network namespaces (test/netns.ts)
-// with five public vaults and three homes, each behind its own masquerading
-// router with no port forwarded. The public vaults learn from AutoNAT that
-// they are reachable and relay; the home nodes learn they are not and stay
-// clients only, holding relay reservations. A file written through the drive
-// in one home, while one of the home's relays is killed, is read back
-// byte-identical from the same account logged in in another home, and two
-// homes reach each other through a relay.
+// with five public vaults and four homes, each behind its own masquerading
+// router with no port forwarded; the fourth home's router also maps ports on
+// request (UPnP), as most home routers do. The public vaults learn from
+// AutoNAT that they are reachable and relay; the home nodes learn they are
+// not and stay clients only, holding relay reservations. A file written
+// through the drive in one home, while one of the home's relays is killed, is
+// read back byte-identical from the same account logged in in another home.
+// Two homes behind plain NATs reach each other through a relay only: hole
+// punching cannot succeed between them with libp2p's TCP and QUIC transports
+// (docs/NETWORK.md, "Reachability"). A home whose router mapped a port reaches
+// a home behind a plain NAT through a relay, and DCUtR turns that connection
+// into a direct one.
 import assert from 'node:assert/strict'
 import { execFile, execFileSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
@@ -58,10 +63,10 @@ function follow(child: ChildProcess): Proc {
 }
 
 test(
-  'homes behind NATs: client-only home nodes, public vaults that relay, a file across homes through a killed relay',
+  'homes behind NATs: client-only home nodes, public vaults that relay, a file across homes through a killed relay, a direct home-to-home connection',
   { skip: unavailable ? `network namespaces: ${unavailable}` : false },
   async (t) => {
-    const net = TestInternet.build({ publicHosts: 5, homes: 3 })
+    const net = TestInternet.build({ publicHosts: 5, homes: 4, upnpHomes: [3] })
     t.after(() => net.destroy())
     const dir = await tempDir(t)
     const started = Date.now()
@@ -218,19 +223,33 @@ test(
     step('home nodes hold nothing')
     // two homes reach each other through a public relay
     const alive = publics.filter((p) => p !== relay).map((p) => p.addr)
-    const peer = (home: number) =>
+    const peer = (home: number, extra: string[] = []) =>
       follow(
-        net.spawn(net.homes[home]!.ns, process.execPath, [natPeer, homeListen.join(','), ...alive], {
-          stdio: ['pipe', 'pipe', 'pipe'],
-        }),
+        net.spawn(
+          net.homes[home]!.ns,
+          process.execPath,
+          [natPeer, homeListen.join(','), ...extra, ...alive],
+          {
+            stdio: ['pipe', 'pipe', 'pipe'],
+          },
+        ),
       )
     const there = peer(2)
     const here = peer(0)
+    // home 3's router maps the peer's ports by UPnP; started now, it is verified while the others settle
+    const mapped = peer(3, ['--upnp'])
     const thereId = await peerIdOf(there, 'the peer in home 2')
     await peerIdOf(here, 'the peer in home 0')
+    await peerIdOf(mapped, 'the peer in home 3')
+    interface Conn {
+      peer: string
+      addr: string
+      relayed: boolean
+      direction: string
+    }
     const lastState = (p: Proc) =>
       p.events.findLast((e) => e.event === 'state') as
-        { addresses: string[]; connections: { peer: string; addr: string; relayed: boolean }[] } | undefined
+        { addresses: string[]; connections: Conn[] } | undefined
     await waitFor(
       () => (lastState(there)?.addresses ?? []).some((ma) => ma.includes('/p2p-circuit')),
       120_000,
@@ -245,5 +264,38 @@ test(
     )
     const conns = lastState(here)!.connections.filter((c) => c.peer === thereId)
     t.diagnostic(`home 0 → home 2: ${conns.map((c) => (c.relayed ? 'relayed' : 'direct')).join(', ')}`)
+
+    step('home 0 reached home 2 through a relay')
+    // home 3: AutoNAT verified the port its router mapped, so the node is dialable at the router's address
+    const wan3 = `/ip4/${net.homes[3]!.wanIp}/`
+    await waitFor(
+      () => (lastState(mapped)?.addresses ?? []).some((ma) => ma.startsWith(wan3)),
+      180_000,
+      `the peer in home 3 to have its router's address ${net.homes[3]!.wanIp} verified`,
+    )
+    // home 3 dials home 2 through a relay; DCUtR on home 2's side sees home 3's verified address and dials it
+    mapped.child.stdin!.write(`dial ${circuit}\n`)
+    const direct = (c: Conn) => c.peer === thereId && !c.relayed
+    await waitFor(
+      () => (lastState(mapped)?.connections ?? []).some(direct),
+      90_000,
+      'a direct connection between home 3 and home 2',
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; home 3 said: ${mapped.output()}`)
+    })
+    const history = mapped.events
+      .filter((e) => (e.event === 'open' || e.event === 'close') && e.peer === thereId)
+      .map(
+        (e) =>
+          `${e.event as string} ${e.relayed ? 'relayed' : 'direct'} ${e.direction as string} ${e.addr as string}`,
+      )
+    const upgraded = lastState(mapped)!.connections.find(direct)!
+    t.diagnostic(`home 3 → home 2: direct over ${upgraded.addr} (${upgraded.direction})`)
+    t.diagnostic(`home 3 ↔ home 2 connections, in order: ${history.join('; ')}`)
+    assert.ok(
+      upgraded.addr.includes(`/ip4/${net.homes[2]!.wanIp}/`),
+      `the direct connection comes from home 2's router: ${upgraded.addr}`,
+    )
+    step('home 3 and home 2 connected directly')
   },
 )
