@@ -84,6 +84,8 @@ export interface Settings {
   /** Where the drive mounts (applies when the drive next opens). */
   mount: string | null
   start_at_login: boolean
+  /** Days of version history kept (30 by default); older versions are let go at the next commit. */
+  history_days: number
   /** Paused, the vault stores, serves and proves, but makes no farming attempts. */
   farming_paused: boolean
 }
@@ -92,6 +94,7 @@ export interface SettingsChange {
   donated_bytes?: number
   mount?: string
   start_at_login?: boolean
+  history_days?: number
 }
 
 export interface RecentFile {

@@ -67,7 +67,13 @@ function isSettingsChange(a: unknown): boolean {
   )
     return false
   if (r.mount !== undefined && !(isShortString(r.mount) && (r.mount as string).length > 0)) return false
+  if (r.history_days !== undefined && !isHistoryDays(r.history_days)) return false
   return optionalBoolean(a, 'start_at_login')
+}
+
+/** Whole days, one up to ten years. */
+function isHistoryDays(v: unknown): boolean {
+  return Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= 3650
 }
 
 function optionalOneOf(a: unknown, key: string, values: string[]): boolean {

@@ -4,6 +4,7 @@ import type { Credentials } from '../account/index.ts'
 import type { AccountStatus, Handlers, Settings, StatusResult } from '../api/index.ts'
 import { recentFiles } from '../api/index.ts'
 import type { Drive } from '../drive/index.ts'
+import { DEFAULT_HISTORY_DAYS } from '../drive/versions.ts'
 import { UsageError } from '../errors.ts'
 import { diskSpace, donationLimits } from '../settings/index.ts'
 import { formatSize } from '../size.ts'
@@ -40,6 +41,7 @@ export async function currentSettings(node: HandledNode): Promise<Settings> {
     disk_free_bytes: limits.diskFree,
     mount: stored.mount ?? node.status().mount ?? node.mountPoint ?? null,
     start_at_login: stored.start_at_login === true,
+    history_days: stored.history_days ?? DEFAULT_HISTORY_DAYS,
     farming_paused: node.node.farmer.paused,
   }
 }
@@ -74,9 +76,10 @@ export function appHandlers(node: () => HandledNode): AppHandlers {
       const n = node()
       let handoff: { excess: number; moved: number } | null = null
       if (change.donated_bytes !== undefined) handoff = await changeDonation(n, change.donated_bytes)
-      const stored: { mount?: string; start_at_login?: boolean } = {}
+      const stored: { mount?: string; start_at_login?: boolean; history_days?: number } = {}
       if (change.mount !== undefined) stored.mount = change.mount
       if (change.start_at_login !== undefined) stored.start_at_login = change.start_at_login
+      if (change.history_days !== undefined) stored.history_days = change.history_days
       if (Object.keys(stored).length > 0) await n.feed.settings.update(stored)
       const settings = await currentSettings(n)
       n.feed.events.emit({ type: 'settings', settings })

@@ -6,6 +6,8 @@ import { MIN_CAPACITY } from '../vault/index.ts'
 export interface StoredSettings {
   mount?: string
   start_at_login?: boolean
+  /** Days of version history the drive keeps. */
+  history_days?: number
 }
 
 /** What stays free on the disk whatever the donation: 5% of it, at least 1 GiB (less on tiny disks). */
@@ -49,6 +51,9 @@ export class SettingsStore {
       this.current = {
         mount: typeof doc.mount === 'string' ? doc.mount : undefined,
         start_at_login: doc.start_at_login === true,
+        ...(Number.isSafeInteger(doc.history_days) && doc.history_days! >= 1
+          ? { history_days: doc.history_days }
+          : {}),
       }
     } catch {
       // a damaged file means defaults, not a node that cannot start
