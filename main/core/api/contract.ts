@@ -86,6 +86,8 @@ export interface Settings {
   start_at_login: boolean
   /** Days of version history kept (30 by default); older versions are let go at the next commit. */
   history_days: number
+  /** Earlier contents the drive's history can restore, and their size: what history costs (absent without a drive). */
+  history?: { versions: number; bytes: number }
   /** Paused, the vault stores, serves and proves, but makes no farming attempts. */
   farming_paused: boolean
 }

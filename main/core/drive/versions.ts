@@ -42,6 +42,7 @@ export class VersionStore {
   private readonly moveBelow: Statement<P>
   private readonly pruneRows: Statement<P>
   private readonly countRows: Statement<P, { n: number }>
+  private readonly earlier: Statement<P, { n: number; bytes: number }>
 
   constructor(db: SqliteDb) {
     db.exec(`CREATE TABLE IF NOT EXISTS versions (
@@ -74,6 +75,13 @@ export class VersionStore {
          SELECT max(id) FROM versions WHERE ino IN (SELECT ino FROM inodes) GROUP BY ino)`,
     )
     this.countRows = db.prepare('SELECT count(*) AS n FROM versions')
+    // Distinct contents the history can bring back that no file has now.
+    this.earlier = db.prepare(
+      `SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM (
+         SELECT max(size) AS size FROM versions
+         WHERE handle IS NOT NULL AND handle NOT IN (SELECT handle FROM inodes WHERE handle IS NOT NULL)
+         GROUP BY handle)`,
+    )
   }
 
   /** Records a content a file had; the same content twice in a row is one version. */
@@ -106,6 +114,12 @@ export class VersionStore {
 
   count(): number {
     return this.countRows.get()!.n
+  }
+
+  /** What the history holds beyond the files as they are: earlier contents, and their bytes. */
+  earlierContent(): { versions: number; bytes: number } {
+    const { n, bytes } = this.earlier.get()!
+    return { versions: n, bytes }
   }
 }
 

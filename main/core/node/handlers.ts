@@ -42,6 +42,7 @@ export async function currentSettings(node: HandledNode): Promise<Settings> {
     mount: stored.mount ?? node.status().mount ?? node.mountPoint ?? null,
     start_at_login: stored.start_at_login === true,
     history_days: stored.history_days ?? DEFAULT_HISTORY_DAYS,
+    ...(node.drive ? { history: node.drive.versions.earlierContent() } : {}),
     farming_paused: node.node.farmer.paused,
   }
 }

@@ -18,7 +18,7 @@ const DAY = 24 * 3600 * 1000
 async function store(t: TestContext): Promise<{ db: Database.Database; versions: VersionStore }> {
   const db = new Database(join(await tempDir(t), 'v.sqlite'))
   t.after(() => db.close())
-  db.exec('CREATE TABLE inodes (ino INTEGER PRIMARY KEY)')
+  db.exec('CREATE TABLE inodes (ino INTEGER PRIMARY KEY, handle TEXT)')
   return { db, versions: new VersionStore(db) }
 }
 
@@ -93,6 +93,17 @@ test('retention lets go of old versions but never of an existing file’s curren
   )
   assert.equal(versions.prune(1, now), 1)
   assert.equal(versions.count(), 1)
+})
+
+test('what history costs: the earlier contents no file has now, each counted once', async (t) => {
+  const { db, versions } = await store(t)
+  db.prepare("INSERT INTO inodes (ino, handle) VALUES (2, 'now')").run()
+  versions.record(version({ ino: 2, handle: 'before', size: 100 }))
+  versions.record(version({ ino: 2, handle: 'now', size: 10 }))
+  versions.record(version({ path: '/copy', ino: 3, handle: 'before', size: 100 }))
+  versions.record(version({ path: '/gone', ino: 4, handle: 'gone', size: 1000 }))
+  versions.record(version({ path: '/empty', ino: 5, handle: null, size: 0 }))
+  assert.deepEqual(versions.earlierContent(), { versions: 2, bytes: 1100 })
 })
 
 // ---- on a drive ----

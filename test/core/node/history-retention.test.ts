@@ -28,6 +28,7 @@ test('history_days is a node setting, and versions past it are let go at the nex
     await drive.syncAll(30_000)
   }
   await waitFor(() => drive.listVersions('/notes.txt').versions.length === 3, 30_000, 'three versions')
+  assert.deepEqual((await callApi(node.api, 'settings-get', {})).history, { versions: 2, bytes: 6 })
   // the first two were written ten days ago, as far as the history knows
   drive.db.db
     .prepare('UPDATE versions SET at = at - ? WHERE id IN (SELECT id FROM versions ORDER BY id LIMIT 2)')
@@ -38,4 +39,6 @@ test('history_days is a node setting, and versions past it are let go at the nex
   const left = drive.listVersions('/notes.txt')
   assert.equal(left.versions[0]!.size, 5, 'the current content stays')
   assert.equal(left.current, left.versions[0]!.number)
+  // what history costs shows in the settings: nothing earlier is left
+  assert.deepEqual((await callApi(node.api, 'settings-get', {})).history, { versions: 0, bytes: 0 })
 })
