@@ -3,6 +3,7 @@
 // rows; as a wallet it keeps the coins it owns (with their proofs), the
 // claims still pending, and the history the "earned" figures come from. As a
 // member of a wallet's inbox group it keeps the coins delivered to that wallet.
+// As a challenger it keeps its trust judgements of other vaults.
 import { statSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import type { Database as SqliteDb } from 'better-sqlite3'
@@ -56,6 +57,8 @@ export class FarmDb {
       CREATE TABLE IF NOT EXISTS pending (id TEXT PRIMARY KEY, receipt TEXT NOT NULL, owner TEXT NOT NULL, at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS seen_receipts (hash TEXT PRIMARY KEY, at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS trust (peer TEXT PRIMARY KEY, misses INTEGER NOT NULL, full INTEGER NOT NULL,
+        why TEXT, at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS inbox (owner TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,
         proof TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (owner, id));
     `)
@@ -272,6 +275,28 @@ export class FarmDb {
       if (stat) bytes += Math.max(stat.blocks * 512, stat.size)
     }
     return bytes
+  }
+
+  // trust: this node's judgements of the vaults it challenges (trust.ts)
+
+  trustRows(): { peer: string; misses: number; full: number; why: string | null }[] {
+    return this.#db.prepare('SELECT peer, misses, full, why FROM trust').all() as {
+      peer: string
+      misses: number
+      full: number
+      why: string | null
+    }[]
+  }
+
+  /** Keeps a vault's standing; a vault in good standing again (no misses, trusted) leaves no row. */
+  saveTrust(peer: string, misses: number, full: number, why: string | null): void {
+    if (misses === 0 && full === 0 && why === null) {
+      this.#db.prepare('DELETE FROM trust WHERE peer = ?').run(peer)
+      return
+    }
+    this.#db
+      .prepare('INSERT OR REPLACE INTO trust VALUES (?, ?, ?, ?, ?)')
+      .run(peer, misses, full, why, Date.now())
   }
 
   setting(key: string): string | undefined {

@@ -24,7 +24,7 @@ import type { HistoryEntry } from './farm-db.ts'
 import { CoinInbox } from './inbox.ts'
 import { MAX_FARM_MESSAGE_BYTES, decodeFarmRequest, decodeFarmResponse, encodeFarm } from './messages.ts'
 import type { FarmRequest, FarmResponse } from './messages.ts'
-import { Prover, proofDigest } from './prover.ts'
+import { Prover, VAULT_FULL, proofDigest } from './prover.ts'
 import { attemptHash, receiptSignatureValid, signReceipt, underTarget } from './receipt.ts'
 import type { Receipt } from './receipt.ts'
 import { TrustTable } from './trust.ts'
@@ -71,6 +71,7 @@ export interface FarmerOptions {
   target?: number
   /** How often storage proofs run (default 60 s). */
   proofIntervalMs?: number
+  /** Held chunks sampled each proof round to find every neighbour a chunk it should hold (default 64). */
   chunksPerProofRound?: number
   proofTimeoutMs?: number
   /** How old a receipt may be when its coin is claimed (default 10 min). */
@@ -107,7 +108,7 @@ export interface WalletBalance {
 }
 
 export class Farmer {
-  readonly trust = new TrustTable()
+  readonly trust: TrustTable
   readonly db: FarmDb
   readonly validator: Validator
   readonly prover: Prover
@@ -131,7 +132,7 @@ export class Farmer {
       replicas: DEFAULT_REPLICAS,
       target: DEFAULT_FARMING_TARGET,
       proofIntervalMs: 60_000,
-      chunksPerProofRound: 4,
+      chunksPerProofRound: 64,
       proofTimeoutMs: 5_000,
       receiptMaxAgeMs: 10 * 60_000,
       receiptsPerClient: 4096,
@@ -145,6 +146,8 @@ export class Farmer {
     this.db = new FarmDb(join(opts.dir, 'farm.db'))
     // farming bookkeeping is the vault's own data: it takes from the donation like chunks do
     components.vault.countAlso?.(() => this.db.bytesOnDisk())
+    // judgements are kept in farm.db: a restart forgives nobody
+    this.trust = new TrustTable({ store: this.db })
     this.validator = new Validator(
       { peers: components.peers, identity: components.identity, db: this.db, trust: this.trust },
       { replicas: this.#o.replicas, target: this.#o.target, receiptMaxAgeMs: this.#o.receiptMaxAgeMs },
@@ -265,7 +268,7 @@ export class Farmer {
       case 'prove': {
         const address = fromHex(req.chunk)
         if (!(await this.#c.vault.has(address)))
-          return this.#c.vault.isFull() ? { s: 'refused', reason: 'vault full' } : { s: 'missing' }
+          return this.#c.vault.isFull() ? { s: 'refused', reason: VAULT_FULL } : { s: 'missing' }
         const chunk = await this.#c.vault.get(address).catch(() => undefined)
         return chunk ? { s: 'ok', digest: proofDigest(chunk, req.nonce) } : { s: 'missing' }
       }
@@ -325,7 +328,7 @@ export class Farmer {
     if (!(await this.#c.vault.has(fromHex(receipt.chunk))))
       return { s: 'refused', reason: 'this vault does not hold that chunk' }
     // remembering the receipt takes disk; a full vault has none to give
-    if (this.#c.vault.isFull()) return { s: 'refused', reason: 'vault full' }
+    if (this.#c.vault.isFull()) return { s: 'refused', reason: VAULT_FULL }
     const hash = attemptHash(receipt)
     const seen = this.db.sight(
       { hash: hash.toString('hex'), client: receipt.client, chunk: receipt.chunk, at: receipt.at },
