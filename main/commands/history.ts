@@ -36,7 +36,7 @@ const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 8
  */
 export function parseAt(text: string, now = Date.now()): number {
   const ago = AGO.exec(text.trim())
-  if (ago) return now - Number(ago[1]) * UNIT_MS[ago[2]!]!
+  if (ago) return Math.round(now - Number(ago[1]) * UNIT_MS[ago[2]!]!)
   const parsed = Date.parse(text)
   if (Number.isNaN(parsed))
     throw new UsageError(
