@@ -3,8 +3,10 @@ export {
   closeGroup,
   closestFirst,
   closestInto,
+  compareClosest,
   compareDistance,
   kadKey,
+  kadLead,
   sortClosest,
   xorDistance,
 } from './xor.ts'

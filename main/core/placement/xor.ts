@@ -9,6 +9,41 @@ export const DEFAULT_REPLICAS = 4
 export interface Placed {
   /** Position in the 256-bit key space (32 bytes). */
   readonly kadId: Uint8Array
+  /**
+   * kadLead(kadId), for a peer ranked very often: ranking then reads this
+   * number instead of the id's bytes, which spares a memory access per peer
+   * when many peers are ranked (100,000 simulated vaults).
+   */
+  readonly kadLead?: number
+}
+
+const WORD = 2 ** 24
+
+/** The first 48 bits of a kad id or key, as an exact double. */
+export function kadLead(id: Uint8Array): number {
+  let d = 0
+  for (let i = 0; i < 6; i++) d = d * 256 + id[i]!
+  return d
+}
+
+/** The first 48 bits of the XOR distance from `target` to `peer`, as an exact double. */
+function distanceLead(target: Uint8Array, targetHi: number, targetLo: number, peer: Placed): number {
+  const lead = peer.kadLead
+  if (lead === undefined) return lead48(target, peer.kadId)
+  const hi = Math.floor(lead / WORD)
+  return (hi ^ targetHi) * WORD + ((lead - hi * WORD) ^ targetLo)
+}
+
+/** Negative when peer a is closer to target than peer b: compareDistance, reading kadLead first when given. */
+export function compareClosest(target: Uint8Array, a: Placed, b: Placed): number {
+  if (target.length >= 6) {
+    const t = kadLead(target)
+    const hi = Math.floor(t / WORD)
+    const lo = t - hi * WORD
+    const d = distanceLead(target, hi, lo, a) - distanceLead(target, hi, lo, b)
+    if (d !== 0) return d
+  }
+  return compareDistance(target, a.kadId, b.kadId)
 }
 
 export function kadKey(bytes: Uint8Array): Uint8Array {
@@ -58,8 +93,30 @@ export function sortClosest<T extends Placed>(target: Uint8Array, peers: T[]): T
     order = new Int32Array(2 * n)
     merged = new Int32Array(2 * n)
   }
+  const t = kadLead(target)
+  const hi = Math.floor(t / WORD)
+  const lo = t - hi * WORD
+  if (n <= 24) {
+    // a close group and its spares: insertion sort in place, the fastest for so few
+    for (let i = 0; i < n; i++) leads[i] = distanceLead(target, hi, lo, peers[i]!)
+    for (let i = 1; i < n; i++) {
+      const peer = peers[i]!
+      const lead = leads[i]!
+      let j = i - 1
+      for (; j >= 0; j--) {
+        const other = leads[j]!
+        if (other < lead || (other === lead && compareDistance(target, peers[j]!.kadId, peer.kadId) <= 0))
+          break
+        peers[j + 1] = peers[j]!
+        leads[j + 1] = other
+      }
+      peers[j + 1] = peer
+      leads[j + 1] = lead
+    }
+    return peers
+  }
   for (let i = 0; i < n; i++) {
-    leads[i] = lead48(target, peers[i]!.kadId)
+    leads[i] = distanceLead(target, hi, lo, peers[i]!)
     order[i] = i
   }
   // a's distance above b's, or equal and later: either moves a after b
@@ -120,8 +177,11 @@ export function closestInto<T extends Placed>(
     return out
   }
   if (leads.length < count + 1) leads = new Float64Array(2 * count + 2)
+  const t = kadLead(target)
+  const hi = Math.floor(t / WORD)
+  const lo = t - hi * WORD
   for (const peer of peers) {
-    const lead = lead48(target, peer.kadId)
+    const lead = distanceLead(target, hi, lo, peer)
     // a later peer at an equal distance ranks after the ones kept, as in a stable sort
     let j = out.length
     while (

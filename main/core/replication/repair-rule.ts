@@ -2,7 +2,7 @@
 // items a lost vault leaves to check, which holder pushes the missing copies,
 // and where a copy goes when a vault declines it. The Repairer runs them over
 // libp2p; the simulator (core/sim) runs the same functions over 100,000 vaults.
-import { compareDistance, kadKey } from '../placement/index.ts'
+import { compareClosest, kadKey } from '../placement/index.ts'
 import type { Placed } from '../placement/index.ts'
 
 export interface Keyed extends Placed {
@@ -34,7 +34,7 @@ export function rankedInGroup<T extends Keyed>(
   let closer = 0
   for (const p of others) {
     if (p.key === lost.key) continue
-    if (compareDistance(target, p.kadId, lost.kadId) <= 0 && ++closer >= replicas) return false
+    if (compareClosest(target, p, lost) <= 0 && ++closer >= replicas) return false
   }
   return replicas > 0
 }

@@ -13,6 +13,11 @@ export function prefix48(id: Uint8Array, offset = 0): number {
 }
 
 const TOP = 2 ** 48
+/** Leading bits that index the bucket table: a lower bound searches one bucket, not the whole ring. */
+const BUCKET_BITS = 16
+const BUCKET = 2 ** (48 - BUCKET_BITS)
+/** Blocks up to this many positions are counted by scanning them, larger ones by the tree. */
+const SCAN = 256
 
 export class Ring {
   /** Slot at each sorted position. */
@@ -22,6 +27,10 @@ export class Ring {
   private readonly position: Int32Array
   private readonly tree: Int32Array
   private readonly live: Uint8Array
+  /** Liveness by sorted position, so a block is counted by a contiguous scan. */
+  private readonly liveAt: Uint8Array
+  /** First sorted position of each bucket of keys. */
+  private readonly bucketStart: Int32Array
   liveCount = 0
   /** Prefix length of the block the last near() returned. */
   lastBits = 0
@@ -41,6 +50,12 @@ export class Ring {
     }
     this.tree = new Int32Array(count + 1)
     this.live = new Uint8Array(count)
+    this.liveAt = new Uint8Array(count)
+    this.bucketStart = new Int32Array(2 ** BUCKET_BITS + 1)
+    for (let b = 0, i = 0; b <= 2 ** BUCKET_BITS; b++) {
+      while (i < count && this.keys[i]! < b * BUCKET) i++
+      this.bucketStart[b] = i
+    }
   }
 
   isLive(slot: number): boolean {
@@ -51,6 +66,7 @@ export class Ring {
     const now = live ? 1 : 0
     if (this.live[slot] === now) return
     this.live[slot] = now
+    this.liveAt[this.position[slot]!] = now
     this.liveCount += live ? 1 : -1
     for (let i = this.position[slot]! + 1; i < this.tree.length; i += i & -i) this.tree[i]! += live ? 1 : -1
   }
@@ -62,10 +78,25 @@ export class Ring {
     return sum
   }
 
+  /** Live vaults among sorted positions [start, end). */
+  private liveIn(start: number, end: number): number {
+    if (end - start > SCAN) return this.livePrefix(end) - this.livePrefix(start)
+    let sum = 0
+    for (let i = start; i < end; i++) sum += this.liveAt[i]!
+    return sum
+  }
+
+  private liveInBlock(key: number, bits: number): number {
+    this.block(key, bits)
+    return this.liveIn(this.blockStart, this.blockEnd)
+  }
+
   /** First sorted position whose prefix is ≥ key. */
   lowerBound(key: number): number {
-    let lo = 0
-    let hi = this.keys.length
+    if (key >= TOP) return this.keys.length
+    const b = Math.floor(key / BUCKET)
+    let lo = this.bucketStart[b]!
+    let hi = this.bucketStart[b + 1]!
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
       if (this.keys[mid]! < key) lo = mid + 1
@@ -74,11 +105,16 @@ export class Ring {
     return lo
   }
 
-  /** Sorted positions [start, end) of the block of `bits` leading bits around `key`. */
-  block(key: number, bits: number): [number, number] {
+  /** Sorted positions of the block the last block() found: [blockStart, blockEnd). */
+  blockStart = 0
+  blockEnd = 0
+
+  /** Finds the sorted positions of the block of `bits` leading bits around `key` (blockStart, blockEnd). */
+  block(key: number, bits: number): void {
     const size = 2 ** (48 - bits)
     const lo = Math.floor(key / size) * size
-    return [this.lowerBound(lo), lo + size >= TOP ? this.keys.length : this.lowerBound(lo + size)]
+    this.blockStart = this.lowerBound(lo)
+    this.blockEnd = this.lowerBound(lo + size)
   }
 
   /**
@@ -93,18 +129,12 @@ export class Ring {
       0,
       Math.min(47, Math.floor(Math.log2(Math.max(1, this.liveCount / Math.max(1, target))))),
     )
-    const count = (b: number) => {
-      const [s, e] = this.block(key, b)
-      return this.livePrefix(e) - this.livePrefix(s)
-    }
-    while (bits > 0 && count(bits) < target) bits--
-    while (bits < 48 && count(bits + 1) >= target) bits++
+    while (bits > 0 && this.liveInBlock(key, bits) < target) bits--
+    while (bits < 48 && this.liveInBlock(key, bits + 1) >= target) bits++
     this.lastBits = bits
-    const [s, e] = this.block(key, bits)
-    for (let i = s; i < e; i++) {
-      const slot = this.order[i]!
-      if (this.live[slot] === 1) out.push(slot)
-    }
+    this.block(key, bits)
+    const e = this.blockEnd
+    for (let i = this.blockStart; i < e; i++) if (this.liveAt[i] === 1) out.push(this.order[i]!)
     return out
   }
 }

@@ -100,7 +100,12 @@ export function simulate(cfg: SimConfig): SimRun {
   const ring = new Ring(ids, P)
   const peers: (SimPeer | undefined)[] = new Array(P)
   const peerOf = (slot: number): SimPeer =>
-    (peers[slot] ??= { slot, key: String(slot), kadId: ids.subarray(slot * 32, slot * 32 + 32) })
+    (peers[slot] ??= {
+      slot,
+      key: String(slot),
+      kadId: ids.subarray(slot * 32, slot * 32 + 32),
+      kadLead: prefix48(ids, slot * 32),
+    })
 
   // vaults
   const online = new Uint8Array(P)
@@ -285,7 +290,6 @@ export function simulate(cfg: SimConfig): SimRun {
   const held: SimPeer[] = []
   const missing: SimPeer[] = []
   const spare: SimPeer[] = []
-  const holdsOnline = (c: number, slot: number) => online[slot] === 1 && holders.has(c, slot)
 
   /** How far down the ranking a pass-over goes: past 16 groups' worth a network is out of space, not of candidates. */
   const reach = 16 * (n + cfg.spare)
@@ -354,16 +358,17 @@ export function simulate(cfg: SimConfig): SimRun {
     group.length = 0
     // what each member answers to `has`: a vault gone but not yet noticed answers nothing
     let holding = 0
+    holders.holdersOf(c, holderBuf)
     for (let i = 0; i < g; i++) {
       const p = ranked[i]!
       group.push(p)
-      memberHolds[i] = holdsOnline(c, p.slot) ? 1 : 0
+      memberHolds[i] = online[p.slot] === 1 && holderBuf.includes(p.slot) ? 1 : 0
       holding += memberHolds[i]!
     }
     checks++
     // the whole group holds it and no ensure is running: every holder finds nothing to do
     if (holding === g && inflightLeader[c] === -1) return
-    for (const h of holders.holdersOf(c, holderBuf)) {
+    for (const h of holderBuf) {
       if (!online[h]) continue
       const self = peerOf(h)
       held.length = 0

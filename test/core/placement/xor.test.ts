@@ -8,6 +8,7 @@ import {
   closestInto,
   compareDistance,
   kadKey,
+  kadLead,
   sortClosest,
   xorDistance,
 } from '../../../main/core/placement/index.ts'

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
-import { closestFirst, kadKey } from '../../../main/core/placement/index.ts'
+import { closestFirst, kadKey, kadLead } from '../../../main/core/placement/index.ts'
 import {
   leadsRepair,
   passOver,
@@ -79,5 +79,7 @@ test('counting the closer vaults decides as ranking them all does', () => {
       .slice(0, 4)
       .some((p) => p.key === lost.key)
     assert.equal(rankedInGroup(target, others, lost, 4), ranks)
+    const led = <T extends { kadId: Uint8Array }>(p: T) => ({ ...p, kadLead: kadLead(p.kadId) })
+    assert.equal(rankedInGroup(target, others.map(led), led(lost), 4), ranks)
   }
 })
