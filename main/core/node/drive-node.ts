@@ -171,8 +171,10 @@ export class DriveNode {
         rotation = await this.accounts.changePassword(req, req.new_password, {
           beforeRotate: async (old) => {
             if (this.open?.account.id !== old.id) return wipeKeys(old.keys)
-            reopen = { previous: old, remembered: this.open.remembered }
+            const remembered = this.open.remembered
+            // refused while files have not reached the network: then nothing has changed
             await this.closeAccount(false)
+            reopen = { previous: old, remembered }
           },
         })
       } catch (err) {

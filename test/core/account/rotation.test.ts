@@ -6,10 +6,13 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
 import { accountId, deriveKeys, openPacket } from '../../../main/core/account/index.ts'
+import { chunkAddress, toHex } from '../../../main/core/chunk-store.ts'
 import { RootUnreadableError, openRoot } from '../../../main/core/drive/index.ts'
 import { DRIVE_ROOT_RECORD } from '../../../main/core/drive/record-root-store.ts'
+import { signReceipt } from '../../../main/core/farming/index.ts'
+import { closeGroup } from '../../../main/core/placement/index.ts'
 import { OwnerKey, recordAddress } from '../../../main/core/records/index.ts'
-import { meshUp, startNodes } from '../net/support.ts'
+import { meshUp, startNodes, waitFor } from '../net/support.ts'
 import { TEST_KDF, everyAddress, readDriveFile, startDriveNode, writeDriveFile } from './support.ts'
 
 const creds = { keyword: 'harbourmaster', pin: '90210', password: 'old password one' }
@@ -66,4 +69,53 @@ test('a copy of the session packet from before a password change, opened with th
   assert.equal(opened.account_id, changed.account_id)
   assert.deepEqual(await readDriveFile(b.drive!, '/before.txt'), before)
   assert.deepEqual(await readDriveFile(b.drive!, '/after.txt'), after)
+})
+
+test("after a password change the account's coins are under the new wallet: the old wallet key in a stolen copy spends nothing", async (t) => {
+  const farming = { target: 1, proofIntervalMs: 3_600_000 }
+  const vaults = await startNodes(t, 6, { farming })
+  const a = await startDriveNode(t, everyAddress(vaults), { farming })
+  await meshUp([...vaults, a.node])
+  await a.create(creds)
+  const old = await deriveKeys(creds, TEST_KDF)
+  const copy = (await a.node.records.get(old.location))!
+
+  // a vault farms a coin (every served chunk wins here) and pays it to the account's wallet
+  const bytes = randomBytes(4096)
+  const address = chunkAddress(bytes)
+  await vaults[0]!.network.put(address, bytes)
+  const group = closeGroup(address, vaults[0]!.peers.withSelf(), 4).map((p) => p.key)
+  const earner = vaults.find((v) => group.includes(v.peers.self.key))!
+  const client = vaults.find((v) => !group.includes(v.peers.self.key))!
+  const receipt = signReceipt(client.identity, {
+    chunk: toHex(address),
+    vault: earner.peers.self.key,
+    client: client.peers.self.key,
+  })
+  const minted = await earner.farmer.claim(receipt, earner.farmer.walletId)
+  assert.equal(minted.minted, true, minted.refusals.join('; '))
+  const oldWallet = a.node.farmer.walletId
+  assert.deepEqual(await earner.farmer.send(1, oldWallet), { sent: 1 })
+  await waitFor(() => a.node.farmer.balance().coins === 1, 60_000, "the coin to reach the account's wallet")
+  const [held] = a.node.farmer.db.ownedCoins(oldWallet)
+
+  await a.changePassword({ ...creds, new_password: newPassword })
+  const newWallet = a.node.farmer.walletId
+  assert.notEqual(newWallet, oldWallet)
+  assert.equal(a.node.farmer.balance().coins, 1, 'the coin moved to the new wallet')
+  const [moved] = a.node.farmer.db.ownedCoins(newWallet)
+  assert.equal(moved!.id, held!.id)
+  assert.equal(await a.node.farmer.verify(moved!), true, "the coin's group agrees")
+
+  // the attacker opens the old copy and tries to spend the coin as it was, with the old wallet key
+  const stolen = openPacket(copy.payload, old.sealKey, old.location)!
+  assert.equal(hex(OwnerKey.fromSeed(stolen.walletSeed).publicKey), oldWallet)
+  const thief = OwnerKey.generate()
+  const spent = await client.farmer.transfer(
+    held!,
+    hex(thief.publicKey),
+    OwnerKey.fromSeed(stolen.walletSeed),
+  )
+  assert.equal(spent, undefined, "the coin's group refuses a spend by the retired wallet")
+  assert.equal(await a.node.farmer.verify(moved!), true, 'the coin is still the new wallet’s')
 })
