@@ -93,6 +93,16 @@ test('sortClosest orders as a stable sort on whole distances, near ids and dupli
             closestInto(target, ids, count, []).map((p) => p.i),
             expected.slice(0, count).map((p) => p.i),
           )
+        // peers that carry their kadLead rank the same
+        const led = ids.map((p) => ({ ...p, kadLead: kadLead(p.kadId) }))
+        assert.deepEqual(
+          sortClosest(target, [...led]).map((p) => p.i),
+          expected.map((p) => p.i),
+        )
+        assert.deepEqual(
+          closestInto(target, led, 4, []).map((p) => p.i),
+          expected.slice(0, 4).map((p) => p.i),
+        )
       },
     ),
   )
