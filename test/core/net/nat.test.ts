@@ -64,7 +64,8 @@ function follow(child: ChildProcess): Proc {
 
 test(
   'homes behind NATs: client-only home nodes, public vaults that relay, a file across homes through a killed relay, a direct home-to-home connection',
-  { skip: unavailable ? `network namespaces: ${unavailable}` : false },
+  // eight minutes on a loaded two-core machine: more than the runner's default per test
+  { skip: unavailable ? `network namespaces: ${unavailable}` : false, timeout: 25 * 60_000 },
   async (t) => {
     const net = TestInternet.build({ publicHosts: 5, homes: 4, upnpHomes: [3] })
     t.after(() => net.destroy())
