@@ -76,12 +76,23 @@ export const simCommand: Command = {
     const json = values.json === true
     const runs = intOption(values, 'runs', 1)
     const started = Date.now()
-    const summary = runMany(cfg, runs, (i, f) => {
-      if (!json)
+    const seconds = () => ((Date.now() - started) / 1000).toFixed(0)
+    const summary = runMany(
+      cfg,
+      runs,
+      (i, f) => {
+        if (!json)
+          process.stderr.write(
+            `run ${i + 1}/${runs}: ${f.chunks_lost} lost, ${f.durability_nines?.toFixed(2) ?? '–'} nines, ${seconds()} s\n`,
+          )
+      },
+      // a long run says where it is on stderr, so --json output stays one object
+      (i, p) =>
         process.stderr.write(
-          `run ${i + 1}/${runs}: ${f.chunks_lost} lost, ${f.durability_nines?.toFixed(2) ?? '–'} nines, ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
-        )
-    })
+          `run ${i + 1}/${runs}: day ${p.day.toFixed(1)} of ${cfg.days}, ${(p.events / 1e6).toFixed(1)} M events, ` +
+            `${(p.checks / 1e6).toFixed(1)} M checks, RSS ${(process.memoryUsage.rss() / 2 ** 30).toFixed(2)} GiB, ${seconds()} s\n`,
+        ),
+    )
     printFigures(
       {
         ...summary,

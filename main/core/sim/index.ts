@@ -1,6 +1,6 @@
 // Simulation: a network of up to 100,000 vaults in simulated time, deciding with PeerDrive's own placement and repair rules.
 export { simulate } from './simulator.ts'
-export type { SimFigures, SimRun } from './simulator.ts'
+export type { SimFigures, SimProgress, SimRun } from './simulator.ts'
 export { runMany } from './runs.ts'
 export type { SimSummary } from './runs.ts'
 export { DEFAULTS, simConfig } from './config.ts'

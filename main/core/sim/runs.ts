@@ -3,7 +3,7 @@
 import type { SimConfig } from './config.ts'
 import { confidence } from './durability.ts'
 import { simulate } from './simulator.ts'
-import type { SimFigures } from './simulator.ts'
+import type { SimFigures, SimProgress } from './simulator.ts'
 
 export interface SimSummary extends Omit<SimFigures, 'durability_nines' | 'restored_s'> {
   runs: number
@@ -20,10 +20,11 @@ export function runMany(
   cfg: SimConfig,
   runs: number,
   onRun?: (i: number, f: SimFigures) => void,
+  onProgress?: (i: number, p: SimProgress) => void,
 ): SimSummary {
   const all: SimFigures[] = []
   for (let i = 0; i < runs; i++) {
-    const figures = simulate({ ...cfg, seed: cfg.seed + i }).figures
+    const figures = simulate({ ...cfg, seed: cfg.seed + i }, onProgress && ((p) => onProgress(i, p))).figures
     onRun?.(i, figures)
     all.push(figures)
   }

@@ -77,7 +77,14 @@ const GIB = 2 ** 30
 const DAY = 86_400
 const YEAR = 365.25 * DAY
 
-export function simulate(cfg: SimConfig): SimRun {
+/** Where a long run has got to, reported about every ten seconds of wall time. */
+export interface SimProgress {
+  day: number
+  events: number
+  checks: number
+}
+
+export function simulate(cfg: SimConfig, onProgress?: (p: SimProgress) => void): SimRun {
   const rng = new Rng(cfg.seed)
   const model = cfg.churn
   const erasure = cfg.erasure
@@ -366,8 +373,17 @@ export function simulate(cfg: SimConfig): SimRun {
       holding += memberHolds[i]!
     }
     checks++
-    // the whole group holds it and no ensure is running: every holder finds nothing to do
-    if (holding === g && inflightLeader[c] === -1) return
+    if (holding === g) {
+      // the whole group holds it: only its closest member leads, and finds nothing missing; if
+      // its own ensure of the chunk is still running, its next audit comes back to it
+      const first = group[0]
+      if (first && inflightLeader[c] === first.slot) {
+        held.length = 0
+        for (let i = 1; i < g; i++) held.push(group[i]!)
+        if (leadsRepair(group, first, held)) recheck[c] = 1
+      }
+      return
+    }
     for (const h of holderBuf) {
       if (!online[h]) continue
       const self = peerOf(h)
@@ -500,9 +516,14 @@ export function simulate(cfg: SimConfig): SimRun {
   cfg.kills.forEach((k, i) => heap.push(k.atS, Ev.Kill, i))
 
   const ev = { time: 0, kind: 0, a: 0, b: 0 }
+  let reportAt = Date.now() + 10_000
   while (heap.pop(ev)) {
     now = ev.time
     events++
+    if (onProgress && (events & 0xffff) === 0 && Date.now() >= reportAt) {
+      reportAt = Date.now() + 10_000
+      onProgress({ day: now / DAY, events, checks })
+    }
     const v = ev.a
     if (ev.kind === Ev.End) break
     switch (ev.kind) {
