@@ -21,6 +21,7 @@ import { Syncer } from './syncer.ts'
 import type { SyncStatus } from './syncer.ts'
 import { DEFAULT_HISTORY_DAYS, VersionStore, pickVersion } from './versions.ts'
 import type { ListedVersion } from './versions.ts'
+import { RemoteHistory } from './versions-remote.ts'
 
 const NAME_MAX = 255
 /** Linux's MAX_LFS_FILESIZE on 64-bit: the largest size a file may have. */
@@ -64,6 +65,8 @@ export interface DriveOptions {
   device?: string
   /** Days of version history kept; older versions are let go at the next commit (default 30). */
   historyDays?: () => number
+  /** Where the history's copy in the network is named (a signed record of the owner); none keeps it local. */
+  historyStore?: RootStore
 }
 
 interface OpenFile {
@@ -86,6 +89,7 @@ export class Drive implements DriveFs {
   readonly journal: Journal
   readonly syncer: Syncer
   readonly versions: VersionStore
+  private readonly remoteHistory: RemoteHistory | undefined
   private readonly cache: ChunkCache
   private readonly enc: SelfEncryptor
   private readonly opts: DriveOptions
@@ -107,8 +111,27 @@ export class Drive implements DriveFs {
     this.db = db
     this.journal = journal
     this.enc = new SelfEncryptor()
-    this.versions = new VersionStore(db.db)
     this.cache = new ChunkCache(opts.chunks, opts.cacheBytes ?? 256 * 2 ** 20)
+    this.versions = new VersionStore(db.db)
+    this.remoteHistory =
+      opts.historyStore &&
+      new RemoteHistory({
+        store: opts.historyStore,
+        key: opts.key,
+        enc: this.enc,
+        chunks: opts.chunks,
+        source: this.cache,
+        versions: this.versions,
+        meta: { get: (k) => db.meta(k), set: (k, v) => db.setMeta(k, v) },
+        inoAt: (path) => {
+          try {
+            return this.resolve(path).ino
+          } catch {
+            return 0
+          }
+        },
+        log: opts.log ?? (() => {}),
+      })
     this.syncer = new Syncer({
       db,
       journal,
@@ -121,7 +144,10 @@ export class Drive implements DriveFs {
       dropStaging: (ino) => this.dropStaging(ino),
       log: opts.log ?? (() => {}),
       onEvent: (e) => {
-        if (e.type === 'committed') this.pruneHistory()
+        if (e.type === 'committed') {
+          this.pruneHistory()
+          this.syncHistory()
+        }
         opts.onEvent?.(e)
       },
       onUploaded: (ino) => this.noteVersion(ino),
@@ -152,6 +178,7 @@ export class Drive implements DriveFs {
     await drive.syncer.replay()
     await drive.syncer.loadFromNetworkIfEmpty()
     drive.syncer.start()
+    drive.syncHistory()
     return drive
   }
 
@@ -169,6 +196,7 @@ export class Drive implements DriveFs {
   async close(): Promise<void> {
     await this.syncAll().catch(() => false)
     await this.syncer.stop()
+    await this.remoteHistory?.settled()
     for (const fd of this.fds.values()) await (await fd).close().catch(() => {})
     this.fds.clear()
     await this.enc.close()
@@ -420,6 +448,16 @@ export class Drive implements DriveFs {
       handle: row.handle,
       device: this.opts.device ?? hostname(),
     })
+  }
+
+  /** Reads the versions other devices added and publishes this one's, in the background. */
+  private syncHistory(): void {
+    this.remoteHistory?.sync().catch(() => {})
+  }
+
+  /** Waits until the history's copy in the network has this device's versions (tests, logout). */
+  async publishHistory(): Promise<void> {
+    await this.remoteHistory?.sync()
   }
 
   private pruneHistory(): void {

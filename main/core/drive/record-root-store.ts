@@ -11,14 +11,21 @@ export const DRIVE_ROOT_RECORD = 'peerdrive/drive-root'
 export class RecordRootStore implements RootStore {
   private readonly records: Pick<NetworkRecordStore, 'put' | 'putCopies' | 'get'>
   private readonly owner: OwnerKey
+  private readonly name: string
 
-  constructor(records: Pick<NetworkRecordStore, 'put' | 'putCopies' | 'get'>, owner: OwnerKey) {
+  /** `name` is the record's: the root pointer's by default, or another pointer of the drive (its history). */
+  constructor(
+    records: Pick<NetworkRecordStore, 'put' | 'putCopies' | 'get'>,
+    owner: OwnerKey,
+    name = DRIVE_ROOT_RECORD,
+  ) {
     this.records = records
     this.owner = owner
+    this.name = name
   }
 
   async load(): Promise<RootRecord | undefined> {
-    const record = await this.records.get(recordAddress(this.owner.publicKey, DRIVE_ROOT_RECORD))
+    const record = await this.records.get(recordAddress(this.owner.publicKey, this.name))
     return record && { version: record.version, payload: record.payload }
   }
 
@@ -32,6 +39,6 @@ export class RecordRootStore implements RootStore {
   }
 
   private sign(version: bigint, payload: Uint8Array): SignedRecord {
-    return signRecord(this.owner, { name: DRIVE_ROOT_RECORD, version, payload })
+    return signRecord(this.owner, { name: this.name, version, payload })
   }
 }

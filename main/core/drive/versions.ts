@@ -43,6 +43,11 @@ export class VersionStore {
   private readonly pruneRows: Statement<P>
   private readonly countRows: Statement<P, { n: number }>
   private readonly earlier: Statement<P, { n: number; bytes: number }>
+  private readonly unpublishedRows: Statement<P, VersionRow>
+  private readonly allRows: Statement<P, VersionRow>
+  private readonly markPublished: Statement<P>
+  private readonly sameRow: Statement<P, { id: number }>
+  private readonly db: SqliteDb
 
   constructor(db: SqliteDb) {
     db.exec(`CREATE TABLE IF NOT EXISTS versions (
@@ -56,6 +61,10 @@ export class VersionStore {
       handle TEXT,
       device TEXT
     )`)
+    // Whether the row is in the network's copy of the history (published by this device, or read from it).
+    const columns = db.prepare('PRAGMA table_info(versions)').all() as { name: string }[]
+    if (!columns.some((c) => c.name === 'published'))
+      db.exec('ALTER TABLE versions ADD COLUMN published INTEGER NOT NULL DEFAULT 0')
     db.exec('CREATE INDEX IF NOT EXISTS versions_by_path ON versions (path, id)')
     db.exec('CREATE INDEX IF NOT EXISTS versions_by_ino ON versions (ino, id)')
     this.insertRow = db.prepare(
@@ -75,6 +84,14 @@ export class VersionStore {
          SELECT max(id) FROM versions WHERE ino IN (SELECT ino FROM inodes) GROUP BY ino)`,
     )
     this.countRows = db.prepare('SELECT count(*) AS n FROM versions')
+    this.db = db
+    const fields = 'id, path, ino, at, mtime, size, mode, handle, device'
+    this.unpublishedRows = db.prepare(`SELECT ${fields} FROM versions WHERE published = 0 ORDER BY id`)
+    this.allRows = db.prepare(`SELECT ${fields} FROM versions ORDER BY id`)
+    this.markPublished = db.prepare('UPDATE versions SET published = 1 WHERE id <= ? AND published = 0')
+    this.sameRow = db.prepare(
+      'SELECT id FROM versions WHERE path = ? AND at = ? AND handle IS ? AND device IS ? LIMIT 1',
+    )
     // Distinct contents the history can bring back that no file has now.
     this.earlier = db.prepare(
       `SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM (
@@ -90,6 +107,54 @@ export class VersionStore {
     if (last && last.handle === v.handle && last.path === v.path && last.size === v.size) return false
     this.insertRow.run(v)
     return true
+  }
+
+  /** Rows not yet in the network's copy of the history. */
+  unpublished(): VersionRow[] {
+    return this.unpublishedRows.all()
+  }
+
+  all(): VersionRow[] {
+    return this.allRows.all()
+  }
+
+  /** Rows up to `id` are in the network's copy now. */
+  published(id: number): void {
+    this.markPublished.run(id)
+  }
+
+  /**
+   * Versions read from the network's copy (written by this account's other
+   * devices, or by this one before its local state was wiped), in time
+   * order; a version known already is skipped. Listings number by position,
+   * so imported rows go in by time.
+   */
+  importRows(rows: NewVersion[]): number {
+    return this.db.transaction(() => {
+      const fresh = rows.filter((r) => !this.sameRow.get(r.path, r.at, r.handle, r.device))
+      if (fresh.length === 0) return 0
+      // Re-inserted in time order with what is here, so positions (version numbers) follow time.
+      const here = this.allRows.all() as (VersionRow & { published?: number })[]
+      const flags = new Map(
+        (
+          this.db.prepare('SELECT id, published FROM versions').all() as { id: number; published: number }[]
+        ).map((r) => [r.id, r.published]),
+      )
+      const merged = [
+        ...here.map((r) => ({ row: r as NewVersion, published: flags.get(r.id) ?? 0 })),
+        ...fresh.map((row) => ({ row, published: 1 })),
+      ].sort((a, b) => a.row.at - b.row.at)
+      this.db.exec('DELETE FROM versions')
+      const insert = this.db.prepare(
+        `INSERT INTO versions (path, ino, at, mtime, size, mode, handle, device, published)
+         VALUES (@path, @ino, @at, @mtime, @size, @mode, @handle, @device, @published)`,
+      )
+      for (const { row, published } of merged) {
+        const { path, ino, at, mtime, size, mode, handle, device } = row
+        insert.run({ path, ino, at, mtime, size, mode, handle, device, published })
+      }
+      return fresh.length
+    })()
   }
 
   /** Every kept version of the file at `path` (which may no longer exist), newest first. */

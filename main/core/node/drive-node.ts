@@ -10,6 +10,7 @@ import { Drive } from '../drive/index.ts'
 import type { SyncStatus } from '../drive/index.ts'
 import { RecordRootStore } from '../drive/record-root-store.ts'
 import { DEFAULT_HISTORY_DAYS } from '../drive/versions.ts'
+import { DRIVE_HISTORY_RECORD } from '../drive/versions-remote.ts'
 import { checkMountable, mountDrive } from '../fuse/index.ts'
 import type { MountedDrive } from '../fuse/index.ts'
 import { ensurePrivateDir } from '../home.ts'
@@ -216,6 +217,11 @@ export class DriveNode {
       log,
       onEvent: this.opts.onDriveEvent,
       historyDays: () => this.feed.settings.get().history_days ?? DEFAULT_HISTORY_DAYS,
+      historyStore: new RecordRootStore(
+        this.node.records,
+        OwnerKey.fromSeed(account.keys.driveOwnerSeed),
+        DRIVE_HISTORY_RECORD,
+      ),
     })
     let mounted: MountedDrive | undefined
     try {

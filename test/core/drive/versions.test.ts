@@ -225,3 +225,71 @@ test('restore refuses clearly: no history, no such version, a folder, a file wit
   await drive.restoreVersion('/a')
   assert.equal((await get(drive, '/a')).toString(), 'two', 'without a choice, the newest earlier version')
 })
+
+test('the history follows the account: another device reads it from the network, and each sees the other’s versions', async (t) => {
+  const w = { chunks: new MemoryChunkStore(), root: new MemoryRootStore(), key: newDriveKeys().encryptionKey }
+  const history = new MemoryRootStore()
+  const a = await openDrive(t, w, await tempDir(t), { historyStore: history, device: 'desk' })
+  const v1 = randomBytes(70_000)
+  await put(a, '/letter.txt', v1)
+  await put(a, '/letter.txt', Buffer.from('second'))
+  await a.unlink('/letter.txt')
+  assert.ok(await a.syncAll(20_000))
+  await a.publishHistory()
+  assert.ok(history.record, 'the history is in the network')
+  await a.close()
+
+  // a new device of the account: its tree and its history come from the network
+  const b = await openDrive(t, w, await tempDir(t), { historyStore: history, device: 'laptop' })
+  await b.publishHistory()
+  const listing = b.listVersions('/letter.txt')
+  assert.equal(listing.exists, false)
+  assert.deepEqual(
+    listing.versions.map((v) => [v.number, v.device]),
+    [
+      [2, 'desk'],
+      [1, 'desk'],
+    ],
+  )
+  await b.restoreVersion('/letter.txt', { number: 1 })
+  assert.ok(v1.equals(await get(b, '/letter.txt')))
+  assert.ok(await b.syncAll(20_000))
+  await b.publishHistory()
+
+  // the first device, back, reads what the second added
+  const again = await openDrive(t, w, await tempDir(t), { historyStore: history, device: 'desk' })
+  await again.publishHistory()
+  const seen = again.listVersions('/letter.txt')
+  assert.deepEqual(
+    seen.versions.map((v) => [v.number, v.device, v.number === seen.current]),
+    [
+      [3, 'laptop', true],
+      [2, 'desk', false],
+      [1, 'desk', false],
+    ],
+  )
+})
+
+test('a long history chain starts anew with a whole segment, and a damaged one is refused without harm', async (t) => {
+  const w = { chunks: new MemoryChunkStore(), root: new MemoryRootStore(), key: newDriveKeys().encryptionKey }
+  const history = new MemoryRootStore()
+  const logs: string[] = []
+  const a = await openDrive(t, w, await tempDir(t), { historyStore: history, log: (l) => logs.push(l) })
+  for (let i = 0; i < 40; i++) {
+    await put(a, '/counter', Buffer.from(String(i)))
+    await a.publishHistory()
+  }
+  assert.equal(a.listVersions('/counter').versions.length, 40)
+  // one whole segment, 31 after it, a whole one again, and 7 since: a reader fetches at most 32
+  assert.equal(a.db.meta('history_depth'), '7')
+  const fresh = await openDrive(t, w, await tempDir(t), { historyStore: history })
+  await fresh.publishHistory()
+  assert.equal(fresh.listVersions('/counter').versions.length, 40, 'read back through the whole segment')
+
+  // a record holder hands back garbage under the history's name: the drive says so and carries on
+  history.record = { version: history.record!.version + 1n, payload: randomBytes(64) }
+  const other = await openDrive(t, w, await tempDir(t), { historyStore: history })
+  await assert.rejects(other.publishHistory(), /RootUnreadable|does not open/)
+  await put(other, '/still-works', Buffer.from('yes'))
+  assert.equal((await get(other, '/still-works')).toString(), 'yes')
+})
