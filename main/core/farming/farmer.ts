@@ -80,7 +80,7 @@ export interface FarmerOptions {
   receiptsPerClient?: number
   /** Fresh receipts remembered for one chunk (default 256). */
   receiptsPerChunk?: number
-  /** Fresh receipts remembered in all (default 65,536: about 30 MB of farm.db). */
+  /** Fresh receipts remembered in all (default 65,536: an estimated 20–30 MB of farm.db). */
   receiptsTotal?: number
   /** How often this node asks its wallets' inboxes for coins sent to them (default 10 s). */
   inboxIntervalMs?: number
