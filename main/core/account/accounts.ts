@@ -6,6 +6,7 @@ import type { NetworkRecordStore } from '../net/network-record-store.ts'
 import type { SignedRecord } from '../records/index.ts'
 import { DRIVE_ROOT_RECORD } from '../drive/record-root-store.ts'
 import { openRoot, sealRoot } from '../drive/root.ts'
+import { DRIVE_HISTORY_RECORD } from '../drive/versions-remote.ts'
 import {
   MAX_VERSION,
   OwnerKey,
@@ -48,6 +49,9 @@ export interface AccountsOptions {
 
 const DEFAULT_LOOKUP_FLOOR_MS = 400
 
+/** The drive's records that hold a handle sealed with the drive key: they move when the keys rotate. */
+const DRIVE_POINTERS = [DRIVE_ROOT_RECORD, DRIVE_HISTORY_RECORD]
+
 export class Accounts {
   readonly #store: PacketStore
   readonly #kdf: KdfParams
@@ -86,14 +90,15 @@ export class Accounts {
    * 1. open the old packet and check the new location is free;
    * 2. `beforeRotate` (the node closes the drive here, so that everything in
    *    it is in the network under the old root);
-   * 3. make fresh keys and move the drive's root to them: the same root
-   *    handle, sealed with the new drive key, signed by the new drive owner;
+   * 3. make fresh keys and move the drive's root and version history to
+   *    them: the same handles, sealed with the new drive key, signed by the
+   *    new drive owner;
    * 4. seal the fresh keys at the new password's location;
    * 5. retire the old location with an empty, newer record, so the old
    *    password fails;
-   * 6. retire the old drive root with an empty record at the highest version,
-   *    so nobody holding the old keys can read the root as it was from the
-   *    network or ever commit to it again.
+   * 6. retire the old root and history with empty records at the highest
+   *    version, so nobody holding the old keys can read them as they were
+   *    from the network or ever write to them again.
    *
    * The order keeps the account whole if it stops part way: until step 4 the
    * old password opens everything as before; after it the new one does.
@@ -115,7 +120,7 @@ export class Accounts {
     const retired = opened(old.keys)
     await opts.beforeRotate?.(opened(copyKeys(old.keys)))
     const keys = newAccountKeys()
-    const root = await this.#moveDriveRoot(old.keys, keys)
+    const moved = await this.#moveDrivePointers(old.keys, keys)
     await this.#writePacket(next, keys, (held?.version ?? 0n) + 1n)
     await this.#put(
       signRecord(OwnerKey.fromSeed(old.derived.signSeed), {
@@ -124,32 +129,37 @@ export class Accounts {
       }),
       'retire the old password',
     )
-    if (root)
+    for (const name of moved)
       await this.#put(
-        signRecord(OwnerKey.fromSeed(old.keys.driveOwnerSeed), {
-          name: DRIVE_ROOT_RECORD,
-          version: MAX_VERSION,
-        }),
-        "retire the old drive's root",
+        signRecord(OwnerKey.fromSeed(old.keys.driveOwnerSeed), { name, version: MAX_VERSION }),
+        `retire the old drive's ${name}`,
       )
     return { account: opened(keys), retired }
   }
 
-  /** Re-seals the drive's root handle for the new keys; false when the drive has no root yet. */
-  async #moveDriveRoot(from: AccountKeys, to: AccountKeys): Promise<boolean> {
+  /**
+   * Re-seals the drive's pointers — its root and its version history, each a
+   * handle sealed with the drive key in a record of the drive owner — for the
+   * new keys. Returns the names of those that existed (a new drive has none).
+   */
+  async #moveDrivePointers(from: AccountKeys, to: AccountKeys): Promise<string[]> {
     const owner = OwnerKey.fromSeed(from.driveOwnerSeed)
-    const root = await this.#get(recordAddress(owner.publicKey, DRIVE_ROOT_RECORD), "read the drive's root")
-    if (!root || root.payload.byteLength === 0) return false
-    const handle = openRoot(from.driveKey, root.payload)
-    await this.#put(
-      signRecord(OwnerKey.fromSeed(to.driveOwnerSeed), {
-        name: DRIVE_ROOT_RECORD,
-        version: root.version,
-        payload: sealRoot(to.driveKey, handle),
-      }),
-      "move the drive's root to the new keys",
-    )
-    return true
+    const moved: string[] = []
+    for (const name of DRIVE_POINTERS) {
+      const held = await this.#get(recordAddress(owner.publicKey, name), `read the drive's ${name}`)
+      if (!held || held.payload.byteLength === 0) continue
+      const handle = openRoot(from.driveKey, held.payload)
+      await this.#put(
+        signRecord(OwnerKey.fromSeed(to.driveOwnerSeed), {
+          name,
+          version: held.version,
+          payload: sealRoot(to.driveKey, handle),
+        }),
+        `move the drive's ${name} to the new keys`,
+      )
+      moved.push(name)
+    }
+    return moved
   }
 
   async #open(c: Credentials): Promise<{ keys: AccountKeys; derived: DerivedKeys; version: bigint }> {

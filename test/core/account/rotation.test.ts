@@ -9,6 +9,7 @@ import { accountId, deriveKeys, openPacket } from '../../../main/core/account/in
 import { chunkAddress, toHex } from '../../../main/core/chunk-store.ts'
 import { RootUnreadableError, openRoot } from '../../../main/core/drive/index.ts'
 import { DRIVE_ROOT_RECORD } from '../../../main/core/drive/record-root-store.ts'
+import { DRIVE_HISTORY_RECORD } from '../../../main/core/drive/versions-remote.ts'
 import { signReceipt } from '../../../main/core/farming/index.ts'
 import { closeGroup } from '../../../main/core/placement/index.ts'
 import { OwnerKey, recordAddress } from '../../../main/core/records/index.ts'
@@ -19,8 +20,8 @@ const creds = { keyword: 'harbourmaster', pin: '90210', password: 'old password 
 const newPassword = 'new password two'
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
-const rootAddress = (ownerSeed: Uint8Array) =>
-  recordAddress(OwnerKey.fromSeed(ownerSeed).publicKey, DRIVE_ROOT_RECORD)
+const rootAddress = (ownerSeed: Uint8Array, name = DRIVE_ROOT_RECORD) =>
+  recordAddress(OwnerKey.fromSeed(ownerSeed).publicKey, name)
 
 test('a copy of the session packet from before a password change, opened with the old password, yields nothing current', async (t) => {
   const vaults = await startNodes(t, 5)
@@ -31,6 +32,11 @@ test('a copy of the session packet from before a password change, opened with th
   const before = randomBytes(3000)
   await writeDriveFile(a.drive!, '/before.txt', before)
   assert.equal(await a.drive!.syncAll(60_000), true)
+  await a.drive!.publishHistory()
+  const historyBefore = await a.node.records.get(
+    rootAddress(a.account!.keys.driveOwnerSeed, DRIVE_HISTORY_RECORD),
+  )
+  assert.ok(historyBefore && historyBefore.payload.byteLength > 0, "the drive's history is in the network")
 
   // the attacker's copy: the packet's bytes as the network held them before the change
   const old = await deriveKeys(creds, TEST_KDF)
@@ -56,6 +62,8 @@ test('a copy of the session packet from before a password change, opened with th
   assert.ok(oldRoot, 'the old root record is held, retired')
   assert.equal(oldRoot.payload.byteLength, 0)
   assert.throws(() => openRoot(stolen.driveKey, oldRoot.payload), RootUnreadableError)
+  const oldHistory = await a.node.records.get(rootAddress(stolen.driveOwnerSeed, DRIVE_HISTORY_RECORD))
+  assert.equal(oldHistory?.payload.byteLength, 0, 'the old history record is retired too')
   // even handed the current root record, the old drive key does not open it
   const currentRoot = (await a.node.records.get(rootAddress(current.driveOwnerSeed)))!
   assert.throws(() => openRoot(stolen.driveKey, currentRoot.payload), RootUnreadableError)
@@ -69,6 +77,12 @@ test('a copy of the session packet from before a password change, opened with th
   assert.equal(opened.account_id, changed.account_id)
   assert.deepEqual(await readDriveFile(b.drive!, '/before.txt'), before)
   assert.deepEqual(await readDriveFile(b.drive!, '/after.txt'), after)
+  // the version history moved with the root
+  await waitFor(
+    () => b.drive!.listVersions('/before.txt').versions.length > 0,
+    60_000,
+    "the version history to follow the account's new keys",
+  )
 })
 
 test("after a password change the account's coins are under the new wallet: the old wallet key in a stolen copy spends nothing", async (t) => {
