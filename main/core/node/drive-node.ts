@@ -179,8 +179,11 @@ export class DriveNode {
           },
         })
       } catch (err) {
-        // nothing was rotated, or not all of it: the account stays open under the keys it had
-        if (reopen) await this.openAccount(reopen.previous, reopen.remembered)
+        // the account opens again here as it was (docs/ACCOUNT.md: what a change stopped part way leaves)
+        if (reopen)
+          await this.openAccount(reopen.previous, reopen.remembered).catch((again: Error) =>
+            this.opts.log?.(`reopening the account after a failed password change failed: ${again.message}`),
+          )
         throw err
       }
       const { account, retired } = rotation
