@@ -1,8 +1,9 @@
 // The shape every PeerDrive request protocol shares: one protobuf request,
 // one protobuf response per stream, each framed by an unsigned-varint length
 // prefix (libp2p's pbStream, it-protobuf-stream for libp2p 3 streams), each
-// step under a deadline. A peer that sends garbage, an oversized frame or nothing gets its
-// stream reset and a strike; past the strike limit its connection is closed.
+// step under a deadline. A peer that sends garbage or an oversized frame gets its stream
+// reset and a strike, as does one that sends nothing in time; past the strike limit its
+// connection is closed. One whose request is still arriving at the deadline only loses the stream.
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { pbStream } from '@libp2p/utils'
 import type { Host } from './host.ts'
@@ -64,12 +65,19 @@ export async function serveOneShot<Req, Res>(
         return
       }
       const { requests, responses } = channels(stream, protocol)
+      // the framing reads every 'message'; this listener only counts what came
+      let arrived = 0
+      stream.addEventListener('message', (evt) => (arrived += evt.data.byteLength))
       let req: Req
       try {
         req = await requests.read({ signal: AbortSignal.timeout(readTimeoutMs) })
       } catch (err) {
         stream.abort(err as Error)
         const reason = (err as Error).name
+        // A request still arriving at the deadline is a slow link or a loaded machine, not a
+        // stalling peer: its stream is let go without a strike (honest writers of 1 MiB
+        // chunks were banned under load, and their PUTs failed). One that sent nothing is struck.
+        if (reason === 'TimeoutError' && arrived > 0) return
         opts.onMisbehaviour?.(peer, reason)
         if (scores.strike(peer.toString()))
           await connection.close().catch(() => connection.abort(err as Error))
