@@ -5,9 +5,11 @@ import { readFile, readdir, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { mkdtemp, rm } from 'node:fs/promises'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { connectClient } from '../net/client.ts'
 import type { NetworkClient } from '../net/client.ts'
 import { measureThroughput } from '../net/throughput-protocol.ts'
+import { compareDistance, kadKey } from '../placement/index.ts'
 import { auditNetwork } from '../replication/network-audit.ts'
 import { SelfEncryptor } from '../selfenc/index.ts'
 import { median, percentile } from './stats.ts'
@@ -119,8 +121,10 @@ export async function benchNet(opts: NetBenchOptions = {}): Promise<NetBenchResu
     log('frozen vaults: time until the heartbeat notices')
     const silent: number[] = []
     for (let i = 0; i < (opts.freezes ?? 3); i++) {
-      const fresh = await net.add()
-      await sleep(2500)
+      const fresh = await neighbourOfSome(net, 2 * replicas)
+      await waitUntil(async () => c.peers.has(fresh.peerId), 10_000).catch(() => {})
+      // time for the vaults it is closest to to see it and look up their neighbours again
+      await sleep(5000)
       silent.push(await timeLoss(fresh, 'SIGSTOP', lost))
       fresh.process.kill('SIGKILL')
       fresh.process.kill('SIGCONT')
@@ -151,6 +155,32 @@ export async function benchNet(opts: NetBenchOptions = {}): Promise<NetBenchResu
     await net.stop()
     await rm(dir, { recursive: true, force: true })
   }
+}
+
+/**
+ * A new vault among the `size` closest of some other live vault. Only a
+ * neighbour's silence is a loss (any other link going quiet is let go), and
+ * beyond 2R + 1 vaults a random newcomer may be nobody's neighbour: such a
+ * newcomer is stopped and another started.
+ */
+async function neighbourOfSome(net: Testnet, size: number): Promise<TestnetNode> {
+  for (let tries = 0; ; tries++) {
+    const fresh = await net.add()
+    const others = net.live().filter((n) => n !== fresh)
+    const freshKey = kadIdOf(fresh.peerId)
+    const near = others.some((v) => {
+      const self = kadIdOf(v.peerId)
+      const closer = others.filter((o) => o !== v && compareDistance(self, kadIdOf(o.peerId), freshKey) < 0)
+      return closer.length < size
+    })
+    if (near || tries >= 10) return fresh
+    fresh.process.kill('SIGKILL')
+    await waitUntil(async () => !fresh.alive, 10_000).catch(() => {})
+  }
+}
+
+function kadIdOf(peerId: string): Uint8Array {
+  return kadKey(peerIdFromString(peerId).toMultihash().bytes)
 }
 
 /** Sends `signal` to a node and returns ms until the first survivor reported it lost. */
