@@ -384,34 +384,41 @@ export function simulate(cfg: SimConfig, onProgress?: (p: SimProgress) => void):
       }
       return
     }
-    for (const h of holderBuf) {
-      if (!online[h]) continue
-      const self = peerOf(h)
-      held.length = 0
-      missing.length = 0
-      for (let i = 0; i < g; i++) {
-        const p = group[i]!
-        if (p !== self) (memberHolds[i] ? held : missing).push(p)
-      }
-      if (!leadsRepair(group, self, held)) continue
-      // this holder's own ensure of the chunk is still running (Repairer's inFlight): its next audit comes back to it
-      if (inflightLeader[c] === h) {
-        recheck[c] = 1
-        continue
-      }
-      if (missing.length === 0) continue
-      // full vaults pass the copy on down the ranking: rank as far as this pass-over goes
-      for (let want = 4 * (n + cfg.spare + 1); !rankedAll && !offersWithinRanked(c, self); want *= 4)
-        rank(c, want)
-      spare.length = 0
-      for (let i = n; i < ranked.length; i++) if (ranked[i]!.key !== self.key) spare.push(ranked[i]!)
-      const offers = passOver(missing, spare)
-      for (let offer = offers.next(); !offer.done;) {
-        const to = offer.value.slot
-        const took = takes(c, to)
-        if (took) send(c, h, to)
-        offer = offers.next(took)
-      }
+    // leadsRepair lets only the closest member holding it lead or, when no member holds it, each
+    // holder outside the group: the holders it would turn down are not asked
+    let first = 0
+    while (first < g && !memberHolds[first]) first++
+    if (first < g) ensure(c, group[first]!.slot, g)
+    else for (const h of holderBuf) if (online[h]) ensure(c, h, g)
+  }
+
+  /** Repairer.ensure of chunk `c` on holder `h`, the group and what its members hold found by check. */
+  const ensure = (c: number, h: number, g: number) => {
+    const self = peerOf(h)
+    held.length = 0
+    missing.length = 0
+    for (let i = 0; i < g; i++) {
+      const p = group[i]!
+      if (p !== self) (memberHolds[i] ? held : missing).push(p)
+    }
+    if (!leadsRepair(group, self, held)) return
+    // this holder's own ensure of the chunk is still running (Repairer's inFlight): its next audit comes back to it
+    if (inflightLeader[c] === h) {
+      recheck[c] = 1
+      return
+    }
+    if (missing.length === 0) return
+    // full vaults pass the copy on down the ranking: rank as far as this pass-over goes
+    for (let want = 4 * (n + cfg.spare + 1); !rankedAll && !offersWithinRanked(c, self); want *= 4)
+      rank(c, want)
+    spare.length = 0
+    for (let i = n; i < ranked.length; i++) if (ranked[i]!.key !== self.key) spare.push(ranked[i]!)
+    const offers = passOver(missing, spare)
+    for (let offer = offers.next(); !offer.done;) {
+      const to = offer.value.slot
+      const took = takes(c, to)
+      if (took) send(c, h, to)
+      offer = offers.next(took)
     }
   }
 

@@ -37,16 +37,21 @@ async function startVaults(t: TestContext, count: number): Promise<PeerDriveNode
   t.after(() => Promise.all(nodes.map((n) => n.stop().catch(() => {}))))
   const dir = await tempDir(t)
   const began = performance.now()
-  for (let i = 0; i < count; i++)
+  for (let i = 0; i < count; i++) {
     nodes.push(
       await PeerDriveNode.start({
         vaultDir: join(dir, `v${i}`),
         capacity: 64 * 2 ** 20,
-        bootstrap: i === 0 ? [] : nodes[0]!.multiaddrs(),
+        // through the last few to join, as a newcomer learns of a network from vaults it knows,
+        // so no one vault answers every join
+        bootstrap: nodes.slice(-3).flatMap((n) => n.multiaddrs()),
         // these nodes share one event loop: on a loaded machine a 2 s heartbeat drops live links
         heartbeatMs: 10_000,
       }),
     )
+    if ((i + 1) % 10 === 0)
+      process.stderr.write(`${i + 1} vaults started, ${((performance.now() - began) / 1000).toFixed(0)} s\n`)
+  }
   const started = performance.now()
   const selves = nodes.map((n) => n.peers.self)
   const truth = nodes.map((n) =>
@@ -58,7 +63,19 @@ async function startVaults(t: TestContext, count: number): Promise<PeerDriveNode
       .map((p) => p.key),
   )
   const linked = () => nodes.filter((n, i) => truth[i]!.every((k) => n.peers.has(k))).length
-  await waitFor(() => linked() === count, 20 * 60_000, 'every vault linked to its neighbours')
+  let reportAt = 0
+  await waitFor(
+    () => {
+      const done = linked()
+      if (performance.now() > reportAt) {
+        reportAt = performance.now() + 10_000
+        process.stderr.write(`${done} of ${count} vaults linked to their neighbours\n`)
+      }
+      return done === count
+    },
+    20 * 60_000,
+    'every vault linked to its neighbours',
+  )
   t.diagnostic(
     `${count} vaults started in ${((started - began) / 1000).toFixed(0)} s, ` +
       `linked to their neighbours ${((performance.now() - started) / 1000).toFixed(0)} s later`,
