@@ -196,7 +196,7 @@ export class Drive implements DriveFs {
   async close(): Promise<void> {
     await this.syncAll().catch(() => false)
     await this.syncer.stop()
-    await this.remoteHistory?.settled()
+    await this.remoteHistory?.stop()
     for (const fd of this.fds.values()) await (await fd).close().catch(() => {})
     this.fds.clear()
     await this.enc.close()

@@ -19,6 +19,7 @@ const SNAPSHOT_AFTER = 32
 /** A chain longer than this is not walked: it is not one this code wrote. */
 const MAX_WALK = 4 * SNAPSHOT_AFTER
 const MAX_ROWS = 1_000_000
+const RETRY_MAX_MS = 60_000
 
 type RemoteRow = Omit<NewVersion, 'ino'>
 
@@ -47,6 +48,9 @@ export interface RemoteHistoryComponents {
 export class RemoteHistory {
   private readonly c: RemoteHistoryComponents
   private running: Promise<void> = Promise.resolve()
+  private retryTimer: NodeJS.Timeout | undefined
+  private failures = 0
+  private stopped = false
 
   constructor(components: RemoteHistoryComponents) {
     this.c = components
@@ -54,11 +58,33 @@ export class RemoteHistory {
 
   /** Reads what other devices added, then publishes this device's new versions; one run at a time. */
   sync(): Promise<void> {
+    clearTimeout(this.retryTimer)
+    if (this.stopped) return Promise.resolve()
     const run = this.running.then(() => this.syncOnce())
-    this.running = run.catch((err: unknown) =>
-      this.c.log(`history: publishing versions failed, will retry: ${(err as Error).message}`),
+    this.running = run.then(
+      () => {
+        this.failures = 0
+      },
+      (err: unknown) => {
+        // Tried again on its own: a drive with no further commits would otherwise never publish.
+        this.failures++
+        const delay = Math.min(RETRY_MAX_MS, 2_000 * 2 ** Math.min(this.failures - 1, 10))
+        this.c.log(
+          `history: reading or publishing versions failed, trying again in ${delay / 1000} s: ${(err as Error).message}`,
+        )
+        if (this.stopped) return
+        this.retryTimer = setTimeout(() => void this.sync().catch(() => {}), delay)
+        this.retryTimer.unref()
+      },
     )
     return run
+  }
+
+  /** Stops retries and waits for a run in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true
+    clearTimeout(this.retryTimer)
+    await this.running
   }
 
   /** Waits for a run in progress. */
