@@ -9,7 +9,8 @@ import type { SignedRecord } from '../records/format.ts'
 import type { RecordPutOutcome } from '../records/holder-rules.ts'
 import type { AskRecord } from '../net/network-record-store.ts'
 import { addressOf, compareRecords, verifyRecord } from '../records/record.ts'
-import { closestFirst, kadKey } from '../placement/index.ts'
+import { rankForRepair } from './rank.ts'
+import type { RankingPeers } from './rank.ts'
 
 export interface HeldRecords {
   recordAddresses(): Uint8Array[]
@@ -19,7 +20,7 @@ export interface HeldRecords {
 }
 
 export interface RecordRepairComponents {
-  peers: { self: VaultPeer; withSelf(): VaultPeer[] }
+  peers: RankingPeers
   records: HeldRecords
   ask: AskRecord
 }
@@ -41,9 +42,8 @@ export async function ensureRecord(
   const { self } = components.peers
   const mine = await components.records.getRecord(address)
   if (!mine) return 0
-  const ranked = closestFirst(
-    kadKey(address),
-    components.peers.withSelf().filter((p) => selfCounts || p.key !== self.key),
+  const ranked = (await rankForRepair(components.peers, address, replicas)).filter(
+    (p) => selfCounts || p.key !== self.key,
   )
   const group = ranked.slice(0, replicas)
   const others = group.filter((p) => p.key !== self.key)

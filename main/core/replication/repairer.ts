@@ -7,14 +7,16 @@
 import { toHex } from '../chunk-store.ts'
 import type { Ask } from '../net/network-store.ts'
 import type { VaultPeer } from '../net/peer-table.ts'
-import { DEFAULT_REPLICAS, closestFirst, kadKey } from '../placement/index.ts'
+import { DEFAULT_REPLICAS } from '../placement/index.ts'
 import type { AskRecord } from '../net/network-record-store.ts'
 import { ensureRecord } from './record-repair.ts'
 import type { HeldRecords } from './record-repair.ts'
+import { rankForRepair } from './rank.ts'
+import type { RankingPeers } from './rank.ts'
 import { leadsRepair, passOver, wasInGroup } from './repair-rule.ts'
 
 export interface RepairComponents {
-  peers: { self: VaultPeer; withSelf(): VaultPeer[] }
+  peers: RankingPeers
   vault: {
     addresses(): Uint8Array[]
     get(address: Uint8Array): Promise<Uint8Array>
@@ -152,9 +154,8 @@ export class Repairer {
     this.inFlight.add(hex)
     try {
       const { self } = this.components.peers
-      const ranked = closestFirst(
-        kadKey(address),
-        this.components.peers.withSelf().filter((p) => selfCounts || p.key !== self.key),
+      const ranked = (await rankForRepair(this.components.peers, address, this.replicas)).filter(
+        (p) => selfCounts || p.key !== self.key,
       )
       const group = ranked.slice(0, this.replicas)
       const others = group.filter((p) => p.key !== self.key)
