@@ -14,6 +14,9 @@ commands:
      [--dashboard]                run a vault node with the account's drive mounted, until Ctrl-C;
                                   --dashboard serves the dashboard on loopback and prints its address
   status [--json]                 how the running node is doing
+  versions <path> [--json]        a file's kept versions, newest first (also a deleted file's)
+  restore <path> [--version <n> | --at <time>]
+                                  make a kept version the file's content again
   account create|login [--remember]
   account logout [--force]
   account passwd                  open, close or re-key the account on the running node; credentials
