@@ -47,6 +47,9 @@ async function startVaults(t: TestContext, count: number): Promise<PeerDriveNode
         bootstrap: nodes.slice(-3).flatMap((n) => n.multiaddrs()),
         // these nodes share one event loop: on a loaded machine a 2 s heartbeat drops live links
         heartbeatMs: 10_000,
+        // and farming's rounds (an inbox lookup every 10 s per vault) would crowd out the joins and
+        // the repair this test times
+        farming: { proofIntervalMs: 3_600_000, inboxIntervalMs: 3_600_000 },
       }),
     )
     if ((i + 1) % 10 === 0)
