@@ -2,6 +2,7 @@
 // versions, and bringing one back, through the running node's API. The path
 // is one in the mount (absolute, or relative to the working directory); it
 // may name a file that was deleted.
+import { realpath } from 'node:fs/promises'
 import { isAbsolute, relative, resolve, sep } from 'node:path'
 import { callApi } from '../core/api/client.ts'
 import type { FileVersion } from '../core/api/contract.ts'
@@ -55,7 +56,14 @@ async function target(values: OptionValues, input: string) {
   const status = await callApi(endpoint, 'status', {})
   if (!status.mount)
     throw new UsageError('the drive is not mounted: log in with peerdrive up, then try again')
-  return { endpoint, path: drivePath(status.mount, input) }
+  try {
+    return { endpoint, path: drivePath(status.mount, input) }
+  } catch (err) {
+    // The working directory is always a real path: a mount reached through a symlink is matched by its real one.
+    const real = await realpath(status.mount).catch(() => status.mount!)
+    if (real === status.mount) throw err
+    return { endpoint, path: drivePath(real, input) }
+  }
 }
 
 export const versionsCommand: Command = {
