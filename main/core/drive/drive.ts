@@ -7,10 +7,10 @@ import { chmod, mkdir, open } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
-import type { ChunkStore } from '../chunk-store.ts'
 import { SelfEncryptor, decodeHandle } from '../selfenc/index.ts'
 import type { DataMap } from '../selfenc/index.ts'
 import { ChunkCache } from './chunk-cache.ts'
+import type { DriveChunks, DriveEvent } from './drive-ports.ts'
 import { DriveDb, ROOT_INO } from './db.ts'
 import type { EntryRow, InodeRow } from './db.ts'
 import { FsError } from './fs-types.ts'
@@ -23,6 +23,8 @@ import { DEFAULT_HISTORY_DAYS, VersionStore, pickVersion } from './versions.ts'
 import type { ListedVersion } from './versions.ts'
 import { RemoteHistory } from './versions-remote.ts'
 
+export type { DriveChunks, DriveEvent }
+
 const NAME_MAX = 255
 /** Linux's MAX_LFS_FILESIZE on 64-bit: the largest size a file may have. */
 const MAX_FILE_SIZE = 2 ** 63 - 1
@@ -32,17 +34,6 @@ const SYNC_WRITE_MAX = 128 * 1024
 const S_ISUID = 0o4000
 const S_ISGID = 0o2000
 const S_IXGRP = 0o010
-
-export interface DriveEvent {
-  type: 'journal-full' | 'sync-error' | 'synced' | 'committed' | 'degraded'
-  message: string
-}
-
-/** The chunk store the drive uploads to; `putCopies` tells how many vaults other than this node hold a chunk. */
-export type DriveChunks = Pick<ChunkStore, 'get' | 'put'> & {
-  putCopies?(address: Uint8Array, bytes: Uint8Array): Promise<number>
-  readonly replicas?: number
-}
 
 export interface DriveOptions {
   /** Local state: drive.sqlite and the journal's staging files (kept private to this user). */

@@ -7,7 +7,7 @@
 // a bounded number of fetches. A segment is untrusted until it parses.
 import { decodeHandle, encodeHandle } from '../selfenc/index.ts'
 import type { SelfEncryptor } from '../selfenc/index.ts'
-import type { DriveChunks } from './drive.ts'
+import type { DriveChunks } from './drive-ports.ts'
 import { openRoot, sealRoot } from './root.ts'
 import type { RootStore } from './root.ts'
 import type { NewVersion, VersionRow, VersionStore } from './versions.ts'

@@ -5,7 +5,6 @@ import { ApiError } from '../api/index.ts'
 import type { FileVersion, FileVersions, Handlers } from '../api/index.ts'
 import type { Drive } from '../drive/index.ts'
 import { FsError } from '../drive/index.ts'
-import type { HandledNode } from './handlers.ts'
 
 type HistoryHandlers = Pick<Handlers, 'files-versions' | 'files-restore'>
 
@@ -17,7 +16,12 @@ const STATUS_BY_CODE: Record<string, number> = {
   EINVAL: 400,
 }
 
-function openDrive(node: HandledNode): Drive {
+/** What the history commands need of a node: its open drive, if any. */
+export interface HistoryNode {
+  readonly drive: Drive | undefined
+}
+
+function openDrive(node: HistoryNode): Drive {
   if (!node.drive) throw new ApiError(409, 'no drive is open: log in to an account first')
   return node.drive
 }
@@ -42,7 +46,7 @@ function listing(drive: Drive, path: string): FileVersions {
   }
 }
 
-export function historyHandlers(node: () => HandledNode): HistoryHandlers {
+export function historyHandlers(node: () => HistoryNode): HistoryHandlers {
   return {
     'files-versions': async ({ path }) => {
       try {
