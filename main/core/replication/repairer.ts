@@ -159,18 +159,22 @@ export class Repairer {
       )
       const group = ranked.slice(0, this.replicas)
       const others = group.filter((p) => p.key !== self.key)
+      // true: holds it; false: said it does not; undefined: gave no answer
       const held = await Promise.all(
         others.map((p) =>
           this.components.ask(p, { type: 'has', address }).then(
             (r) => r.status === 'ok',
-            () => false,
+            () => undefined,
           ),
         ),
       )
-      const holders = others.filter((_, i) => held[i])
+      const holders = others.filter((_, i) => held[i] === true)
       // Another holder is closer: it leads. Outside the group this vault leads only if no member holds it.
       if (selfCounts && !leadsRepair(group, self, holders)) return holders.length
-      const missing = others.filter((_, i) => !held[i])
+      // A member that gave no answer is slow or gone: slow, it may hold the item; gone, its loss
+      // is noticed and repaired then. Copying on its behalf to the next vault now would leave an
+      // extra copy behind every late answer on a loaded machine.
+      const missing = others.filter((_, i) => held[i] === false)
       if (missing.length === 0) return holders.length
       const bytes = await this.components.vault.get(address)
       let copies = holders.length
@@ -187,7 +191,8 @@ export class Repairer {
           this.repairs++
           this.lastRepairAt = Date.now()
         }
-        offer = offers.next(took)
+        // only a vault that declined is passed over; one that did not answer may have stored it
+        offer = offers.next(took || res === undefined)
       }
       this.log(`repaired ${hex.slice(0, 12)}: ${copies} other holders`)
       return copies
