@@ -69,8 +69,9 @@ export const DEFAULTS: SimConfig = {
   fill: 0.1,
   uploadMbps: 20,
   uploadSigma: 0.7,
-  // as measured by `peerdrive bench net` (docs/PERFORMANCE.md): 11 ms median for a killed vault, heartbeat timeout 1.9 s
-  detection: { closedS: 0.012, silentS: 1.9 },
+  // as measured by `peerdrive bench net` (docs/PERFORMANCE.md): 11 ms median for a killed vault,
+  // 5.4 s for a frozen one (the heartbeat gives up after three silent beats of 2 s)
+  detection: { closedS: 0.012, silentS: 5.4 },
   auditIntervalS: 30,
   transferLatencyS: 0.01,
   spare: 4,
