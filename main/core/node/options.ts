@@ -37,6 +37,8 @@ export interface NodeOptions {
   idleLinkMs?: number
   /** Told of every kad-dht lookup's hops and peers asked (measurements). */
   onLookup?: (stats: LookupStats) => void
+  /** A lookup that takes longer answers with what it found so far; default 5 s. */
+  lookupTimeoutMs?: number
 }
 
 export interface DriveNodeOptions extends NodeOptions {

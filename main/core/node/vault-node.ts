@@ -89,7 +89,11 @@ export class PeerDriveNode {
     this.peers = new PeerTable(host)
     const peers = this.peers
     const replicas = opts.replicas ?? DEFAULT_REPLICAS
-    this.router = new KadRouter(host, () => peers.list(), peers.self, { replicas, onLookup: opts.onLookup })
+    this.router = new KadRouter(host, () => peers.list(), peers.self, {
+      replicas,
+      onLookup: opts.onLookup,
+      ...(opts.lookupTimeoutMs ? { lookupTimeoutMs: opts.lookupTimeoutMs } : {}),
+    })
     this.neighbourhood = new Neighbourhood(host, peers, this.router, {
       bootstrap: opts.bootstrap,
       size: opts.neighbours ?? 2 * replicas,
