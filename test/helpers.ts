@@ -1,8 +1,10 @@
-// Test helpers: temp dirs that clean themselves up, and the pinned Node binary.
+// Test helpers: temp dirs that clean themselves up, the pinned Node binary, and the CLI run as a user would.
+import { execFile } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
+import { promisify } from 'node:util'
 
 export const repoRoot = new URL('..', import.meta.url).pathname
 
@@ -11,4 +13,27 @@ export async function tempDir(t: TestContext, prefix = 'peerdrive-test-'): Promi
   const dir = await mkdtemp(join(tmpdir(), prefix))
   t.after(() => rm(dir, { recursive: true, force: true }))
   return dir
+}
+
+const execFileP = promisify(execFile)
+
+/** `peerdrive <args>` in a child process with its home at `home`; its exit code and output. */
+export async function runCli(
+  home: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await execFileP(
+      process.execPath,
+      [join(repoRoot, 'main', 'bin.mjs'), ...args],
+      {
+        env: { ...process.env, PEERDRIVE_HOME: home },
+        timeout: 120_000,
+      },
+    )
+    return { code: 0, stdout, stderr }
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string }
+    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }
+  }
 }

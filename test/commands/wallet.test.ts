@@ -1,33 +1,15 @@
 // The wallet CLI contract against a running node's API, with coin farmed on
 // a real loopback network.
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { join } from 'node:path'
 import { test } from 'node:test'
-import { promisify } from 'node:util'
 import { chunkAddress } from '../../main/core/chunk-store.ts'
 import { closeGroup } from '../../main/core/placement/index.ts'
-import { repoRoot, tempDir } from '../helpers.ts'
+import { runCli, tempDir } from '../helpers.ts'
 import { meshUp, startNodes, waitFor } from '../core/net/support.ts'
 import { everyAddress, startDriveNode } from '../core/account/support.ts'
 
-const execFileP = promisify(execFile)
-const bin = join(repoRoot, 'main', 'bin.mjs')
 const EVERY_GET_WINS = { target: 1, proofIntervalMs: 3_600_000 }
-
-async function cli(home: string, args: string[]) {
-  try {
-    const { stdout, stderr } = await execFileP(process.execPath, [bin, ...args], {
-      env: { ...process.env, PEERDRIVE_HOME: home },
-      timeout: 120_000,
-    })
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string }
-    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }
-  }
-}
 
 test('wallet balance, history and send through the CLI; bad input gets a clear error', async (t) => {
   const vaults = await startNodes(t, 5, { farming: EVERY_GET_WINS })
@@ -51,7 +33,7 @@ test('wallet balance, history and send through the CLI; bad input gets a clear e
   const farmer = earned()!
 
   // this node is a vault too: it may have farmed some of those GETs itself
-  const start = await cli(home, ['wallet', 'balance', '--json'])
+  const start = await runCli(home, ['wallet', 'balance', '--json'])
   assert.equal(start.code, 0, start.stderr)
   const { wallet_id, ...figures } = JSON.parse(start.stdout)
   const own = node.node.farmer.balance().coins
@@ -60,19 +42,19 @@ test('wallet balance, history and send through the CLI; bad input gets a clear e
 
   await farmer.farmer.send(1, wallet_id)
   await waitFor(() => node.node.farmer.balance().coins === own + 1, 30_000, 'the coin to arrive')
-  assert.equal(JSON.parse((await cli(home, ['wallet', 'balance', '--json'])).stdout).coins, own + 1)
-  const history = JSON.parse((await cli(home, ['wallet', 'history', '--json'])).stdout)
+  assert.equal(JSON.parse((await runCli(home, ['wallet', 'balance', '--json'])).stdout).coins, own + 1)
+  const history = JSON.parse((await runCli(home, ['wallet', 'history', '--json'])).stdout)
   assert.equal(history.entries[0].kind, 'received')
   assert.equal(history.entries.filter((e: { kind: string }) => e.kind === 'minted').length, own)
-  assert.match((await cli(home, ['wallet', 'history'])).stdout, /received/)
+  assert.match((await runCli(home, ['wallet', 'history'])).stdout, /received/)
 
-  const tooMany = await cli(home, ['wallet', 'send', String(own + 5), farmer.farmer.walletId])
+  const tooMany = await runCli(home, ['wallet', 'send', String(own + 5), farmer.farmer.walletId])
   assert.equal(tooMany.code, 1)
   assert.match(tooMany.stderr, new RegExp(`holds ${own + 1} coin\\(s\\), fewer than ${own + 5}`))
-  assert.equal((await cli(home, ['wallet', 'send', '0', farmer.farmer.walletId])).code, 2)
-  assert.equal((await cli(home, ['wallet', 'send', '1', 'not-a-wallet'])).code, 2)
-  const sent = await cli(home, ['wallet', 'send', '1', farmer.farmer.walletId])
+  assert.equal((await runCli(home, ['wallet', 'send', '0', farmer.farmer.walletId])).code, 2)
+  assert.equal((await runCli(home, ['wallet', 'send', '1', 'not-a-wallet'])).code, 2)
+  const sent = await runCli(home, ['wallet', 'send', '1', farmer.farmer.walletId])
   assert.equal(sent.code, 0, sent.stderr)
   assert.match(sent.stdout, /Sent 1 coin/)
-  assert.equal(JSON.parse((await cli(home, ['wallet', 'balance', '--json'])).stdout).coins, own)
+  assert.equal(JSON.parse((await runCli(home, ['wallet', 'balance', '--json'])).stdout).coins, own)
 })
