@@ -2,34 +2,16 @@
 // loopback network, its drive mounted with FUSE: v1 and v2 written through
 // the mount, the file deleted, its versions listed, v1 restored byte for byte.
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { promisify } from 'node:util'
 import { drivePath, formatVersionTime, parseAt, versionLine } from '../../main/commands/history.ts'
 import { callApi } from '../../main/core/api/index.ts'
-import { repoRoot, tempDir } from '../helpers.ts'
+import { runCli, tempDir } from '../helpers.ts'
 import { everyAddress, startDriveNode } from '../core/account/support.ts'
 import { meshUp, startNodes, waitFor } from '../core/net/support.ts'
-
-const execFileP = promisify(execFile)
-const bin = join(repoRoot, 'main', 'bin.mjs')
-
-async function cli(home: string, args: string[]) {
-  try {
-    const { stdout, stderr } = await execFileP(process.execPath, [bin, ...args], {
-      env: { ...process.env, PEERDRIVE_HOME: home },
-      timeout: 120_000,
-    })
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string }
-    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }
-  }
-}
 
 test('a path in the mount, absolute or relative, is a path in the drive; one outside is refused', () => {
   assert.equal(drivePath('/home/ada/PeerDrive', '/home/ada/PeerDrive/docs/a.txt'), '/docs/a.txt')
@@ -98,7 +80,7 @@ test('versions and restore on a mounted drive: v1 comes back byte for byte after
     'the delete',
   )
 
-  const versions = await cli(home, ['versions', file, ...port])
+  const versions = await runCli(home, ['versions', file, ...port])
   assert.equal(versions.code, 0, versions.stderr)
   const lines = versions.stdout.trimEnd().split('\n')
   assert.equal(lines.length, 2, versions.stdout)
@@ -106,7 +88,7 @@ test('versions and restore on a mounted drive: v1 comes back byte for byte after
   assert.match(lines[1]!, /^ {2}1 {2}.* +293\.0 KiB {2}\S+$/)
   assert.match(versions.stderr, /\/docs\/report\.bin was deleted/)
 
-  const restored = await cli(home, ['restore', file, '--version', '1', ...port])
+  const restored = await runCli(home, ['restore', file, '--version', '1', ...port])
   assert.equal(restored.code, 0, restored.stderr)
   assert.match(restored.stdout, /^restored \/docs\/report\.bin to version 1 of .*; it is version 3 now\n$/)
   await waitFor(
@@ -124,25 +106,32 @@ test('versions and restore on a mounted drive: v1 comes back byte for byte after
   )
 
   // clear refusals: a wrong use exits with 2, what the node refuses with 1
-  const outside = await cli(home, ['versions', join(home, 'elsewhere.txt'), ...port])
+  const outside = await runCli(home, ['versions', join(home, 'elsewhere.txt'), ...port])
   assert.equal(outside.code, 2)
   assert.match(outside.stderr, /is not in the drive \(mounted at /)
-  const noSuch = await cli(home, ['restore', file, '--version', '9', ...port])
+  const noSuch = await runCli(home, ['restore', file, '--version', '9', ...port])
   assert.equal(noSuch.code, 1)
   assert.match(noSuch.stderr, /no version 9 \(it has 3, numbered 1 to 3\)/)
-  const both = await cli(home, ['restore', file, '--version', '1', '--at', '1h', ...port])
+  const both = await runCli(home, ['restore', file, '--version', '1', '--at', '1h', ...port])
   assert.equal(both.code, 2)
   assert.match(both.stderr, /--version or --at, not both/)
-  const never = await cli(home, ['versions', join(mount, 'never.txt'), ...port])
+  const never = await runCli(home, ['versions', join(mount, 'never.txt'), ...port])
   assert.equal(never.code, 1)
   assert.match(never.stderr, /never\.txt has no versions/)
-  const folder = await cli(home, ['versions', join(mount, 'docs'), ...port])
+  const folder = await runCli(home, ['versions', join(mount, 'docs'), ...port])
   assert.equal(folder.code, 1)
   assert.match(folder.stderr, /is a folder/)
   await assert.rejects(callApi(node.api, 'files-versions', { path: '/docs/../x' }), /bad arguments/)
 
   // restored at a time: the version that was current then
-  const at = await cli(home, ['restore', file, '--at', formatVersionTime((await listed())[1]!.at), ...port])
+  const at = await runCli(home, [
+    'restore',
+    file,
+    '--at',
+    // to the millisecond: v2, the delete and the restore can all fall within one printed second
+    new Date((await listed())[1]!.at).toISOString(),
+    ...port,
+  ])
   assert.equal(at.code, 0, at.stderr)
   await waitFor(
     async () => v2.equals(await readFile(file).catch(() => Buffer.alloc(0))),
