@@ -3,6 +3,7 @@
 // figures over repeated runs.
 import { UsageError } from '../core/errors.ts'
 import { CHURN_MODELS, DEFAULTS, runMany, simConfig } from '../core/sim/index.ts'
+import { validateAgainstTestnet } from '../core/sim/validate.ts'
 import type { Kill } from '../core/sim/index.ts'
 import type { Command, OptionValues } from './command.ts'
 import { intOption, printFigures, stringOption } from './command.ts'
@@ -36,7 +37,7 @@ function killOption(values: OptionValues): Kill[] {
 export const simCommand: Command = {
   path: ['sim'],
   usage:
-    'sim --vaults <N> --chunks <M> --days <D> [--churn home|always-on|filesharing|none] [--r 4] [--rs <k+m>] [--runs <K>] [--seed <S>] [--disk-gib <G>] [--fill <share>] [--upload-mbps <U>] [--kill <share>@<day>[:away]] [--json]',
+    'sim --vaults <N> --chunks <M> --days <D> [--churn home|always-on|filesharing|none] [--r 4] [--rs <k+m>] [--runs <K>] [--seed <S>] [--disk-gib <G>] [--fill <share>] [--upload-mbps <U>] [--kill <share>@<day>[:away]] [--json] | sim --validate --vaults <N> [--per-process <K>] [--json]',
   positionals: 0,
   options: {
     vaults: { type: 'string' },
@@ -52,8 +53,22 @@ export const simCommand: Command = {
     'upload-mbps': { type: 'string' },
     kill: { type: 'string' },
     json: { type: 'boolean' },
+    validate: { type: 'boolean' },
+    'per-process': { type: 'string' },
   },
   async run(values) {
+    if (values.validate === true) {
+      const json = values.json === true
+      const vaults = intOption(values, 'vaults', 60, 8)
+      const result = await validateAgainstTestnet({
+        vaults,
+        perProcess: intOption(values, 'per-process', Math.min(10, vaults)),
+        log: (line) => process.stderr.write(`${line}\n`),
+      })
+      printFigures({ ...result }, json)
+      if (!result.passed) process.exitCode = 1
+      return
+    }
     const churnName = stringOption(values, 'churn') ?? 'home'
     const churn = CHURN_MODELS[churnName]
     if (!churn)

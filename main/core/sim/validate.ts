@@ -1,0 +1,232 @@
+// The simulator against a network of real vault processes (`peerdrive sim
+// --validate`): a loopback testnet of N vaults, K to a process, as `peerdrive
+// testnet` starts them; chunks stored through a client; a sixth of the vaults,
+// those holding most, killed at once (their connections cut); then the
+// simulator is given the same vault positions, chunks, kills, the 12 ms
+// detection and the repair rate measured in the same run, and the two are
+// compared on the holders after repair, the copies and the repair time.
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { chunkAddress, toHex } from '../chunk-store.ts'
+import { connectClient } from '../net/client.ts'
+import type { NetworkClient } from '../net/client.ts'
+import { DEFAULT_REPLICAS, closeGroup, kadKey } from '../placement/index.ts'
+import { Testnet, sample } from '../testnet/testnet.ts'
+import type { TestnetNode } from '../testnet/testnet.ts'
+import { CHURN_MODELS } from './churn.ts'
+import { simConfig } from './config.ts'
+import { simulate } from './simulator.ts'
+
+/** The tolerance the comparison is held to (docs/SIMULATION.md). */
+export const TOLERANCE = {
+  /** Share of the chunks whose every holder named by the simulator holds it in the real network. */
+  sameHolders: 0.9,
+  /** Simulated and real repair time within this factor of each other. */
+  repairFactor: 3,
+}
+
+export interface ValidateOptions {
+  vaults: number
+  perProcess: number
+  chunksPerVault?: number
+  chunkKiB?: number
+  /** How long the real repair may take. */
+  repairTimeoutMs?: number
+  log?: (line: string) => void
+}
+
+export interface ValidateResult {
+  vaults: number
+  per_process: number
+  chunks: number
+  killed: number
+  start_s: number
+  load_average: number
+  /** Chunks the client's puts left on exactly the close group the simulator places them on. */
+  placed_as_simulated: number
+  upload_mib_s: number
+  real_repair_s: number | null
+  sim_repair_s: number | null
+  /** real / simulated repair time. */
+  repair_ratio: number | null
+  same_holders: number
+  real_min_copies: number
+  sim_chunks_lost: number
+  sim_copies_mean_end: number
+  holders_ok: boolean
+  copies_ok: boolean
+  repair_time_ok: boolean
+  passed: boolean
+}
+
+export async function validateAgainstTestnet(opts: ValidateOptions): Promise<ValidateResult> {
+  const log = opts.log ?? (() => {})
+  const replicas = DEFAULT_REPLICAS
+  const chunkBytes = (opts.chunkKiB ?? 64) * 1024
+  const count = (opts.chunksPerVault ?? 3) * opts.vaults
+  const dir = await mkdtemp(join(tmpdir(), 'peerdrive-sim-validate-'))
+  let net: Testnet | undefined
+  let client: NetworkClient | undefined
+  try {
+    log(`starting ${opts.vaults} vaults, ${opts.perProcess} to a process`)
+    const began = performance.now()
+    let shown = 0
+    net = await Testnet.start({
+      nodes: opts.vaults,
+      perProcess: opts.perProcess,
+      dir,
+      donate: '1GiB',
+      auditMs: 5000,
+      onProgress: (s, total) => {
+        if (s - shown >= 10 || s === total) log(`  started ${(shown = s)}/${total}`)
+      },
+    })
+    const startS = (performance.now() - began) / 1000
+    const nodes = [...net.nodes]
+    const peers = nodes.map((n) => ({
+      key: n.peerId,
+      kadId: kadKey(peerIdFromString(n.peerId).toMultihash().bytes),
+    }))
+
+    client = await connectClient({ bootstrap: sample(net.bootstrap, 3), timeoutMs: 60_000 })
+    const c = client
+    await until(async () => c.peers.size >= replicas, 120_000, 'the client to meet a close group')
+
+    // the chunks, stored as a client stores them; the time it takes is this machine's repair rate
+    log(`storing ${count} chunks of ${chunkBytes / 1024} KiB`)
+    const chunks = Array.from({ length: count }, () => randomBytes(chunkBytes))
+    const addresses = chunks.map((b) => chunkAddress(b))
+    let sent = 0
+    const putBegan = performance.now()
+    for (let i = 0; i < count; i += 8)
+      await Promise.all(
+        chunks.slice(i, i + 8).map(async (b, j) => {
+          sent += (await c.store.putWithResult(addresses[i + j]!, b)).copies * chunkBytes
+        }),
+      )
+    const uploadBps = sent / ((performance.now() - putBegan) / 1000)
+    const hexes = addresses.map(toHex)
+
+    const before = await holdersOnDisk(nodes, hexes)
+    let placed = 0
+    for (const [i, address] of addresses.entries()) {
+      const group = closeGroup(address, peers).map((p) => p.key)
+      const real = before[i]!
+      if (real.size === group.length && group.every((k) => real.has(nodes.findIndex((n) => n.peerId === k))))
+        placed++
+    }
+
+    // a sixth of the vaults, the ones holding most, gone at once: their connections cut
+    const held = nodes.map((_, v) => before.filter((h) => h.has(v)).length)
+    const victims = nodes
+      .map((_, v) => v)
+      .sort((a, b) => held[b]! - held[a]!)
+      .slice(0, Math.max(1, Math.floor(opts.vaults / 6)))
+    log(`killing ${victims.length} vaults at once`)
+    const killedAt = performance.now()
+    for (const v of victims) nodes[v]!.kill('SIGKILL')
+    const survivors = nodes.filter((_, v) => !victims.includes(v))
+    let realS: number | null = null
+    let after = before
+    const deadline = Date.now() + (opts.repairTimeoutMs ?? 600_000)
+    while (Date.now() < deadline) {
+      after = await holdersOnDisk(nodes, hexes, survivors)
+      if (after.every((h) => h.size >= replicas)) {
+        realS = (performance.now() - killedAt) / 1000
+        break
+      }
+      await new Promise((r) => setTimeout(r, 250))
+    }
+    log(
+      realS === null
+        ? '  real network not repaired in time'
+        : `  real network repaired in ${realS.toFixed(1)} s`,
+    )
+
+    const run = simulate(
+      simConfig({
+        vaults: opts.vaults,
+        chunks: count,
+        days: 1 / 24,
+        churn: CHURN_MODELS.none!,
+        ids: peers.map((p) => p.kadId),
+        addresses,
+        chunkBytes,
+        uploadBps,
+        transferLatencyS: 0,
+        auditIntervalS: 5,
+        capacityBytes: 2 ** 30,
+        kills: [{ atS: 1, slots: victims, permanent: true }],
+      }),
+    )
+    let same = 0
+    for (let i = 0; i < count; i++) if (run.holdersOf(i).every((slot) => after[i]!.has(slot))) same++
+    const simS = run.figures.restored_s
+    const ratio = realS !== null && simS !== null && simS > 0 ? realS / simS : null
+    const realMin = Math.min(...after.map((h) => h.size))
+    const holdersOk = same >= TOLERANCE.sameHolders * count
+    const copiesOk =
+      realMin >= replicas &&
+      run.figures.chunks_lost === 0 &&
+      run.figures.copies_mean_end >= replicas &&
+      simS !== null
+    const timeOk = ratio !== null && ratio <= TOLERANCE.repairFactor && ratio >= 1 / TOLERANCE.repairFactor
+    return {
+      vaults: opts.vaults,
+      per_process: opts.perProcess,
+      chunks: count,
+      killed: victims.length,
+      start_s: startS,
+      load_average: loadavg()[0]!,
+      placed_as_simulated: placed,
+      upload_mib_s: uploadBps / 2 ** 20,
+      real_repair_s: realS,
+      sim_repair_s: simS,
+      repair_ratio: ratio,
+      same_holders: same,
+      real_min_copies: realMin,
+      sim_chunks_lost: run.figures.chunks_lost,
+      sim_copies_mean_end: run.figures.copies_mean_end,
+      holders_ok: holdersOk,
+      copies_ok: copiesOk,
+      repair_time_ok: timeOk,
+      passed: holdersOk && copiesOk && timeOk,
+    }
+  } finally {
+    await client?.stop().catch(() => {})
+    await net?.stop()
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * Which vaults (indices into `nodes`) hold each chunk, read from the vault
+ * directories (chunks/<shard>/<address>): one machine, no network requests.
+ */
+async function holdersOnDisk(nodes: TestnetNode[], hexes: string[], among = nodes): Promise<Set<number>[]> {
+  const wanted = new Map(hexes.map((h, i) => [h, i]))
+  const holders = hexes.map(() => new Set<number>())
+  await Promise.all(
+    among.map(async (node) => {
+      const v = nodes.indexOf(node)
+      const shards = await readdir(join(node.vault, 'chunks')).catch(() => [])
+      for (const shard of shards)
+        for (const hex of await readdir(join(node.vault, 'chunks', shard)).catch(() => [])) {
+          const i = wanted.get(hex)
+          if (i !== undefined) holders[i]!.add(v)
+        }
+    }),
+  )
+  return holders
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`sim --validate: timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
