@@ -12,12 +12,17 @@ export const MAX_CHUNK_BYTES = 2 ** 20 + 64
 export const MAX_LIST_PAGE = 4096
 /** How many copies a REPLICATE may ask for, and how many holders its answer may name. */
 export const MAX_REPLICATE_COPIES = 16
+/** How many vaults a REPLICATE may ask to be left out: the sender's distrusted ones nearest the chunk. */
+export const MAX_REPLICATE_AVOID = 8
 const MAX_PEER_ID_BYTES = 64
 /** Protobuf's tags and length prefixes around the largest field, with room to spare. */
 const ENVELOPE_BYTES = 64
 /** Largest body any message may have; the framing layer refuses longer frames. */
 export const MAX_MESSAGE_BYTES =
-  ADDRESS_BYTES + MAX_CHUNK_BYTES + MAX_REPLICATE_COPIES * (MAX_PEER_ID_BYTES + 2) + ENVELOPE_BYTES
+  ADDRESS_BYTES +
+  MAX_CHUNK_BYTES +
+  Math.max(MAX_REPLICATE_COPIES, MAX_REPLICATE_AVOID) * (MAX_PEER_ID_BYTES + 2) +
+  ENVELOPE_BYTES
 
 export class MalformedMessageError extends PeerDriveError {
   constructor(reason: string) {
@@ -33,9 +38,12 @@ export type Request =
   | { type: 'list'; after: Uint8Array | null; limit: number }
   /**
    * Store the chunk and place `copies` copies in all on the close group, none
-   * on the sender's own node; the vault chooses the group from its own view.
+   * on the sender's own node; the vault chooses the group from its own view,
+   * leaving out the vaults the sender distrusts (`avoid`, peer id multihashes):
+   * a client's distrust of a vault that lost its chunks holds even when the
+   * member it sends to has not judged that vault yet.
    */
-  | { type: 'replicate'; address: Uint8Array; bytes: Uint8Array; copies: number }
+  | { type: 'replicate'; address: Uint8Array; bytes: Uint8Array; copies: number; avoid?: Uint8Array[] }
 
 export type Status = 'ok' | 'not-found' | 'full' | 'bad-hash' | 'bad-request' | 'failed'
 
@@ -77,6 +85,7 @@ export function encodeRequest(req: Request): Uint8Array {
         address: req.address,
         bytes: req.bytes,
         copies: req.copies,
+        avoid: req.avoid ?? [],
       })
     case 'get':
     case 'has':
@@ -91,7 +100,7 @@ export function encodeRequest(req: Request): Uint8Array {
 }
 
 export function decodeRequest(body: Uint8Array): Request {
-  const m = decodeWith(() => ChunkRequest.decode(body))
+  const m = decodeWith(() => ChunkRequest.decode(body, { limits: { avoid: MAX_REPLICATE_AVOID } }))
   switch (m.type) {
     case ChunkRequest.Type.LIST:
       if (m.address.length !== 0 || m.bytes !== undefined) throw new MalformedMessageError('bad list request')
@@ -104,10 +113,21 @@ export function decodeRequest(body: Uint8Array): Request {
       const address = checkAddress(m.address)
       if (m.bytes === undefined) throw new MalformedMessageError('no chunk')
       if (m.bytes.length > MAX_CHUNK_BYTES) throw new MalformedMessageError('chunk too large')
-      if (m.type === ChunkRequest.Type.PUT) return { type: 'put', address, bytes: m.bytes }
+      if (m.type === ChunkRequest.Type.PUT) {
+        if (m.avoid.length > 0) throw new MalformedMessageError('trailing fields')
+        return { type: 'put', address, bytes: m.bytes }
+      }
       if (m.copies === 0 || m.copies > MAX_REPLICATE_COPIES)
         throw new MalformedMessageError(`replicate copies ${m.copies}`)
-      return { type: 'replicate', address, bytes: m.bytes, copies: m.copies }
+      if (m.avoid.some((id) => id.length === 0 || id.length > MAX_PEER_ID_BYTES))
+        throw new MalformedMessageError('bad avoided vault id')
+      return {
+        type: 'replicate',
+        address,
+        bytes: m.bytes,
+        copies: m.copies,
+        ...(m.avoid.length > 0 ? { avoid: m.avoid } : {}),
+      }
     }
     case ChunkRequest.Type.GET:
     case ChunkRequest.Type.HAS:

@@ -9,7 +9,8 @@
 import type { ChunkStore } from '../chunk-store.ts'
 import { ChunkMissingError, chunkAddress, sameBytes, toHex } from '../chunk-store.ts'
 import { PeerDriveError } from '../errors.ts'
-import { DEFAULT_REPLICAS } from '../placement/index.ts'
+import { DEFAULT_REPLICAS, closestFirst, kadKey } from '../placement/index.ts'
+import { MAX_REPLICATE_AVOID } from './messages.ts'
 import type { Request, Response } from './messages.ts'
 import { uploadOnce } from './upload-once.ts'
 import type { VaultPeer } from './vault-peer.ts'
@@ -24,6 +25,8 @@ export interface NetworkStoreComponents {
   ask: Ask
   /** Told of every chunk a vault served that verified (farming turns it into a signed receipt). */
   onServed?: (vault: VaultPeer, address: Uint8Array) => void
+  /** Vaults this node distrusts: the member it uploads through is asked to leave them out too. */
+  distrusted?: () => VaultPeer[]
 }
 
 export interface PutResult {
@@ -82,6 +85,7 @@ export class NetworkChunkStore implements ChunkStore {
       this.components.ask,
       address,
       bytes,
+      this.avoidedNear(address),
     )
     this.putBytes += bytes.length
     this.uploadedBytes += placed.sentBytes
@@ -93,6 +97,13 @@ export class NetworkChunkStore implements ChunkStore {
     const copies = Math.min(placed.holders.length, this.replicas)
     if (copies < this.replicas) this.degraded++
     return { copies, holders: placed.holders, selfHolds }
+  }
+
+  /** The distrusted vaults nearest the chunk, as many as a REPLICATE may name. */
+  private avoidedNear(address: Uint8Array): VaultPeer[] {
+    const distrusted = this.components.distrusted?.() ?? []
+    if (distrusted.length === 0) return []
+    return closestFirst(kadKey(address), distrusted).slice(0, MAX_REPLICATE_AVOID)
   }
 
   async get(address: Uint8Array): Promise<Uint8Array> {

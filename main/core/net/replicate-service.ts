@@ -11,6 +11,7 @@ import { closestFirst, kadKey } from '../placement/index.ts'
 import type { ChunkHolder } from './chunk-service.ts'
 import { answerChunkRequest } from './chunk-service.ts'
 import type { Request, Response } from './messages.ts'
+import { peerIdFromBytes } from './peer-messages.ts'
 import { placeCopies } from './place-copies.ts'
 import type { CopyOutcome } from './place-copies.ts'
 import type { VaultPeer } from './vault-peer.ts'
@@ -49,7 +50,12 @@ export async function answerReplicate(
   if (position < 0 || position >= 2 * c.replicas)
     return { status: 'bad-request', reason: 'not in the close group of this chunk' }
   const wanted = Math.min(req.copies, c.replicas)
-  const candidates = ranked.filter((p) => p.key !== c.self.key).slice(0, 3 * c.replicas)
+  // the sender's distrusted vaults only shorten the list: it can never name one to place on
+  const avoided = new Set((req.avoid ?? []).map(peerKey))
+  const candidates = ranked
+    .filter((p) => p.key !== c.self.key)
+    .slice(0, 3 * c.replicas)
+    .filter((p) => !avoided.has(p.key))
   const offer = async (peer: VaultPeer): Promise<CopyOutcome> => {
     const res = await c.ask(peer, { type: 'put', address, bytes })
     return res.status === 'ok' ? 'stored' : res.status
@@ -75,6 +81,15 @@ export async function answerReplicate(
       : { status: 'failed', reason: `no vault took it (${reasons.join(', ')})` }
   }
   return { status: 'ok', copies: holders.length, holders: holders.map((p) => p.id.toMultihash().bytes) }
+}
+
+/** The peer id string a multihash names, or the bytes' hex when they name none (matching no vault). */
+function peerKey(id: Uint8Array): string {
+  try {
+    return peerIdFromBytes(id).toString()
+  } catch {
+    return Buffer.from(id).toString('hex')
+  }
 }
 
 async function rankNear(c: ReplicateComponents, address: Uint8Array): Promise<VaultPeer[]> {

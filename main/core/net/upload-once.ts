@@ -21,7 +21,8 @@ export interface UploadOnceResult extends PlacedBeyondSelf {
  * When that member fails or refuses, the next closest is asked (at most R
  * are); copies its group could not place are then sent directly, one lane
  * per missing copy, to vaults not yet asked (or that refused only for being
- * outside the group in their own view). This node's own vault keeps an
+ * outside the group in their own view). Vaults this node distrusts (`avoid`)
+ * are named to the member so that it leaves them out too. This node's own vault keeps an
  * uncounted copy when it is in the group, or as a last resort, as before.
  */
 export async function uploadOnce(
@@ -31,6 +32,7 @@ export async function uploadOnce(
   ask: (peer: VaultPeer, req: Request) => Promise<Response>,
   address: Uint8Array,
   bytes: Uint8Array,
+  avoid: VaultPeer[] = [],
 ): Promise<UploadOnceResult> {
   const self = ranked.find((p) => p.key === selfKey)
   const others = ranked.filter((p) => p !== self)
@@ -52,16 +54,23 @@ export async function uploadOnce(
     asked.add(entry.key)
     sentBytes += bytes.length
     try {
-      const res = await ask(entry, { type: 'replicate', address, bytes, copies: replicas })
+      const res = await ask(entry, {
+        type: 'replicate',
+        address,
+        bytes,
+        copies: replicas,
+        ...(avoid.length > 0 ? { avoid: avoid.map((p) => p.id.toMultihash().bytes) } : {}),
+      })
       if (res.status !== 'ok') {
         reasons.push(res.status)
         // out of the group in its own view, it may still keep a copy of its own
         if (res.status === 'bad-request') asked.delete(entry.key)
         continue
       }
+      const shunned = new Set(avoid.map((p) => p.key))
       for (const id of res.holders ?? []) {
         const peer = holderOf(id, known)
-        if (peer && peer.key !== selfKey) holders.set(peer.key, peer)
+        if (peer && peer.key !== selfKey && !shunned.has(peer.key)) holders.set(peer.key, peer)
       }
       break
     } catch (err) {

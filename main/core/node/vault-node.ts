@@ -2,7 +2,9 @@
 // host, the chunk, record and peer protocols, churn handling, repair, the
 // periodic audit and farming.
 import type { PeerId } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { Farmer } from '../farming/index.ts'
+import { Bandwidth, throttledServing } from '../net/bandwidth.ts'
 import { answerChunkRequest } from '../net/chunk-service.ts'
 import type { ChunkHolder } from '../net/chunk-service.ts'
 import { CHUNK_PROTOCOL, requestChunk, serveChunks } from '../net/chunk-protocol.ts'
@@ -18,6 +20,7 @@ import { PeerTable } from '../net/peer-table.ts'
 import { KadRouter } from '../net/router.ts'
 import type { RoutedPeers } from '../net/router.ts'
 import type { VaultPeer } from '../net/peer-table.ts'
+import { vaultPeer } from '../net/vault-peer.ts'
 import type { RecordRequest, RecordResponse } from '../net/record-messages.ts'
 import { RECORD_PROTOCOL, requestRecord, serveRecords } from '../net/record-protocol.ts'
 import { answerRecordRequest } from '../net/record-service.ts'
@@ -54,6 +57,8 @@ export class PeerDriveNode {
   readonly vault: Vault
   readonly peers: PeerTable
   readonly network: NetworkChunkStore
+  /** Upload and download limits (0: none), shared by the drive's sync and by serving others. */
+  readonly bandwidth = new Bandwidth()
   /** Signed mutable records in the network (drive roots, session packets, coins). */
   readonly records: NetworkRecordStore
   readonly repairer: Repairer
@@ -120,7 +125,20 @@ export class PeerDriveNode {
     }
     const ask = (peer: VaultPeer, req: Request): Promise<Response> => this.ask(peer, req)
     this.network = new NetworkChunkStore(
-      { peers: this.trusted, ask, onServed: (vault, address) => this.farmer?.sendReceipt(vault, address) },
+      {
+        peers: this.trusted,
+        ask,
+        onServed: (vault, address) => this.farmer?.sendReceipt(vault, address),
+        distrusted: () =>
+          // a distrusted vault may be disconnected now and still be in the member's view
+          (this.farmer?.trust.distrusted() ?? []).flatMap((d) => {
+            try {
+              return [peers.get(d.peer) ?? vaultPeer(peerIdFromString(d.peer))]
+            } catch {
+              return []
+            }
+          }),
+      },
       { replicas },
     )
     const askRecord = (peer: VaultPeer, req: RecordRequest): Promise<RecordResponse> =>
@@ -271,7 +289,9 @@ export class PeerDriveNode {
         replicas: this.network.replicas,
         ask: (peer: VaultPeer, req: Request) => this.ask(peer, req),
       }
-      await serveChunks(this.host, this.holder(), this.scores, { ...serveOptions, replicate })
+      // what this vault sends to others shares the node's upload limit
+      const served = throttledServing(this.holder(), this.bandwidth)
+      await serveChunks(this.host, served, this.scores, { ...serveOptions, replicate })
       await serveRecords(this.host, this.vault, this.scores, serveOptions)
     } else {
       await this.host.unhandle([CHUNK_PROTOCOL, RECORD_PROTOCOL])

@@ -7,6 +7,7 @@ import {
   MAX_CHUNK_BYTES,
   MAX_MESSAGE_BYTES,
   MAX_REPLICATE_COPIES,
+  MAX_REPLICATE_AVOID,
   decodeAddressList,
   decodeRequest,
   decodeResponse,
@@ -29,6 +30,7 @@ test('requests and responses round-trip', () => {
     { type: 'list', after: null, limit: 10 },
     { type: 'list', after: address, limit: 4096 },
     { type: 'replicate', address, bytes: randomBytes(1000), copies: 4 },
+    { type: 'replicate', address, bytes: randomBytes(1000), copies: 4, avoid: [randomBytes(38)] },
   ]
   for (const req of requests) assert.deepEqual(decodeRequest(encodeRequest(req)), req)
   const largest = encodeRequest({
@@ -36,6 +38,7 @@ test('requests and responses round-trip', () => {
     address,
     bytes: new Uint8Array(MAX_CHUNK_BYTES),
     copies: MAX_REPLICATE_COPIES,
+    avoid: Array.from({ length: MAX_REPLICATE_AVOID }, () => randomBytes(64)),
   })
   assert.ok(largest.byteLength <= MAX_MESSAGE_BYTES, 'the largest request fits the frame limit')
   const holders = Array.from({ length: MAX_REPLICATE_COPIES }, () => randomBytes(38))
@@ -70,6 +73,16 @@ test('malformed requests are refused by name', () => {
     raw({ type: Type.PUT, address, bytes: Buffer.alloc(MAX_CHUNK_BYTES + 1) }),
     raw({ type: Type.REPLICATE, address, bytes: Uint8Array.of(1), copies: 0 }),
     raw({ type: Type.REPLICATE, address, bytes: Uint8Array.of(1), copies: MAX_REPLICATE_COPIES + 1 }),
+    raw({ type: Type.REPLICATE, address, bytes: Uint8Array.of(1), copies: 4, avoid: [new Uint8Array(0)] }),
+    raw({ type: Type.REPLICATE, address, bytes: Uint8Array.of(1), copies: 4, avoid: [new Uint8Array(65)] }),
+    raw({
+      type: Type.REPLICATE,
+      address,
+      bytes: Uint8Array.of(1),
+      copies: 4,
+      avoid: Array.from({ length: MAX_REPLICATE_AVOID + 1 }, () => randomBytes(38)),
+    }),
+    raw({ type: Type.PUT, address, bytes: Uint8Array.of(1), avoid: [randomBytes(38)] }),
     raw({ type: Type.LIST, limit: 0 }),
     raw({ type: Type.LIST, limit: 4097 }),
     raw({ type: Type.LIST, limit: 1, after: Uint8Array.of(7) }),
@@ -81,7 +94,13 @@ test('fuzz: mutated well-formed requests decode or fail as MalformedMessage', ()
   const address = randomBytes(32)
   const seeds = [
     encodeRequest({ type: 'put', address, bytes: randomBytes(64) }),
-    encodeRequest({ type: 'replicate', address, bytes: randomBytes(64), copies: 4 }),
+    encodeRequest({
+      type: 'replicate',
+      address,
+      bytes: randomBytes(64),
+      copies: 4,
+      avoid: [randomBytes(38)],
+    }),
     encodeRequest({ type: 'list', after: address, limit: 100 }),
     encodeResponse({ status: 'ok', copies: 3, holders: [randomBytes(38), randomBytes(38)] }),
   ]

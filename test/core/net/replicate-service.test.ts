@@ -99,3 +99,26 @@ test('bytes that do not match, or an entry outside the group, place nothing', as
   assert.equal(far.status, 'bad-request')
   assert.equal(inside.forwarded.length + outside.forwarded.length, 0)
 })
+
+test("the sender's distrusted vaults are left out, and naming vaults never adds one to the group", async () => {
+  const group = await ranked(16)
+  const [sender, self] = [group[0]!, group[1]!]
+  const { c, forwarded } = entry(self, group)
+  // the two members after the entry are distrusted by the sender; a far vault named too changes nothing
+  const avoid = [group[2]!, group[3]!, group[15]!].map((p) => p.id.toMultihash().bytes)
+  const res = await answerReplicate(
+    c,
+    holder(),
+    { type: 'replicate', address, bytes, copies: 4, avoid },
+    sender.id,
+  )
+  assert.deepEqual(forwarded, group.slice(4, 7))
+  assert.ok(res.status === 'ok' && res.copies === 4)
+  const garbage = await answerReplicate(
+    entry(self, group).c,
+    holder(),
+    { type: 'replicate', address, bytes, copies: 4, avoid: [Uint8Array.of(1, 2, 3)] },
+    sender.id,
+  )
+  assert.ok(garbage.status === 'ok' && garbage.copies === 4, 'an id that names no vault avoids nothing')
+})

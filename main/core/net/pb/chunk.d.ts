@@ -8,6 +8,7 @@ export interface ChunkRequest {
   after?: Uint8Array
   limit: number
   copies: number
+  avoid: Uint8Array[]
 }
 export declare namespace ChunkRequest {
   enum Type {
@@ -46,6 +47,11 @@ export declare namespace ChunkRequest {
     field: '$.copies'
     value: number
   }
+  interface ChunkRequestAvoidFieldEvent {
+    field: '$.avoid[]'
+    index: number
+    value: Uint8Array
+  }
   function encode(obj: Partial<ChunkRequest>): Uint8Array
   function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): ChunkRequest
   function stream(
@@ -58,6 +64,7 @@ export declare namespace ChunkRequest {
     | ChunkRequestAfterFieldEvent
     | ChunkRequestLimitFieldEvent
     | ChunkRequestCopiesFieldEvent
+    | ChunkRequestAvoidFieldEvent
   >
 }
 export interface ChunkResponse {

@@ -65,6 +65,12 @@ export var ChunkRequest
             w.uint32(48)
             w.uint32(obj.copies)
           }
+          if (obj.avoid != null && obj.avoid.length > 0) {
+            for (const value of obj.avoid) {
+              w.uint32(58)
+              w.bytes(value)
+            }
+          }
           if (opts.lengthDelimited !== false) {
             w.ldelim()
           }
@@ -75,6 +81,7 @@ export var ChunkRequest
             address: uint8ArrayAlloc(0),
             limit: 0,
             copies: 0,
+            avoid: [],
           }
           const end = length == null ? reader.len : reader.pos + length
           while (reader.pos < end) {
@@ -104,6 +111,13 @@ export var ChunkRequest
                 obj.copies = reader.uint32()
                 break
               }
+              case 7: {
+                if (opts.limits?.avoid != null && obj.avoid.length === opts.limits.avoid) {
+                  throw new MaxLengthError('Decode error - repeated field "avoid" had too many elements')
+                }
+                obj.avoid.push(reader.bytes())
+                break
+              }
               default: {
                 reader.skipType(tag & 7)
                 break
@@ -113,6 +127,9 @@ export var ChunkRequest
           return obj
         },
         function* (reader, length, prefix, opts = {}) {
+          const obj = {
+            avoid: 0,
+          }
           const end = length == null ? reader.len : reader.pos + length
           while (reader.pos < end) {
             const tag = reader.uint32()
@@ -157,6 +174,20 @@ export var ChunkRequest
                   field: `${prefix}.copies`,
                   value: reader.uint32(),
                 }
+                break
+              }
+              case 7: {
+                if (opts.limits?.avoid != null && obj.avoid === opts.limits.avoid) {
+                  throw new MaxLengthError(
+                    'Streaming decode error - repeated field "avoid" had too many elements',
+                  )
+                }
+                yield {
+                  field: `${prefix}.avoid[]`,
+                  index: obj.avoid,
+                  value: reader.bytes(),
+                }
+                obj.avoid++
                 break
               }
               default: {
