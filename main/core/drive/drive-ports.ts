@@ -3,7 +3,7 @@
 import type { ChunkStore } from '../chunk-store.ts'
 
 export interface DriveEvent {
-  type: 'journal-full' | 'sync-error' | 'synced' | 'committed' | 'degraded'
+  type: 'journal-full' | 'sync-error' | 'synced' | 'committed' | 'degraded' | 'conflict' | 'merged'
   message: string
 }
 

@@ -16,6 +16,7 @@ import type { EntryRow, InodeRow } from './db.ts'
 import { FsError } from './fs-types.ts'
 import type { Attr, DriveFs, EntryKind, OpenFlags, Owner, StatFs } from './fs-types.ts'
 import { Journal } from './journal.ts'
+import { DEFAULT_LIVE_SYNC_MS, LiveSync } from './live-sync.ts'
 import type { RootStore } from './root.ts'
 import { Syncer } from './syncer.ts'
 import type { SyncStatus } from './syncer.ts'
@@ -58,6 +59,8 @@ export interface DriveOptions {
   historyDays?: () => number
   /** Where the history's copy in the network is named (a signed record of the owner); none keeps it local. */
   historyStore?: RootStore
+  /** How often the root record is read for other devices' changes (ms; 0: never, the tree is this device's alone). */
+  liveSyncMs?: number
 }
 
 interface OpenFile {
@@ -80,6 +83,8 @@ export class Drive implements DriveFs {
   readonly journal: Journal
   readonly syncer: Syncer
   readonly versions: VersionStore
+  /** Follows the other devices of the account: their roots merged into this tree. */
+  readonly liveSync: LiveSync
   private readonly remoteHistory: RemoteHistory | undefined
   private readonly cache: ChunkCache
   private readonly enc: SelfEncryptor
@@ -142,6 +147,31 @@ export class Drive implements DriveFs {
         opts.onEvent?.(e)
       },
       onUploaded: (ino) => this.noteVersion(ino),
+      device: opts.device ?? hostname(),
+      onCommitFailed: () => this.liveSync.checkSoon(),
+    })
+    this.liveSync = new LiveSync({
+      db,
+      syncer: this.syncer,
+      enc: this.enc,
+      source: this.cache,
+      root: opts.root,
+      key: opts.key,
+      intervalMs: opts.liveSyncMs ?? DEFAULT_LIVE_SYNC_MS,
+      device: opts.device ?? hostname(),
+      busy: (ino) => {
+        const row = db.get(ino)
+        const unsynced = row !== undefined && row.state !== 'synced' && row.state !== 'degraded'
+        return unsynced || [...this.handles.values()].some((f) => f.ino === ino && f.writable)
+      },
+      settle: async (result) => {
+        for (const { from, to } of result.moved) this.versions.moved(from, to)
+        // A staging copy of content the remote replaced would be read instead of it.
+        for (const ino of result.replaced) if (this.journal.has(ino)) this.dropStaging(ino)
+        for (const ino of result.unlinked) await this.dropIfUnlinked(ino)
+      },
+      log: opts.log ?? (() => {}),
+      onEvent: (e) => opts.onEvent?.(e),
     })
   }
 
@@ -169,6 +199,7 @@ export class Drive implements DriveFs {
     await drive.syncer.replay()
     await drive.syncer.loadFromNetworkIfEmpty()
     drive.syncer.start()
+    if (opts.liveSyncMs !== 0) drive.liveSync.start()
     drive.syncHistory()
     return drive
   }
@@ -185,6 +216,7 @@ export class Drive implements DriveFs {
 
   /** Flushes, then stops background work and closes local state. */
   async close(): Promise<void> {
+    await this.liveSync.stop()
     await this.syncAll().catch(() => false)
     await this.syncer.stop()
     await this.remoteHistory?.stop()

@@ -15,6 +15,7 @@ import type { DriveChunks, DriveEvent } from './drive-ports.ts'
 import type { Journal } from './journal.ts'
 import { openRoot, sealRoot } from './root.ts'
 import type { RootStore } from './root.ts'
+import { encodeRootDirectory } from './merge-tree.ts'
 import { decodeDirectory, encodeDirectory } from './tree-codec.ts'
 import type { DirEntry } from './tree-codec.ts'
 
@@ -47,6 +48,10 @@ export interface SyncerComponents {
   onEvent: (e: DriveEvent) => void
   /** A file's new content reached the network: history keeps it as a version. */
   onUploaded?: (ino: number) => void
+  /** Names this device in the roots it commits (another device's conflict copies say whose edit they hold). */
+  device?: string
+  /** A commit failed, perhaps refused as stale because another device published first. */
+  onCommitFailed?: () => void
 }
 
 const UPLOAD_LANES = 2
@@ -76,6 +81,8 @@ export class Syncer {
   private commitTimer: NodeJS.Timeout | undefined
   private committing: Promise<void> | undefined
   private commitAgain = false
+  /** A merge of another device's tree is running: no commit starts until it ends. */
+  private held: Promise<unknown> | undefined
   private running = false
   private readonly idleWaiters = new Set<() => void>()
 
@@ -181,6 +188,8 @@ export class Syncer {
     }
     await load(rootHandle, ROOT_INO)
     this.c.db.setMeta(`dir:${ROOT_INO}`, rootHandle)
+    this.c.db.setMeta('tip_root', rootHandle)
+    this.c.db.setMeta('shared_root', rootHandle)
     this.c.db.setMeta('root_version', String(record.version))
     this.c.log(`loaded the drive's tree (root version ${record.version})`)
   }
@@ -273,6 +282,28 @@ export class Syncer {
       errors,
       root_version: Number(this.c.db.meta('root_version') ?? 0),
     }
+  }
+
+  /**
+   * Runs `work` with no commit running and none starting until it ends: a
+   * merge of another device's tree changes what a commit would encode.
+   */
+  async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    while (this.committing || this.held) await (this.committing ?? this.held)
+    const run = work()
+    this.held = run.catch(() => {})
+    try {
+      return await run
+    } finally {
+      this.held = undefined
+      this.wakeWaiters()
+      if (this.dirty.size > 0) this.scheduleCommit()
+    }
+  }
+
+  /** This device has tree changes the network does not have yet. */
+  hasLocalChanges(): boolean {
+    return this.dirty.size > 0 || this.committing !== undefined
   }
 
   /** Resolves true once nothing is queued, uploading or waiting to be committed. */
@@ -444,6 +475,7 @@ export class Syncer {
 
   /** Re-encrypts changed directories, bottom-up, and publishes the new root. */
   private async commit(): Promise<void> {
+    while (this.held) await this.held
     if (this.committing) {
       this.commitAgain = true
       return this.committing
@@ -462,6 +494,7 @@ export class Syncer {
             copies = Math.min(copies, await this.c.root.saveCopies(version, payload))
           else await this.c.root.save(version, payload)
           this.c.db.setMeta('root_version', String(version))
+          this.c.db.setMeta('tip_root', rootHandle)
           this.c.db.setMeta('dirty_dirs', JSON.stringify([...this.dirty]))
           this.noteTreeCopies(copies)
           this.c.onEvent({ type: 'committed', message: `root version ${version}` })
@@ -469,6 +502,7 @@ export class Syncer {
           for (const ino of dirtyNow) this.dirty.add(ino)
           this.c.log(`commit failed, will retry: ${(err as Error).message}`)
           this.c.onEvent({ type: 'sync-error', message: `commit: ${(err as Error).message}` })
+          this.c.onCommitFailed?.()
           await new Promise((r) => setTimeout(r, 1000).unref())
         }
       } finally {
@@ -534,7 +568,12 @@ export class Syncer {
         entries.push({ ...base, size: 0 })
       }
     }
-    const handle = encodeHandle(await this.c.enc.encrypt(encodeDirectory(entries), sink))
+    // The root says which device made it and which root it was built on (drive/live-sync.ts).
+    const doc =
+      ino === ROOT_INO
+        ? encodeRootDirectory(entries, { device: this.c.device, parent: this.c.db.meta('tip_root') })
+        : encodeDirectory(entries)
+    const handle = encodeHandle(await this.c.enc.encrypt(doc, sink))
     this.c.db.setMeta(`dir:${ino}`, handle)
     return handle
   }

@@ -1,0 +1,227 @@
+// Following the other devices of the account: the drive's root record is
+// read every few seconds, and a root this device did not make is merged into
+// its tree in place, without remounting — a three-way merge against the last
+// root both sides had (drive/merge-tree.ts finds what changed there,
+// drive/merge-apply.ts applies it here). A device back after a day offline
+// does the same with everything that changed meanwhile.
+//
+// Which root is the common one: each root names the root it was built on
+// (its parent). The root this device's tree last matched (`tip_root`) is the
+// base when the new root descends from it; otherwise both devices published
+// at once from an older root (a fork) and the base is the last root this
+// device took from the network (`shared_root`).
+import { hostname } from 'node:os'
+import { decodeHandle } from '../selfenc/index.ts'
+import type { SelfEncryptor } from '../selfenc/index.ts'
+import type { DriveDb } from './db.ts'
+import { ROOT_INO } from './db.ts'
+import type { DriveChunks, DriveEvent } from './drive-ports.ts'
+import { applyMerge, dirKey } from './merge-apply.ts'
+import type { MergeResult } from './merge-apply.ts'
+import { decodeRootInfo, diffTrees } from './merge-tree.ts'
+import { openRoot } from './root.ts'
+import type { RootStore } from './root.ts'
+import type { Syncer } from './syncer.ts'
+
+export const DEFAULT_LIVE_SYNC_MS = 2_000
+/** How far back a new root's parents are followed to find this device's last root. */
+const MAX_ANCESTRY = 64
+const MAX_BACKOFF_MS = 60_000
+
+export interface LiveSyncComponents {
+  db: DriveDb
+  syncer: Pick<Syncer, 'exclusive' | 'hasLocalChanges' | 'markDirty'>
+  enc: SelfEncryptor
+  source: Pick<DriveChunks, 'get'>
+  root: RootStore
+  key: Uint8Array
+  intervalMs: number
+  device?: string
+  /** The file has content here not yet in the network, or is open for writing. */
+  busy(ino: number): boolean
+  /** After the merge: frees what it left behind (old staging copies, unlinked inodes) and moves history. */
+  settle(result: MergeResult): Promise<void>
+  log: (line: string) => void
+  onEvent: (e: DriveEvent) => void
+}
+
+export interface MergeReport {
+  version: bigint
+  changes: number
+  conflicts: MergeResult['conflicts']
+}
+
+export class LiveSync {
+  private readonly c: LiveSyncComponents
+  private timer: NodeJS.Timeout | undefined
+  private running = false
+  private checking: Promise<MergeReport | undefined> | undefined
+  private again = false
+  private failures = 0
+  /** When the last merge ended: what propagation is measured to. */
+  lastMergeAt = 0
+
+  constructor(components: LiveSyncComponents) {
+    this.c = components
+  }
+
+  start(): void {
+    this.running = true
+    this.schedule(this.c.intervalMs)
+  }
+
+  async stop(): Promise<void> {
+    this.running = false
+    clearTimeout(this.timer)
+    await this.checking?.catch(() => {})
+  }
+
+  /** Looks now (a commit was refused as stale: another device got there first). */
+  checkSoon(): void {
+    if (!this.running) return
+    this.schedule(0)
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer)
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      void this.check()
+        .then(() => {
+          this.failures = 0
+        })
+        .catch((err: Error) => {
+          this.failures++
+          if (this.failures === 1 || this.failures % 30 === 0)
+            this.c.log(`live sync: reading the drive's root failed (${this.failures}x): ${err.message}`)
+        })
+        .finally(() => {
+          if (this.running)
+            this.schedule(
+              this.failures === 0
+                ? this.c.intervalMs
+                : Math.min(MAX_BACKOFF_MS, this.c.intervalMs * 2 ** Math.min(this.failures, 5)),
+            )
+        })
+    }, delayMs)
+    this.timer.unref()
+  }
+
+  /** Reads the root record and merges it if another device published it; one check at a time. */
+  async check(): Promise<MergeReport | undefined> {
+    if (this.checking) {
+      this.again = true
+      return this.checking
+    }
+    this.checking = (async () => {
+      try {
+        let report: MergeReport | undefined
+        do {
+          this.again = false
+          report = (await this.checkOnce()) ?? report
+        } while (this.again)
+        return report
+      } finally {
+        this.checking = undefined
+      }
+    })()
+    return this.checking
+  }
+
+  private async checkOnce(): Promise<MergeReport | undefined> {
+    const record = await this.c.root.load()
+    if (!record) return undefined
+    const remote = openRoot(this.c.key, record.payload)
+    const db = this.c.db
+    if (this.isTip(remote)) {
+      db.setMeta('shared_root', remote)
+      return undefined
+    }
+    // Holders still behind this device's own last commit: nothing new.
+    if (record.version < BigInt(db.meta('root_version') ?? '0')) return undefined
+    // The ancestry walk fetches; commits may go on meanwhile, the merge itself waits for them.
+    const ancestry = await this.ancestry(remote)
+    return this.c.syncer.exclusive(async () => {
+      const tip = this.tip()
+      if (tip === remote) return undefined
+      if (record.version < BigInt(db.meta('root_version') ?? '0')) return undefined
+      const fork = tip !== undefined && !ancestry.has(tip)
+      const base = fork ? (db.meta('shared_root') ?? tip) : tip
+      const diff = await diffTrees((h) => this.read(h), base, remote)
+      const remoteDevice = (await this.info(remote)).device ?? 'another device'
+      const localChanges = this.c.syncer.hasLocalChanges()
+      const result = applyMerge(
+        {
+          db,
+          busy: (ino) => this.c.busy(ino),
+          localDevice: this.c.device ?? hostname(),
+          remoteDevice,
+        },
+        diff.changes,
+      )
+      db.setMeta('root_version', String(record.version))
+      db.setMeta('tip_root', remote)
+      db.setMeta('shared_root', remote)
+      if (fork) {
+        // This device's last commit is not in the remote tree: all of it is published again on top.
+        for (const dir of db.listDirs()) this.c.syncer.markDirty(dir)
+        this.c.syncer.markDirty(ROOT_INO)
+      } else if (localChanges || result.diverged) {
+        for (const dir of result.touched) this.c.syncer.markDirty(dir)
+      } else {
+        // The tree here is the remote tree now: its directories' handles are this tree's too.
+        for (const dir of result.touched) {
+          const key = dirKey(db, dir)
+          const handle = key === undefined ? undefined : diff.dirs.get(key)
+          if (handle) db.setMeta(`dir:${dir}`, handle)
+          else this.c.syncer.markDirty(dir)
+        }
+        db.setMeta(`dir:${ROOT_INO}`, remote)
+      }
+      await this.c.settle(result)
+      this.lastMergeAt = Date.now()
+      const report = { version: record.version, changes: diff.changes.length, conflicts: result.conflicts }
+      if (diff.changes.length > 0)
+        this.c.log(
+          `live sync: merged root version ${record.version} from ${remoteDevice} (${diff.changes.length} changes${fork ? ', published at the same time as this device' : ''})`,
+        )
+      for (const c of result.conflicts) {
+        const message = `${c.path} was changed on two devices at once: both kept, ${c.device}'s edit as ${c.copy}`
+        this.c.log(`live sync: ${message}`)
+        this.c.onEvent({ type: 'conflict', message })
+      }
+      if (diff.changes.length > 0)
+        this.c.onEvent({ type: 'merged', message: `root version ${record.version} from ${remoteDevice}` })
+      return report
+    })
+  }
+
+  private tip(): string | undefined {
+    return this.c.db.meta('tip_root') ?? this.c.db.meta(`dir:${ROOT_INO}`)
+  }
+
+  private isTip(handle: string): boolean {
+    return this.tip() === handle
+  }
+
+  /** The roots `handle` was built on, nearest first, as far as MAX_ANCESTRY back. */
+  private async ancestry(handle: string): Promise<Set<string>> {
+    const seen = new Set<string>([handle])
+    const tip = this.tip()
+    let at: string | undefined = handle
+    for (let i = 0; at && i < MAX_ANCESTRY && at !== tip; i++) {
+      at = (await this.info(at)).parent
+      if (!at || seen.has(at)) break
+      seen.add(at)
+    }
+    return seen
+  }
+
+  private async info(handle: string): Promise<{ device?: string; parent?: string }> {
+    return decodeRootInfo(await this.read(handle))
+  }
+
+  private read(handle: string): Promise<Uint8Array> {
+    return this.c.enc.decrypt(decodeHandle(handle), this.c.source)
+  }
+}

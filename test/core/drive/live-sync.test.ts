@@ -1,0 +1,160 @@
+// Live sync between two devices of one drive, over shared in-memory chunk
+// and root stores: each device has its own local state and merges the
+// other's roots — independent changes both land, concurrent edits of one
+// file keep both, and an unsynced local write is never overwritten.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import type { TestContext } from 'node:test'
+import { MemoryChunkStore } from '../../../main/core/chunk-store.ts'
+import { Drive, MemoryRootStore, newDriveKeys } from '../../../main/core/drive/index.ts'
+import type { DriveEvent } from '../../../main/core/drive/index.ts'
+import { conflictName } from '../../../main/core/drive/conflict-name.ts'
+import { readDriveFile, writeDriveFile } from '../account/support.ts'
+import { waitFor } from '../net/support.ts'
+import { tempDir } from '../../helpers.ts'
+
+interface Pair {
+  a: Drive
+  b: Drive
+  events: DriveEvent[]
+}
+
+async function twoDevices(t: TestContext, liveSyncMs: number): Promise<Pair> {
+  const key = newDriveKeys().encryptionKey
+  const chunks = new MemoryChunkStore()
+  const root = new MemoryRootStore()
+  const events: DriveEvent[] = []
+  const open = async (device: string): Promise<Drive> => {
+    const drive = await Drive.open({
+      dir: await tempDir(t),
+      key,
+      chunks,
+      root,
+      commitDelayMs: 20,
+      liveSyncMs,
+      device,
+      onEvent: (e) => events.push(e),
+    })
+    t.after(() => drive.close())
+    return drive
+  }
+  return { a: await open('desk'), b: await open('laptop'), events }
+}
+
+const text = async (d: Drive, path: string): Promise<string> => (await readDriveFile(d, path)).toString()
+const exists = (d: Drive, path: string): Promise<boolean> =>
+  d.getattr(path).then(
+    () => true,
+    () => false,
+  )
+
+test('a conflict copy is named after the device and time of the edit that lost, extension last', () => {
+  const at = Date.UTC(2026, 11, 7, 14, 3, 12)
+  const none = (): boolean => false
+  assert.equal(
+    conflictName('report.txt', 'laptop', at, none),
+    'report (conflict, laptop, 2026-12-07 14-03-12).txt',
+  )
+  assert.equal(conflictName('.bashrc', 'desk', at, none), '.bashrc (conflict, desk, 2026-12-07 14-03-12)')
+  assert.equal(conflictName('a.tar.gz', 'x/y', at, none), 'a.tar (conflict, x_y, 2026-12-07 14-03-12).gz')
+  const taken = new Set(['n (conflict, d, 2026-12-07 14-03-12)'])
+  assert.equal(
+    conflictName('n', 'd', at, (n) => taken.has(n)),
+    'n (conflict, d, 2026-12-07 14-03-12, 2)',
+  )
+  assert.ok(Buffer.byteLength(conflictName('é'.repeat(127), 'd', at, none)) <= 255)
+})
+
+test('a file written on one device appears on the other, and so do its edits and its deletion', async (t) => {
+  const { a, b } = await twoDevices(t, 100)
+  await writeDriveFile(a, '/notes.txt', Buffer.from('first'))
+  await a.syncAll()
+  await waitFor(() => exists(b, '/notes.txt'), 30_000, 'the file to reach the laptop')
+  assert.equal(await text(b, '/notes.txt'), 'first')
+  await writeDriveFile(b, '/notes.txt', Buffer.from('second, from the laptop'))
+  await b.syncAll()
+  await waitFor(async () => (await text(a, '/notes.txt')) === 'second, from the laptop', 30_000, 'the edit')
+  await a.unlink('/notes.txt')
+  await a.syncAll()
+  await waitFor(async () => !(await exists(b, '/notes.txt')), 30_000, 'the deletion')
+})
+
+test('independent changes merge: a folder made on one device while a file is renamed on the other', async (t) => {
+  const { a, b } = await twoDevices(t, 0)
+  await writeDriveFile(a, '/draft.txt', Buffer.from('draft'))
+  await writeDriveFile(a, '/keep.txt', Buffer.from('kept'))
+  await a.syncAll()
+  await b.liveSync.check()
+  assert.equal(await text(b, '/draft.txt'), 'draft')
+
+  await a.mkdir('/photos', 0o755)
+  await writeDriveFile(a, '/photos/cat.jpg', Buffer.from('meow'))
+  await b.rename('/draft.txt', '/final.txt')
+  await a.syncAll()
+  // The laptop's commit is refused as stale until it has merged the desk's root.
+  await b.syncAll(1_000)
+  await b.liveSync.check()
+  assert.ok(await b.syncAll(), 'the laptop publishes the merged tree')
+  await a.liveSync.check()
+  for (const d of [a, b]) {
+    assert.deepEqual((await d.readdir('/')).sort(), ['final.txt', 'keep.txt', 'photos'])
+    assert.equal(await text(d, '/final.txt'), 'draft')
+    assert.equal(await text(d, '/photos/cat.jpg'), 'meow')
+  }
+})
+
+test('concurrent edits of one file keep both: the later at the name, the other as a conflict copy', async (t) => {
+  const { a, b, events } = await twoDevices(t, 0)
+  await writeDriveFile(a, '/plan.txt', Buffer.from('v0'))
+  await a.syncAll()
+  await b.liveSync.check()
+  await writeDriveFile(a, '/plan.txt', Buffer.from('desk edit'))
+  await a.syncAll()
+  // The laptop's edit is later, and not in the network yet when the desk's root arrives.
+  await new Promise((r) => setTimeout(r, 5))
+  await writeDriveFile(b, '/plan.txt', Buffer.from('laptop edit'))
+  await b.liveSync.check()
+  assert.ok(await b.syncAll(), 'the laptop publishes the merge')
+  await a.liveSync.check()
+  for (const d of [a, b]) {
+    const names = (await d.readdir('/')).sort()
+    assert.equal(names.length, 2, names.join(', '))
+    assert.equal(await text(d, '/plan.txt'), 'laptop edit', 'the later edit keeps the name')
+    const copy = names.find((n) => n !== 'plan.txt')!
+    assert.match(copy, /^plan \(conflict, desk, \d{4}-\d\d-\d\d \d\d-\d\d-\d\d\)\.txt$/)
+    assert.equal(await text(d, `/${copy}`), 'desk edit', 'the earlier edit is in the copy')
+  }
+  assert.ok(events.some((e) => e.type === 'conflict' && e.message.includes('/plan.txt')))
+})
+
+test('a write not yet in the network is never overwritten by another device’s root', async (t) => {
+  const { a, b } = await twoDevices(t, 0)
+  await writeDriveFile(a, '/log.txt', Buffer.from('v0'))
+  await a.syncAll()
+  await b.liveSync.check()
+  // The laptop is writing (open, not closed) while the desk's edit and deletion arrive.
+  const fh = await b.open('/log.txt', { write: true, truncate: true })
+  await b.write(fh, 0, Buffer.from('still writing'))
+  await writeDriveFile(a, '/log.txt', Buffer.from('desk'))
+  await a.syncAll()
+  await b.liveSync.check()
+  await b.release(fh)
+  assert.ok(await b.syncAll())
+  const names = await b.readdir('/')
+  const contents = await Promise.all(names.map((n) => text(b, `/${n}`)))
+  assert.deepEqual(contents.sort(), ['desk', 'still writing'], names.join(', '))
+
+  await a.liveSync.check()
+  await a.unlink('/log.txt')
+  await a.syncAll(1_000)
+  const fh2 = await b.open('/log.txt', { write: true })
+  await b.write(fh2, 0, Buffer.from('kept'))
+  await a.liveSync.check()
+  assert.ok(await a.syncAll())
+  await b.liveSync.check()
+  await b.release(fh2)
+  assert.ok(await b.syncAll())
+  assert.match(await text(b, '/log.txt'), /^kept/, 'an edit here outlives a deletion there')
+  await a.liveSync.check()
+  assert.match(await text(a, '/log.txt'), /^kept/)
+})
