@@ -9,7 +9,7 @@ import { runCli, tempDir } from '../helpers.ts'
 import { meshUp, startNodes, waitFor } from '../core/net/support.ts'
 import { everyAddress, startDriveNode } from '../core/account/support.ts'
 
-const EVERY_GET_WINS = { target: 1, proofIntervalMs: 3_600_000 }
+const EVERY_GET_WINS = { target: 1, proofIntervalMs: 3_600_000, clientMinAgeMs: 0 }
 
 test('wallet balance, history and send through the CLI; bad input gets a clear error', async (t) => {
   const vaults = await startNodes(t, 5, { farming: EVERY_GET_WINS })

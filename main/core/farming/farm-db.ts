@@ -65,6 +65,7 @@ export class FarmDb {
       CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS trust (peer TEXT PRIMARY KEY, misses INTEGER NOT NULL, full INTEGER NOT NULL,
         why TEXT, at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS peers_seen (peer TEXT PRIMARY KEY, at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS inbox (owner TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,
         proof TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (owner, id));
     `)
@@ -320,6 +321,23 @@ export class FarmDb {
     this.#db
       .prepare('INSERT OR REPLACE INTO trust VALUES (?, ?, ?, ?, ?)')
       .run(peer, misses, full, why, Date.now())
+  }
+
+  // peers seen: when this node first knew each vault, for the age its vouches ask for
+
+  /** Notes vaults known now; a vault already noted keeps its first sighting. */
+  sawPeers(peers: string[], now = Date.now()): void {
+    const insert = this.#db.prepare('INSERT OR IGNORE INTO peers_seen VALUES (?, ?)')
+    this.#db.transaction(() => {
+      for (const peer of peers) insert.run(peer, now)
+    })()
+  }
+
+  /** When this node first knew the vault, or undefined. */
+  firstSeen(peer: string): number | undefined {
+    return (
+      this.#db.prepare('SELECT at FROM peers_seen WHERE peer = ?').get(peer) as { at: number } | undefined
+    )?.at
   }
 
   setting(key: string): string | undefined {

@@ -18,14 +18,21 @@ import type { RoutedPeers } from '../net/router.ts'
 import { DEFAULT_REPLICAS } from '../placement/index.ts'
 import { OwnerKey } from '../records/index.ts'
 import { COIN_QUORUM, proofHasQuorum, signTransfer } from './coin.ts'
-import type { CoinProof } from './coin.ts'
+import type { CoinProof, CoinSignature } from './coin.ts'
 import { FarmDb } from './farm-db.ts'
 import type { HistoryEntry } from './farm-db.ts'
 import { CoinInbox } from './inbox.ts'
 import { MAX_FARM_MESSAGE_BYTES, decodeFarmRequest, decodeFarmResponse, encodeFarm } from './messages.ts'
 import type { FarmRequest, FarmResponse } from './messages.ts'
 import { Prover, VAULT_FULL, proofDigest } from './prover.ts'
-import { attemptHash, receiptSignatureValid, signReceipt, underTarget } from './receipt.ts'
+import {
+  attemptHash,
+  coinIdOf,
+  periodOf,
+  receiptSignatureValid,
+  signReceipt,
+  underTarget,
+} from './receipt.ts'
 import type { Receipt } from './receipt.ts'
 import { TrustTable } from './trust.ts'
 import { Validator } from './validator.ts'
@@ -37,6 +44,12 @@ export const FARM_PROTOCOL = '/peerdrive/farm/2.0.0'
  * Chunks are at most 1 MiB, so 1/1024 is about one coin per GiB served.
  */
 export const DEFAULT_FARMING_TARGET = 1 / 1024
+
+/** Coins one client identity can make vaults earn per farming period (an hour): about 8 GiB read at the default target. */
+export const DEFAULT_CLIENT_SLOTS = 8
+
+/** How long a client must have been a vault known to its neighbours before they vouch for it. */
+export const DEFAULT_CLIENT_MIN_AGE_MS = 24 * 3_600_000
 
 const PROTOCOL: OneShotProtocol<FarmRequest, FarmResponse> = {
   id: FARM_PROTOCOL,
@@ -82,6 +95,10 @@ export interface FarmerOptions {
   receiptsPerChunk?: number
   /** Fresh receipts remembered in all (default 65,536: an estimated 20–30 MB of farm.db). */
   receiptsTotal?: number
+  /** Coins one client identity can make vaults earn per farming period: a network parameter (default 8). */
+  clientSlots?: number
+  /** How long a vault must have known a client before vouching for it (default 24 h; testnets shorten it). */
+  clientMinAgeMs?: number
   /** How often this node asks its wallets' inboxes for coins sent to them (default 10 s). */
   inboxIntervalMs?: number
   log?: (line: string) => void
@@ -125,6 +142,10 @@ export class Farmer {
   #round: Promise<void> = Promise.resolve()
   readonly #claims = new Set<Promise<unknown>>()
   #deviceSeed!: Uint8Array
+  /** As a client: per farming period, the next coin slot a winning receipt fills. */
+  #slots = new Map<number, number>()
+  /** As a client: its neighbours' vouches, per period, once a quorum was had. */
+  readonly #vouches = new Map<number, CoinSignature[]>()
 
   private constructor(components: FarmerComponents, opts: FarmerOptions) {
     this.#c = components
@@ -139,6 +160,8 @@ export class Farmer {
       receiptsPerChunk: 256,
       receiptsTotal: 65_536,
       inboxIntervalMs: 10_000,
+      clientSlots: DEFAULT_CLIENT_SLOTS,
+      clientMinAgeMs: DEFAULT_CLIENT_MIN_AGE_MS,
       log: () => {},
       // an option given as undefined keeps its default
       ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)),
@@ -149,8 +172,20 @@ export class Farmer {
     // judgements are kept in farm.db: a restart forgives nobody
     this.trust = new TrustTable({ store: this.db })
     this.validator = new Validator(
-      { peers: components.peers, identity: components.identity, db: this.db, trust: this.trust },
-      { replicas: this.#o.replicas, target: this.#o.target, receiptMaxAgeMs: this.#o.receiptMaxAgeMs },
+      {
+        peers: components.peers,
+        identity: components.identity,
+        db: this.db,
+        trust: this.trust,
+        ask: (peer, req, timeoutMs) => this.ask(peer, req, timeoutMs),
+      },
+      {
+        replicas: this.#o.replicas,
+        target: this.#o.target,
+        receiptMaxAgeMs: this.#o.receiptMaxAgeMs,
+        clientSlots: this.#o.clientSlots,
+        clientMinAgeMs: this.#o.clientMinAgeMs,
+      },
     )
     this.prover = new Prover(
       {
@@ -177,6 +212,8 @@ export class Farmer {
     farmer.#deviceSeed = await loadOrCreateSeed(join(opts.dir, 'wallet.key'))
     farmer.useDeviceWallet()
     farmer.#paused = farmer.db.setting('paused') === '1'
+    // a restart does not hand out a slot again: the coin it named was minted already
+    farmer.#slots = new Map(JSON.parse(farmer.db.setting('coin-slots') ?? '[]') as [number, number][])
     await serveOneShot(components.host, PROTOCOL, (req, from) => farmer.answer(req, from), components.scores)
     farmer.#timer = setInterval(() => {
       farmer.#round = farmer
@@ -292,6 +329,8 @@ export class Farmer {
         return this.inbox.answer(req.owner, req.skip)
       case 'adopt':
         return this.validator.adopt(req.proof)
+      case 'vouch':
+        return this.validator.vouch(peer, req.period)
     }
   }
 
@@ -306,12 +345,50 @@ export class Farmer {
   /** Signs a receipt for a chunk `vault` served this node and sends it; best effort, never blocks a read. */
   sendReceipt(vault: VaultPeer, address: Uint8Array): void {
     if (vault.key === this.#c.peers.self.key || this.#claims.size > 256) return
-    const receipt = signReceipt(this.#c.identity, {
-      chunk: toHex(address),
-      vault: vault.key,
-      client: this.#c.peers.self.key,
-    })
-    this.#track(this.ask(vault, { t: 'receipt', receipt }).catch(() => undefined))
+    this.#track(
+      this.receiptFor(vault.key, toHex(address))
+        .then((receipt) => this.ask(vault, { t: 'receipt', receipt }))
+        .catch(() => undefined),
+    )
+  }
+
+  /**
+   * This node's receipt, as a client, for a chunk `vault` served it. A
+   * winning one fills the period's next coin slot and carries the vouches
+   * of this node's neighbours; a losing one needs neither.
+   */
+  async receiptFor(vault: string, chunk: string, at = Date.now()): Promise<Receipt> {
+    const period = periodOf(at)
+    const slot = this.#slots.get(period) ?? 0
+    const client = this.#c.peers.self.key
+    const receipt = signReceipt(this.#c.identity, { chunk, vault, client, at, slot })
+    if (!underTarget(attemptHash(receipt), this.#o.target)) return receipt
+    // a receipt is at most the maximum age old, so only this period and its neighbours matter
+    for (const old of this.#slots.keys()) if (old < period - 1) this.#slots.delete(old)
+    this.#slots.set(period, slot + 1)
+    this.db.setSetting('coin-slots', JSON.stringify([...this.#slots]))
+    return { ...receipt, vouches: await this.vouchesFor(period) }
+  }
+
+  /** The vouches of this node's neighbours for a period, asked for once a period (again while short of a quorum). */
+  async vouchesFor(period: number): Promise<CoinSignature[]> {
+    const kept = this.#vouches.get(period)
+    if (kept) return kept
+    const near = await this.validator.clientNeighbours(this.#c.peers.self.key)
+    const answers = await Promise.all(
+      near.map((peer) =>
+        this.ask(peer, { t: 'vouch', period }, 5_000).then(
+          (res) => (res.s === 'ok' && res.signature ? [{ peer: peer.key, signature: res.signature }] : []),
+          () => [],
+        ),
+      ),
+    )
+    const vouches = answers.flat()
+    if (vouches.length >= COIN_QUORUM) {
+      for (const old of this.#vouches.keys()) if (old < period - 1) this.#vouches.delete(old)
+      this.#vouches.set(period, vouches)
+    }
+    return vouches
   }
 
   // --- vault side: attempts and claims -------------------------------------
@@ -340,8 +417,8 @@ export class Farmer {
       },
     )
     if (seen !== 'new') return { s: 'refused', reason: SIGHTING_REFUSALS[seen] }
-    if (!this.#paused && underTarget(hash, this.#o.target)) {
-      this.db.addPending(hash.toString('hex'), JSON.stringify(receipt), this.#walletId)
+    if (!this.#paused && underTarget(hash, this.#o.target) && receipt.slot < this.#o.clientSlots) {
+      this.db.addPending(coinIdOf(receipt), JSON.stringify(receipt), this.#walletId)
       this.#track(this.claim(receipt, this.#walletId))
     }
     return { s: 'ok' }
@@ -352,7 +429,7 @@ export class Farmer {
    * quorum of signatures the coin is this wallet's. Returns the refusals seen.
    */
   async claim(receipt: Receipt, owner: string): Promise<{ minted: boolean; refusals: string[] }> {
-    const id = attemptHash(receipt).toString('hex')
+    const id = coinIdOf(receipt)
     const group = await this.validator.lookupGroup(id)
     const answers = await Promise.all(
       group.map((peer) =>
@@ -485,6 +562,8 @@ export class Farmer {
   }
 
   async #tick(): Promise<void> {
+    // a vault's age, for vouching, counts from when this node first knew it
+    this.db.sawPeers(this.#c.peers.list().map((p) => p.key))
     await this.prover.round()
   }
 

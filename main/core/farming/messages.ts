@@ -1,5 +1,5 @@
 // /peerdrive/farm/2.0.0 messages (pb/farm.proto, compiled by protons):
-// storage proofs, receipts, coin claims, transfers, ledger queries,
+// storage proofs, receipts, vouches, coin claims, transfers, ledger queries,
 // deliveries and the inboxes that keep them. In memory hashes, keys and signatures are hex (what the ledger
 // and the signatures use); on the wire they are raw bytes. Every field is
 // checked for size on the way in: anything else is a malformed message.
@@ -12,6 +12,10 @@ import type { Receipt } from './receipt.ts'
 
 export const MAX_FARM_MESSAGE_BYTES = 16 * 1024
 const MAX_SIGNATURES = 8
+/** Vouches a receipt may carry: the client's 2R nearest vaults, with room to spare. */
+const MAX_VOUCHES = 16
+/** A receipt's slot: far above any period's limit, small enough to check. */
+const MAX_SLOT = 65_536
 const MAX_REASON_CHARS = 200
 /** Coin proofs in one inbox answer: with eight signatures each, twelve fit in a message. */
 export const MAX_INBOX_PROOFS = 12
@@ -27,6 +31,7 @@ export type FarmRequest =
   | { t: 'deliver'; proof: CoinProof }
   | { t: 'adopt'; proof: CoinProof }
   | { t: 'inbox'; owner: string; skip: number }
+  | { t: 'vouch'; period: number }
 
 export type FarmResponse =
   | { s: 'ok'; digest?: string; signature?: string; owner?: string; seq?: number; proofs?: CoinProof[] }
@@ -50,6 +55,7 @@ const TYPES: Record<FarmRequest['t'], WireRequest.Type> = {
   deliver: Type.DELIVER,
   adopt: Type.ADOPT,
   inbox: Type.INBOX,
+  vouch: Type.VOUCH,
 }
 const { Status } = WireResponse
 
@@ -68,6 +74,8 @@ function wireReceipt(r: Receipt): WireReceipt {
     at: r.at,
     nonce: bytes(r.nonce),
     signature: bytes(r.signature),
+    slot: r.slot,
+    vouches: r.vouches.map((v) => ({ peer: v.peer, signature: bytes(v.signature) })),
   }
 }
 
@@ -98,6 +106,8 @@ export function encodeFarmRequest(m: FarmRequest): Uint8Array {
       return WireRequest.encode({ type, proof: wireProof(m.proof) })
     case 'inbox':
       return WireRequest.encode({ type, owner: bytes(m.owner), skip: m.skip })
+    case 'vouch':
+      return WireRequest.encode({ type, period: m.period })
   }
 }
 
@@ -141,8 +151,14 @@ function receiptOf(r: WireReceipt | undefined): Receipt | undefined {
   const nonce = hexOf(r.nonce, 16)
   const signature = hexOf(r.signature, 64)
   if (!chunk || !nonce || !signature || !isPeerId(r.vault) || !isPeerId(r.client)) return undefined
-  if (!Number.isSafeInteger(r.at) || r.at <= 0) return undefined
-  return { chunk, vault: r.vault, client: r.client, at: r.at, nonce, signature }
+  if (!Number.isSafeInteger(r.at) || r.at <= 0 || r.slot >= MAX_SLOT) return undefined
+  const vouches = []
+  for (const v of r.vouches) {
+    const sig = hexOf(v.signature, 64)
+    if (!sig || !isPeerId(v.peer)) return undefined
+    vouches.push({ peer: v.peer, signature: sig })
+  }
+  return { chunk, vault: r.vault, client: r.client, at: r.at, nonce, slot: r.slot, signature, vouches }
 }
 
 function proofOf(p: WireProof | undefined): CoinProof | undefined {
@@ -161,7 +177,9 @@ function proofOf(p: WireProof | undefined): CoinProof | undefined {
 
 export function decodeFarmRequest(body: Uint8Array): FarmRequest {
   const m = decode(body, () =>
-    WireRequest.decode(body, { limits: { proof: { signatures: MAX_SIGNATURES } } }),
+    WireRequest.decode(body, {
+      limits: { proof: { signatures: MAX_SIGNATURES }, receipt: { vouches: MAX_VOUCHES } },
+    }),
   )
   switch (m.type) {
     case Type.PROVE: {
@@ -204,6 +222,9 @@ export function decodeFarmRequest(body: Uint8Array): FarmRequest {
       if (owner && m.skip < MAX_INBOX_SKIP) return { t: 'inbox', owner, skip: m.skip }
       break
     }
+    case Type.VOUCH:
+      if (m.period > 0) return { t: 'vouch', period: m.period }
+      break
   }
   throw new FarmMessageError(`bad ${String(m.type).toLowerCase()} request`)
 }

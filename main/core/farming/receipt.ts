@@ -1,9 +1,15 @@
 // A receipt: a client's signed word that a vault served it a chunk that
 // verified. The vault hashes it; when the hash falls under the farming
-// target, the hash is the id of a coin the vault may claim.
+// target, the receipt may mint one coin, whose id is fixed by the client,
+// the farming period and a slot: one client identity can make vaults earn at
+// most `slots` coins a period, however many receipts it signs (docs/FARMING.md).
 import { createHash, randomBytes } from 'node:crypto'
 import type { OwnerKey } from '../records/index.ts'
+import type { CoinSignature } from './coin.ts'
 import { verifyByPeer } from './signing.ts'
+
+/** The farming period: a client's coin slots and its close group's vouches are counted per period. */
+export const FARM_PERIOD_MS = 3_600_000
 
 export interface Receipt {
   /** Hex address of the chunk served. */
@@ -12,35 +18,97 @@ export interface Receipt {
   vault: string
   /** Peer id of the client that received and verified it; it signs. */
   client: string
-  /** When the client received it (ms since the epoch). */
+  /** When the client received it (ms since the epoch); its period is the coin's. */
   at: number
-  /** Hex, 16 random bytes: two receipts for the same chunk are two attempts. */
+  /** Hex, 16 bytes the client draws at GET time: the vault neither chooses nor foresees the attempt. */
   nonce: string
+  /** Which of the client's coin slots of the period this receipt would fill (0 up to the limit). */
+  slot: number
   /** Hex Ed25519 signature by the client over signedBytes. */
   signature: string
+  /**
+   * Signatures of vaults near the client saying it has been a vault among
+   * them for a while this period (vouchBytes): what makes a client identity
+   * cost something. Only a winning receipt needs them; they are not signed.
+   */
+  vouches: CoinSignature[]
 }
 
-const DOMAIN = 'peerdrive/receipt/v1'
+const DOMAIN = 'peerdrive/receipt/v2'
 
-function signedBytes(r: Omit<Receipt, 'signature'>): Buffer {
-  return Buffer.from(JSON.stringify([DOMAIN, r.chunk, r.vault, r.client, r.at, r.nonce]))
+type Signed = Omit<Receipt, 'signature' | 'vouches'>
+
+function signedBytes(r: Signed): Buffer {
+  return Buffer.from(JSON.stringify([DOMAIN, r.chunk, r.vault, r.client, r.at, r.nonce, r.slot]))
 }
 
 export function signReceipt(
   signer: OwnerKey,
-  fields: { chunk: string; vault: string; client: string; at?: number },
+  fields: {
+    chunk: string
+    vault: string
+    client: string
+    at?: number
+    slot?: number
+    vouches?: CoinSignature[]
+  },
 ): Receipt {
-  const unsigned = { ...fields, at: fields.at ?? Date.now(), nonce: randomBytes(16).toString('hex') }
-  return { ...unsigned, signature: Buffer.from(signer.sign(signedBytes(unsigned))).toString('hex') }
+  const unsigned: Signed = {
+    chunk: fields.chunk,
+    vault: fields.vault,
+    client: fields.client,
+    at: fields.at ?? Date.now(),
+    nonce: randomBytes(16).toString('hex'),
+    slot: fields.slot ?? 0,
+  }
+  const signature = Buffer.from(signer.sign(signedBytes(unsigned))).toString('hex')
+  return { ...unsigned, signature, vouches: fields.vouches ?? [] }
 }
 
 export function receiptSignatureValid(r: Receipt): boolean {
   return verifyByPeer(r.client, signedBytes(r), Buffer.from(r.signature, 'hex'))
 }
 
-/** The farming attempt: a coin id, if it falls under the target. */
+/** The farming attempt: it wins when it falls under the target. */
 export function attemptHash(r: Receipt): Buffer {
   return createHash('sha256').update(signedBytes(r)).update(r.signature).digest()
+}
+
+export function periodOf(at: number): number {
+  return Math.floor(at / FARM_PERIOD_MS)
+}
+
+/**
+ * The id of the coin a winning receipt mints: the client, the period and
+ * the slot, nothing else. A second winning receipt for the same slot names
+ * the same id, which the coin's group has minted already, so grinding
+ * receipts (or chunks, or nonces) offline yields no more coins than slots.
+ */
+export function coinIdOf(r: Pick<Receipt, 'client' | 'at' | 'slot'>): string {
+  return createHash('sha256')
+    .update(JSON.stringify(['peerdrive/coin-id/v1', r.client, periodOf(r.at), r.slot]))
+    .digest('hex')
+}
+
+/** What a vault near a client signs to vouch for it in a period. */
+export function vouchBytes(client: string, period: number): Buffer {
+  return Buffer.from(JSON.stringify(['peerdrive/vouch/v1', client, period]))
+}
+
+/** The distinct vouchers, among those `near` accepts, whose signatures for (client, period) are valid. */
+export function validVouchers(
+  client: string,
+  period: number,
+  vouches: CoinSignature[],
+  near: (peer: string) => boolean,
+): Set<string> {
+  const bytes = vouchBytes(client, period)
+  const out = new Set<string>()
+  for (const { peer, signature } of vouches) {
+    if (out.has(peer) || peer === client || !near(peer)) continue
+    if (verifyByPeer(peer, bytes, Buffer.from(signature, 'hex'))) out.add(peer)
+  }
+  return out
 }
 
 /**

@@ -1,6 +1,9 @@
 // This node as a member of a coin's close group: it countersigns a claim or a
 // transfer only after checking everything it can, and keeps the ledger row
 // that refuses a second mint of the same id or a second spend of the same coin.
+// As a vault near a client it vouches that the client has been a vault among
+// its neighbours for a while: the cost a client identity must pay to earn others coin.
+import { randomBytes } from 'node:crypto'
 import { fromHex } from '../chunk-store.ts'
 import { closeGroup, closestFirst, compareDistance, kadKey } from '../placement/index.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -9,25 +12,43 @@ import type { VaultPeer } from '../net/peer-table.ts'
 import { closestTo } from '../net/router.ts'
 import type { RoutedPeers } from '../net/router.ts'
 import type { OwnerKey } from '../records/index.ts'
-import { proofHasQuorum, statementBytes, transferSignedByOwner } from './coin.ts'
+import { COIN_QUORUM, proofHasQuorum, statementBytes, transferSignedByOwner } from './coin.ts'
 import type { CoinProof } from './coin.ts'
 import type { FarmDb } from './farm-db.ts'
-import type { FarmResponse } from './messages.ts'
-import { attemptHash, receiptSignatureValid, underTarget } from './receipt.ts'
+import type { FarmRequest, FarmResponse } from './messages.ts'
+import {
+  attemptHash,
+  coinIdOf,
+  periodOf,
+  receiptSignatureValid,
+  underTarget,
+  validVouchers,
+  vouchBytes,
+} from './receipt.ts'
 import type { Receipt } from './receipt.ts'
 import type { TrustTable } from './trust.ts'
 
 export interface ValidatorComponents {
-  peers: RoutedPeers & { self: VaultPeer }
+  peers: RoutedPeers & { self: VaultPeer; list(): VaultPeer[] }
   identity: OwnerKey
   db: FarmDb
   trust: TrustTable
+  /** A farm request to another vault (or this one): storage proofs ask the chunk's group whether they hold it. */
+  ask: (peer: VaultPeer, req: FarmRequest, timeoutMs?: number) => Promise<FarmResponse>
 }
+
+/** Holders of a chunk, besides the claimant, that must prove they hold it before its GET may mint. */
+export const HOLDERS_NEEDED = 2
+const HOLDER_TIMEOUT_MS = 5_000
 
 export interface ValidatorOptions {
   replicas: number
   target: number
   receiptMaxAgeMs: number
+  /** Coins one client identity can make vaults earn per farming period: its slots. */
+  clientSlots: number
+  /** How long a vault near a client must have known it before vouching for it. */
+  clientMinAgeMs: number
 }
 
 export class Validator {
@@ -61,7 +82,7 @@ export class Validator {
   async claim(receipt: Receipt, owner: string, from: string): Promise<FarmResponse> {
     const refuse = (reason: string): FarmResponse => ({ s: 'refused', reason })
     const hash = attemptHash(receipt)
-    const id = hash.toString('hex')
+    const id = coinIdOf(receipt)
     if (receipt.vault !== from) return refuse('the claimant is not the vault named in the receipt')
     if (receipt.client === receipt.vault) return refuse('self-dealing: the client is the vault')
     if (Math.abs(Date.now() - receipt.at) > this.#o.receiptMaxAgeMs) return refuse('the receipt is not fresh')
@@ -72,8 +93,78 @@ export class Validator {
     const chunkGroup = await this.lookupGroup(receipt.chunk)
     if (!chunkGroup.some((p) => p.key === from)) return refuse("the vault is not in the chunk's close group")
     if (!this.#c.trust.isTrusted(from)) return refuse('the vault failed its storage proofs')
+    if (receipt.slot >= this.#o.clientSlots)
+      return refuse('the client has made vaults earn its limit this period')
+    if (!(await this.#vouched(receipt))) return refuse('the client is not vouched for by the vaults near it')
+    if (!(await this.#held(receipt.chunk, chunkGroup, from)))
+      return refuse('the chunk is not held by its close group')
     if (!this.#c.db.mint(id, owner)) return refuse('this coin was minted already')
     return { s: 'ok', signature: this.#sign(id, owner, 1) }
+  }
+
+  /**
+   * The 2R vaults nearest a client's own id, by lookup, the client left out:
+   * the neighbours whose vouches count for it.
+   */
+  async clientNeighbours(client: string): Promise<VaultPeer[]> {
+    let key: Uint8Array
+    try {
+      key = peerIdFromString(client).toMultihash().bytes
+    } catch {
+      return []
+    }
+    const ranked = await closestTo(this.#c.peers, key, 2 * this.#o.replicas + 1)
+    return ranked.filter((p) => p.key !== client).slice(0, 2 * this.#o.replicas)
+  }
+
+  /**
+   * Vouches for the asking vault in a farming period when this vault is among
+   * its neighbours, knows it as a vault, trusts it (it passes its storage
+   * proofs) and has known it for the minimum age. A key that was never a
+   * vault on the network gets no vouch, so its receipts mint nothing.
+   */
+  async vouch(from: string, period: number): Promise<FarmResponse> {
+    const refuse = (reason: string): FarmResponse => ({ s: 'refused', reason })
+    if (Math.abs(period - periodOf(Date.now())) > 1) return refuse('not the current farming period')
+    const known = this.#c.peers.list()
+    this.#c.db.sawPeers(known.map((p) => p.key))
+    if (!known.some((p) => p.key === from)) return refuse('not a vault this vault knows')
+    if (!this.#c.trust.isTrusted(from)) return refuse('the vault failed its storage proofs')
+    const since = this.#c.db.firstSeen(from) ?? Date.now()
+    if (Date.now() - since < this.#o.clientMinAgeMs) return refuse('known here for too short a time')
+    const near = await this.clientNeighbours(from)
+    if (!near.some((p) => p.key === this.#c.peers.self.key))
+      return refuse('this vault is not near the client')
+    return {
+      s: 'ok',
+      signature: Buffer.from(this.#c.identity.sign(vouchBytes(from, period))).toString('hex'),
+    }
+  }
+
+  /** Whether a quorum of the client's neighbours (by this vault's lookup, the serving vault left out) vouch for it. */
+  async #vouched(receipt: Receipt): Promise<boolean> {
+    const near = new Set((await this.clientNeighbours(receipt.client)).map((p) => p.key))
+    near.delete(receipt.vault)
+    const vouchers = validVouchers(receipt.client, periodOf(receipt.at), receipt.vouches, (p) => near.has(p))
+    return vouchers.size >= COIN_QUORUM
+  }
+
+  /**
+   * Whether the chunk exists: trusted members of its close group other than
+   * the claimant answer a storage challenge for it with a digest, which only
+   * a holder can give. A receipt for an address nobody holds mints nothing.
+   */
+  async #held(chunk: string, group: VaultPeer[], claimant: string): Promise<boolean> {
+    const others = group.filter((p) => p.key !== claimant && this.#c.trust.isTrusted(p.key))
+    const answers = await Promise.all(
+      others.map((p) =>
+        this.#c.ask(p, { t: 'prove', chunk, nonce: randomBytes(32).toString('hex') }, HOLDER_TIMEOUT_MS).then(
+          (res) => res.s === 'ok',
+          () => false,
+        ),
+      ),
+    )
+    return answers.filter(Boolean).length >= HOLDERS_NEEDED
   }
 
   /** Checks an owner-signed transfer against the ledger row; signs (id, to, seq) if it is the next move. */

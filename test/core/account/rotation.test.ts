@@ -10,7 +10,6 @@ import { chunkAddress, toHex } from '../../../main/core/chunk-store.ts'
 import { RootUnreadableError, openRoot } from '../../../main/core/drive/index.ts'
 import { DRIVE_ROOT_RECORD } from '../../../main/core/drive/record-root-store.ts'
 import { DRIVE_HISTORY_RECORD } from '../../../main/core/drive/versions-remote.ts'
-import { signReceipt } from '../../../main/core/farming/index.ts'
 import { closeGroup } from '../../../main/core/placement/index.ts'
 import { OwnerKey, recordAddress } from '../../../main/core/records/index.ts'
 import { meshUp, startNodes, waitFor } from '../net/support.ts'
@@ -86,7 +85,7 @@ test('a copy of the session packet from before a password change, opened with th
 })
 
 test("after a password change the account's coins are under the new wallet: the old wallet key in a stolen copy spends nothing", async (t) => {
-  const farming = { target: 1, proofIntervalMs: 3_600_000 }
+  const farming = { target: 1, proofIntervalMs: 3_600_000, clientMinAgeMs: 0 }
   const vaults = await startNodes(t, 6, { farming })
   const a = await startDriveNode(t, everyAddress(vaults), { farming })
   await meshUp([...vaults, a.node])
@@ -101,11 +100,7 @@ test("after a password change the account's coins are under the new wallet: the 
   const group = closeGroup(address, vaults[0]!.peers.withSelf(), 4).map((p) => p.key)
   const earner = vaults.find((v) => group.includes(v.peers.self.key))!
   const client = vaults.find((v) => !group.includes(v.peers.self.key))!
-  const receipt = signReceipt(client.identity, {
-    chunk: toHex(address),
-    vault: earner.peers.self.key,
-    client: client.peers.self.key,
-  })
+  const receipt = await client.farmer.receiptFor(earner.peers.self.key, toHex(address))
   const minted = await earner.farmer.claim(receipt, earner.farmer.walletId)
   assert.equal(minted.minted, true, minted.refusals.join('; '))
   const oldWallet = a.node.farmer.walletId

@@ -10,7 +10,7 @@ import type { PeerDriveNode } from '../../../main/core/node/index.ts'
 import { everyAddress, startDriveNode } from '../account/support.ts'
 import { meshUp, startNodes, waitFor } from '../net/support.ts'
 
-const EVERY_GET_WINS = { target: 1, proofIntervalMs: 3_600_000 }
+const EVERY_GET_WINS = { target: 1, proofIntervalMs: 3_600_000, clientMinAgeMs: 0 }
 
 /** Serves chunks from `vault` to a reader outside each chunk's group until `vault` has farmed `coins` more. */
 async function farm(vault: PeerDriveNode, others: PeerDriveNode[], coins: number): Promise<void> {

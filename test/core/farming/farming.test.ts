@@ -6,13 +6,13 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
 import { chunkAddress, toHex } from '../../../main/core/chunk-store.ts'
-import { FARM_PROTOCOL, attemptHash, signReceipt } from '../../../main/core/farming/index.ts'
+import { FARM_PROTOCOL, coinIdOf, signReceipt } from '../../../main/core/farming/index.ts'
 import { PeerDriveNode } from '../../../main/core/node/index.ts'
 import { closeGroup } from '../../../main/core/placement/index.ts'
 import { startNodes, waitFor } from '../net/support.ts'
 
-/** Every served chunk wins: farming figures appear at once. */
-const EVERY_GET_WINS = { target: 1, proofIntervalMs: 3_600_000 }
+/** Every served chunk wins, and a vault vouches for a client as soon as it knows it: farming figures appear at once. */
+const EVERY_GET_WINS = { target: 1, proofIntervalMs: 3_600_000, clientMinAgeMs: 0 }
 
 async function putChunks(node: PeerDriveNode, count: number): Promise<Uint8Array[]> {
   const addresses: Uint8Array[] = []
@@ -46,18 +46,18 @@ async function payingReader(nodes: PeerDriveNode[], address: Uint8Array): Promis
   return reader
 }
 
-/** One chunk stored, and the receipt a reader outside its group signs for the closest member. */
+/** One chunk stored, and the receipt (with its vouches) a reader outside its group signs for the closest member. */
 async function servedOnce(nodes: PeerDriveNode[]) {
   const [address] = await putChunks(nodes[0]!, 1)
   const { members, outsider } = groupAndOutsider(nodes, address!)
   const vault = members[0]!
-  const receipt = signReceipt(outsider.identity, {
-    chunk: toHex(address!),
-    vault: vault.peers.self.key,
-    client: outsider.peers.self.key,
-  })
+  const receipt = await outsider.farmer.receiptFor(vault.peers.self.key, toHex(address!))
   return { vault, outsider, receipt }
 }
+
+/** The close group of the coin a receipt would mint. */
+const coinGroupOf = (node: PeerDriveNode, receipt: Parameters<typeof coinIdOf>[0]) =>
+  closeGroup(Buffer.from(coinIdOf(receipt), 'hex'), node.peers.withSelf(), 4).map((p) => p.key)
 
 async function settle(nodes: PeerDriveNode[]): Promise<void> {
   for (let i = 0; i < 3; i++) await Promise.all(nodes.map((n) => n.farmer.settled()))
@@ -94,23 +94,23 @@ test('forged, reused, stale and self-dealt receipts, double mints and claims fro
   const vault = members[0]!
   const chunk = toHex(address!)
   const receipt = (client = outsider, at?: number) =>
-    signReceipt(client.identity, { chunk, vault: vault.peers.self.key, client: client.peers.self.key, at })
-  const answer = (r: ReturnType<typeof receipt>, from = outsider) =>
+    client.farmer.receiptFor(vault.peers.self.key, chunk, at)
+  const answer = (r: Awaited<ReturnType<typeof receipt>>, from = outsider) =>
     vault.farmer.answer({ t: 'receipt', receipt: r }, from.peers.self.key)
 
-  const forged = { ...receipt(), client: members[1]!.peers.self.key }
+  const forged = { ...(await receipt()), client: members[1]!.peers.self.key }
   assert.deepEqual(await answer(forged, members[1]), {
     s: 'refused',
     reason: 'the receipt is not signed by its client',
   })
-  const good = receipt()
+  const good = await receipt()
   assert.deepEqual(await answer(good), { s: 'ok' })
   assert.deepEqual(await answer(good), { s: 'refused', reason: 'the receipt was used already' })
-  assert.deepEqual(await answer(receipt(outsider, Date.now() - 3_600_000)), {
+  assert.deepEqual(await answer(await receipt(outsider, Date.now() - 3_600_000)), {
     s: 'refused',
     reason: 'the receipt is not fresh',
   })
-  const selfDealt = receipt(vault)
+  const selfDealt = await receipt(vault)
   assert.match((await answer(selfDealt, vault)).s, /refused/)
   await settle(nodes)
   assert.equal(vault.farmer.balance().coins, 1, 'only the good receipt minted')
@@ -195,7 +195,7 @@ test('a vault that silently deleted its chunks fails storage proofs and its clai
 test('a coin group with one silent member still reaches quorum, and a transfer moves the coin for good', async (t) => {
   const nodes = await startNodes(t, 7, { farming: EVERY_GET_WINS })
   const { vault, outsider, receipt } = await servedOnce(nodes)
-  const coinGroup = closeGroup(attemptHash(receipt), vault.peers.withSelf(), 4).map((p) => p.key)
+  const coinGroup = coinGroupOf(vault, receipt)
   // silent: a member of the coin's group that is neither the claimant nor the coin's next owner
   const silent = nodes.find((n) => coinGroup.includes(n.peers.self.key) && n !== vault && n !== outsider)!
   await silent.host.unhandle(FARM_PROTOCOL)
@@ -249,7 +249,7 @@ test("vaults that join a coin's group after it was minted learn it from its proo
   const { vault, outsider, receipt } = await servedOnce(nodes)
   assert.equal((await vault.farmer.claim(receipt, vault.farmer.walletId)).minted, true)
   const [coin] = vault.farmer.db.ownedCoins(vault.farmer.walletId)
-  const coinGroup = closeGroup(attemptHash(receipt), vault.peers.withSelf(), 4).map((p) => p.key)
+  const coinGroup = coinGroupOf(vault, receipt)
   const leaving = nodes
     .filter((n) => coinGroup.includes(n.peers.self.key) && n !== vault && n !== outsider)
     .slice(0, 2)
@@ -261,7 +261,7 @@ test("vaults that join a coin's group after it was minted learn it from its proo
     30_000,
     'the leavers to be noticed',
   )
-  const newGroup = closeGroup(attemptHash(receipt), vault.peers.withSelf(), 4)
+  const newGroup = closeGroup(Buffer.from(coinIdOf(receipt), 'hex'), vault.peers.withSelf(), 4)
   const newcomers = newGroup.filter((p) => !coinGroup.includes(p.key))
   assert.equal(newcomers.length, 2)
 

@@ -23,7 +23,9 @@ const receipt = {
   client: peer,
   at: 1_700_000_000_000,
   nonce: 'cd'.repeat(16),
+  slot: 3,
   signature: 'ef'.repeat(64),
+  vouches: [{ peer, signature: '0f'.repeat(64) }],
 }
 const valid: FarmRequest[] = [
   { t: 'prove', chunk: 'ab'.repeat(32), nonce: '01'.repeat(32) },
@@ -46,6 +48,7 @@ const valid: FarmRequest[] = [
   },
   { t: 'inbox', owner: '0d'.repeat(32), skip: 0 },
   { t: 'inbox', owner: '0e'.repeat(32), skip: 24 },
+  { t: 'vouch', period: 472_222 },
 ]
 
 function onlyNamedErrors(fn: () => unknown): void {
@@ -106,7 +109,9 @@ test('random bytes and mutated messages give only FarmMessageInvalid', () => {
     client: peer,
     at: receipt.at,
     nonce: Buffer.from(receipt.nonce, 'hex'),
+    slot: 0,
     signature: Buffer.from(receipt.signature, 'hex'),
+    vouches: [],
   }
   const proof = { id: new Uint8Array(32), owner: new Uint8Array(32), seq: 1 }
   const hostile = [
@@ -115,6 +120,21 @@ test('random bytes and mutated messages give only FarmMessageInvalid', () => {
     WireRequest.encode({ type: Type.RECEIPT, receipt: { ...wireReceipt, vault: 'not a peer id' } }),
     WireRequest.encode({ type: Type.RECEIPT, receipt: { ...wireReceipt, nonce: new Uint8Array(15) } }),
     WireRequest.encode({ type: Type.RECEIPT, receipt: { ...wireReceipt, at: 0 } }),
+    WireRequest.encode({ type: Type.RECEIPT, receipt: { ...wireReceipt, slot: 70_000 } }),
+    // a vouch that is not a signature, more vouches than a receipt may carry, a vouch for no period
+    WireRequest.encode({
+      type: Type.RECEIPT,
+      receipt: { ...wireReceipt, vouches: [{ peer, signature: new Uint8Array(63) }] },
+    }),
+    WireRequest.encode({
+      type: Type.CLAIM,
+      owner: new Uint8Array(32),
+      receipt: {
+        ...wireReceipt,
+        vouches: Array.from({ length: 17 }, () => ({ peer, signature: new Uint8Array(64) })),
+      },
+    }),
+    WireRequest.encode({ type: Type.VOUCH, period: 0 }),
     WireRequest.encode({ type: Type.PROVE, chunk: new Uint8Array(32), nonce: new Uint8Array(31) }),
     WireRequest.encode({
       type: Type.TRANSFER,

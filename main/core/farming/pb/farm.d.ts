@@ -8,6 +8,8 @@ export interface Receipt {
   at: number
   nonce: Uint8Array
   signature: Uint8Array
+  slot: number
+  vouches: CoinSignature[]
 }
 export declare namespace Receipt {
   const codec: () => Codec<Receipt>
@@ -35,6 +37,20 @@ export declare namespace Receipt {
     field: '$.signature'
     value: Uint8Array
   }
+  interface ReceiptSlotFieldEvent {
+    field: '$.slot'
+    value: number
+  }
+  interface ReceiptVouchesPeerFieldEvent {
+    field: '$.vouches[].peer'
+    value: string
+    index: number
+  }
+  interface ReceiptVouchesSignatureFieldEvent {
+    field: '$.vouches[].signature'
+    value: Uint8Array
+    index: number
+  }
   function encode(obj: Partial<Receipt>): Uint8Array
   function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Receipt>): Receipt
   function stream(
@@ -47,6 +63,9 @@ export declare namespace Receipt {
     | ReceiptAtFieldEvent
     | ReceiptNonceFieldEvent
     | ReceiptSignatureFieldEvent
+    | ReceiptSlotFieldEvent
+    | ReceiptVouchesPeerFieldEvent
+    | ReceiptVouchesSignatureFieldEvent
   >
 }
 export interface CoinSignature {
@@ -125,6 +144,7 @@ export interface FarmRequest {
   auth: Uint8Array
   proof?: CoinProof
   skip: number
+  period: number
 }
 export declare namespace FarmRequest {
   enum Type {
@@ -137,6 +157,7 @@ export declare namespace FarmRequest {
     DELIVER = 'DELIVER',
     ADOPT = 'ADOPT',
     INBOX = 'INBOX',
+    VOUCH = 'VOUCH',
   }
   namespace Type {
     const codec: () => Codec<Type>
@@ -177,6 +198,20 @@ export declare namespace FarmRequest {
   interface FarmRequestReceiptSignatureFieldEvent {
     field: '$.receipt.signature'
     value: Uint8Array
+  }
+  interface FarmRequestReceiptSlotFieldEvent {
+    field: '$.receipt.slot'
+    value: number
+  }
+  interface FarmRequestReceiptVouchesPeerFieldEvent {
+    field: '$.receipt.vouches[].peer'
+    value: string
+    index: number
+  }
+  interface FarmRequestReceiptVouchesSignatureFieldEvent {
+    field: '$.receipt.vouches[].signature'
+    value: Uint8Array
+    index: number
   }
   interface FarmRequestOwnerFieldEvent {
     field: '$.owner'
@@ -224,6 +259,10 @@ export declare namespace FarmRequest {
     field: '$.skip'
     value: number
   }
+  interface FarmRequestPeriodFieldEvent {
+    field: '$.period'
+    value: number
+  }
   function encode(obj: Partial<FarmRequest>): Uint8Array
   function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FarmRequest>): FarmRequest
   function stream(
@@ -239,6 +278,9 @@ export declare namespace FarmRequest {
     | FarmRequestReceiptAtFieldEvent
     | FarmRequestReceiptNonceFieldEvent
     | FarmRequestReceiptSignatureFieldEvent
+    | FarmRequestReceiptSlotFieldEvent
+    | FarmRequestReceiptVouchesPeerFieldEvent
+    | FarmRequestReceiptVouchesSignatureFieldEvent
     | FarmRequestOwnerFieldEvent
     | FarmRequestIdFieldEvent
     | FarmRequestToFieldEvent
@@ -250,6 +292,7 @@ export declare namespace FarmRequest {
     | FarmRequestProofSignaturesPeerFieldEvent
     | FarmRequestProofSignaturesSignatureFieldEvent
     | FarmRequestSkipFieldEvent
+    | FarmRequestPeriodFieldEvent
   >
 }
 export interface FarmResponse {

@@ -42,6 +42,16 @@ export var Receipt
             w.uint32(50)
             w.bytes(obj.signature)
           }
+          if (obj.slot != null && obj.slot !== 0) {
+            w.uint32(56)
+            w.uint32(obj.slot)
+          }
+          if (obj.vouches != null && obj.vouches.length > 0) {
+            for (const value of obj.vouches) {
+              w.uint32(66)
+              CoinSignature.codec().encode(value, w)
+            }
+          }
           if (opts.lengthDelimited !== false) {
             w.ldelim()
           }
@@ -54,6 +64,8 @@ export var Receipt
             at: 0,
             nonce: uint8ArrayAlloc(0),
             signature: uint8ArrayAlloc(0),
+            slot: 0,
+            vouches: [],
           }
           const end = length == null ? reader.len : reader.pos + length
           while (reader.pos < end) {
@@ -83,6 +95,21 @@ export var Receipt
                 obj.signature = reader.bytes()
                 break
               }
+              case 7: {
+                obj.slot = reader.uint32()
+                break
+              }
+              case 8: {
+                if (opts.limits?.vouches != null && obj.vouches.length === opts.limits.vouches) {
+                  throw new MaxLengthError('Decode error - repeated field "vouches" had too many elements')
+                }
+                obj.vouches.push(
+                  CoinSignature.codec().decode(reader, reader.uint32(), {
+                    limits: opts.limits?.vouches$,
+                  }),
+                )
+                break
+              }
               default: {
                 reader.skipType(tag & 7)
                 break
@@ -92,6 +119,9 @@ export var Receipt
           return obj
         },
         function* (reader, length, prefix, opts = {}) {
+          const obj = {
+            vouches: 0,
+          }
           const end = length == null ? reader.len : reader.pos + length
           while (reader.pos < end) {
             const tag = reader.uint32()
@@ -136,6 +166,35 @@ export var Receipt
                   field: `${prefix}.signature`,
                   value: reader.bytes(),
                 }
+                break
+              }
+              case 7: {
+                yield {
+                  field: `${prefix}.slot`,
+                  value: reader.uint32(),
+                }
+                break
+              }
+              case 8: {
+                if (opts.limits?.vouches != null && obj.vouches === opts.limits.vouches) {
+                  throw new MaxLengthError(
+                    'Streaming decode error - repeated field "vouches" had too many elements',
+                  )
+                }
+                for (const evt of CoinSignature.codec().stream(
+                  reader,
+                  reader.uint32(),
+                  `${prefix}.vouches[]`,
+                  {
+                    limits: opts.limits?.vouches$,
+                  },
+                )) {
+                  yield {
+                    ...evt,
+                    index: obj.vouches,
+                  }
+                }
+                obj.vouches++
                 break
               }
               default: {
@@ -414,6 +473,7 @@ export var FarmRequest
     Type['DELIVER'] = 'DELIVER'
     Type['ADOPT'] = 'ADOPT'
     Type['INBOX'] = 'INBOX'
+    Type['VOUCH'] = 'VOUCH'
   })((Type = FarmRequest.Type || (FarmRequest.Type = {})))
   let __TypeValues
   ;(function (__TypeValues) {
@@ -426,6 +486,7 @@ export var FarmRequest
     __TypeValues[(__TypeValues['DELIVER'] = 6)] = 'DELIVER'
     __TypeValues[(__TypeValues['ADOPT'] = 7)] = 'ADOPT'
     __TypeValues[(__TypeValues['INBOX'] = 8)] = 'INBOX'
+    __TypeValues[(__TypeValues['VOUCH'] = 9)] = 'VOUCH'
   })(__TypeValues || (__TypeValues = {}))
   ;(function (Type) {
     Type.codec = () => {
@@ -484,6 +545,10 @@ export var FarmRequest
             w.uint32(88)
             w.uint32(obj.skip)
           }
+          if (obj.period != null && obj.period !== 0) {
+            w.uint32(96)
+            w.uint32(obj.period)
+          }
           if (opts.lengthDelimited !== false) {
             w.ldelim()
           }
@@ -499,6 +564,7 @@ export var FarmRequest
             seq: 0,
             auth: uint8ArrayAlloc(0),
             skip: 0,
+            period: 0,
           }
           const end = length == null ? reader.len : reader.pos + length
           while (reader.pos < end) {
@@ -550,6 +616,10 @@ export var FarmRequest
               }
               case 11: {
                 obj.skip = reader.uint32()
+                break
+              }
+              case 12: {
+                obj.period = reader.uint32()
                 break
               }
               default: {
@@ -636,6 +706,13 @@ export var FarmRequest
               case 11: {
                 yield {
                   field: `${prefix}.skip`,
+                  value: reader.uint32(),
+                }
+                break
+              }
+              case 12: {
+                yield {
+                  field: `${prefix}.period`,
                   value: reader.uint32(),
                 }
                 break
