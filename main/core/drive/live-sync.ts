@@ -7,9 +7,13 @@
 //
 // Which root is the common one: each root names the root it was built on
 // (its parent). The root this device's tree last matched (`tip_root`) is the
-// base when the new root descends from it; otherwise both devices published
-// at once from an older root (a fork) and the base is the last root this
-// device took from the network (`shared_root`).
+// base when the new root descends from it. Otherwise both devices published
+// at once (a fork: record holders may even keep different roots of one
+// version) and the base is the nearest root in both lines of parents; past
+// MAX_ANCESTRY roots, the last root this device took from another
+// (`shared_root`). A base older than need be costs at most a conflict copy
+// too many; a base that held this device's own changes would undo them, so
+// this device's own commits never become `shared_root`.
 import { hostname } from 'node:os'
 import { decodeHandle } from '../selfenc/index.ts'
 import type { SelfEncryptor } from '../selfenc/index.ts'
@@ -24,8 +28,8 @@ import type { RootStore } from './root.ts'
 import type { Syncer } from './syncer.ts'
 
 export const DEFAULT_LIVE_SYNC_MS = 2_000
-/** How far back a new root's parents are followed to find this device's last root. */
-const MAX_ANCESTRY = 64
+/** How far back a root's parents are followed to find the common root. */
+const MAX_ANCESTRY = 256
 const MAX_BACKOFF_MS = 60_000
 
 export interface LiveSyncComponents {
@@ -133,20 +137,17 @@ export class LiveSync {
     if (!record) return undefined
     const remote = openRoot(this.c.key, record.payload)
     const db = this.c.db
-    if (this.isTip(remote)) {
-      db.setMeta('shared_root', remote)
-      return undefined
-    }
+    if (this.tip() === remote) return undefined
     // Holders still behind this device's own last commit: nothing new.
     if (record.version < BigInt(db.meta('root_version') ?? '0')) return undefined
     // The ancestry walk fetches; commits may go on meanwhile, the merge itself waits for them.
-    const ancestry = await this.ancestry(remote)
+    const ancestry = await this.ancestry(remote, this.tip())
     return this.c.syncer.exclusive(async () => {
       const tip = this.tip()
       if (tip === remote) return undefined
       if (record.version < BigInt(db.meta('root_version') ?? '0')) return undefined
       const fork = tip !== undefined && !ancestry.has(tip)
-      const base = fork ? (db.meta('shared_root') ?? tip) : tip
+      const base = fork ? await this.commonRoot(tip, ancestry) : tip
       const diff = await diffTrees((h) => this.read(h), base, remote)
       const remoteDevice = (await this.info(remote)).device ?? 'another device'
       const localChanges = this.c.syncer.hasLocalChanges()
@@ -200,21 +201,27 @@ export class LiveSync {
     return this.c.db.meta('tip_root') ?? this.c.db.meta(`dir:${ROOT_INO}`)
   }
 
-  private isTip(handle: string): boolean {
-    return this.tip() === handle
-  }
-
-  /** The roots `handle` was built on, nearest first, as far as MAX_ANCESTRY back. */
-  private async ancestry(handle: string): Promise<Set<string>> {
+  /** `handle` and the roots it was built on, as far as `stop` or MAX_ANCESTRY back. */
+  private async ancestry(handle: string, stop: string | undefined): Promise<Set<string>> {
     const seen = new Set<string>([handle])
-    const tip = this.tip()
     let at: string | undefined = handle
-    for (let i = 0; at && i < MAX_ANCESTRY && at !== tip; i++) {
+    for (let i = 0; at && i < MAX_ANCESTRY && at !== stop; i++) {
       at = (await this.info(at)).parent
       if (!at || seen.has(at)) break
       seen.add(at)
     }
     return seen
+  }
+
+  /** The nearest root this device's line shares with the remote's (`remoteLine`). */
+  private async commonRoot(tip: string, remoteLine: Set<string>): Promise<string | undefined> {
+    let at: string | undefined = tip
+    for (let i = 0; at && i < MAX_ANCESTRY; i++) {
+      at = (await this.info(at).catch(() => ({ parent: undefined }))).parent
+      if (at && remoteLine.has(at)) return at
+    }
+    // An empty base at worst: everything there is added here, a clash of names kept twice.
+    return this.c.db.meta('shared_root')
   }
 
   private async info(handle: string): Promise<{ device?: string; parent?: string }> {
