@@ -7,7 +7,7 @@ import { test } from 'node:test'
 import type { TestContext } from 'node:test'
 import { MemoryChunkStore } from '../../../main/core/chunk-store.ts'
 import { Drive, MemoryRootStore, newDriveKeys } from '../../../main/core/drive/index.ts'
-import type { DriveEvent } from '../../../main/core/drive/index.ts'
+import type { DriveEvent, RootRecord, RootStore } from '../../../main/core/drive/index.ts'
 import { conflictName } from '../../../main/core/drive/conflict-name.ts'
 import { readDriveFile, writeDriveFile } from '../account/support.ts'
 import { waitFor } from '../net/support.ts'
@@ -157,4 +157,158 @@ test('a write not yet in the network is never overwritten by another device’s 
   assert.match(await text(b, '/log.txt'), /^kept/, 'an edit here outlives a deletion there')
   await a.liveSync.check()
   assert.match(await text(a, '/log.txt'), /^kept/)
+})
+
+/**
+ * A root record whose holders can split: while split, each device publishes
+ * to its own holders and both can take the same version; a read takes the
+ * best of all holders, as the network's record store does.
+ */
+class SplitRoot {
+  split = false
+  private readonly views: (RootRecord | undefined)[] = [undefined, undefined]
+
+  store(side: 0 | 1): RootStore {
+    return {
+      load: async () => this.best(),
+      save: async (version, payload) => {
+        const sides = this.split ? [side] : [0, 1]
+        const newest = Math.max(...sides.map((s) => Number(this.views[s]?.version ?? -1n)))
+        if (version <= BigInt(newest)) throw new Error('stale root version')
+        for (const s of sides) this.views[s] = { version, payload }
+      },
+    }
+  }
+
+  private best(): RootRecord | undefined {
+    const [x, y] = this.views
+    if (!x || !y) return x ?? y
+    if (x.version !== y.version) return x.version > y.version ? x : y
+    return Buffer.compare(Buffer.from(x.payload), Buffer.from(y.payload)) >= 0 ? x : y
+  }
+}
+
+/** Stores that fail while `offline.on`, as a device with no network sees them. */
+function gated<T extends object>(target: T, offline: { on: boolean }): T {
+  return new Proxy(target, {
+    get(t, key, receiver) {
+      const value: unknown = Reflect.get(t, key, receiver)
+      if (typeof value !== 'function') return value
+      return (...args: unknown[]) => {
+        if (offline.on) return Promise.reject(new Error('no network'))
+        return (value as (...a: unknown[]) => unknown).apply(t, args)
+      }
+    },
+  })
+}
+
+async function converge(a: Drive, b: Drive): Promise<void> {
+  for (let round = 0; round < 4; round++) {
+    await a.liveSync.check()
+    await a.syncAll(5_000)
+    await b.liveSync.check()
+    await b.syncAll(5_000)
+  }
+}
+
+test('two devices publishing the same version at once (holders split) lose neither edit', async (t) => {
+  const key = newDriveKeys().encryptionKey
+  const chunks = new MemoryChunkStore()
+  const root = new SplitRoot()
+  const open = async (side: 0 | 1, device: string): Promise<Drive> => {
+    const d = await Drive.open({
+      dir: await tempDir(t),
+      key,
+      chunks,
+      root: root.store(side),
+      commitDelayMs: 20,
+      liveSyncMs: 0,
+      device,
+    })
+    t.after(() => d.close())
+    return d
+  }
+  const a = await open(0, 'desk')
+  const b = await open(1, 'laptop')
+  await writeDriveFile(a, '/doc.txt', Buffer.from('v0'))
+  await writeDriveFile(a, '/other.txt', Buffer.from('untouched'))
+  assert.ok(await a.syncAll())
+  await b.liveSync.check()
+  const before = a.status().root_version
+
+  root.split = true
+  await writeDriveFile(a, '/doc.txt', Buffer.from('desk'))
+  await writeDriveFile(a, '/desk-only.txt', Buffer.from('new on the desk'))
+  await new Promise((r) => setTimeout(r, 5))
+  await writeDriveFile(b, '/doc.txt', Buffer.from('laptop'))
+  assert.ok(await a.syncAll())
+  assert.ok(await b.syncAll())
+  assert.equal(a.status().root_version, b.status().root_version, 'both published one version')
+  assert.equal(a.status().root_version, before + 1)
+  root.split = false
+
+  await converge(a, b)
+  for (const d of [a, b]) {
+    const names = (await d.readdir('/')).sort()
+    const docs = await Promise.all(names.filter((n) => n.startsWith('doc')).map((n) => text(d, `/${n}`)))
+    assert.deepEqual(docs.sort(), ['desk', 'laptop'], names.join(', '))
+    assert.equal(await text(d, '/doc.txt'), 'laptop', 'the later edit keeps the name')
+    assert.equal(await text(d, '/desk-only.txt'), 'new on the desk')
+    assert.equal(await text(d, '/other.txt'), 'untouched')
+  }
+  // Converged: reading the root again changes nothing and publishes nothing.
+  const settled = a.status().root_version
+  await converge(a, b)
+  assert.equal(a.status().root_version, settled, 'no more roots once both have the same tree')
+})
+
+test('a device that was offline reconciles when it is back: its edits and the others’ all kept', async (t) => {
+  const key = newDriveKeys().encryptionKey
+  const chunks = new MemoryChunkStore()
+  const root = new MemoryRootStore()
+  const offline = { on: false }
+  const open = async (device: string, gate: boolean): Promise<Drive> => {
+    const d = await Drive.open({
+      dir: await tempDir(t),
+      key,
+      chunks: gate ? gated(chunks, offline) : chunks,
+      root: gate ? gated(root, offline) : root,
+      commitDelayMs: 20,
+      liveSyncMs: 0,
+      device,
+    })
+    t.after(() => d.close())
+    return d
+  }
+  const a = await open('desk', false)
+  const b = await open('laptop', true)
+  await writeDriveFile(a, '/shared.txt', Buffer.from('v0'))
+  await writeDriveFile(a, '/old.txt', Buffer.from('to be deleted'))
+  assert.ok(await a.syncAll())
+  await b.liveSync.check()
+
+  offline.on = true
+  await writeDriveFile(b, '/shared.txt', Buffer.from('edited offline'))
+  await b.mkdir('/trip', 0o755)
+  await writeDriveFile(b, '/trip/day1.txt', Buffer.from('written offline'))
+  await new Promise((r) => setTimeout(r, 5))
+  await writeDriveFile(a, '/shared.txt', Buffer.from('edited on the desk'))
+  await a.unlink('/old.txt')
+  await writeDriveFile(a, '/new.txt', Buffer.from('made on the desk'))
+  assert.ok(await a.syncAll())
+  assert.equal(await b.syncAll(1_000), false, 'nothing reaches the network while offline')
+  await assert.rejects(b.liveSync.check())
+
+  offline.on = false
+  await converge(a, b)
+  for (const d of [a, b]) {
+    const names = (await d.readdir('/')).sort()
+    assert.equal(await text(d, '/shared.txt'), 'edited on the desk', 'the later edit keeps the name')
+    const copy = names.find((n) => n.startsWith('shared (conflict, laptop, '))
+    assert.ok(copy, names.join(', '))
+    assert.equal(await text(d, `/${copy}`), 'edited offline')
+    assert.equal(await text(d, '/trip/day1.txt'), 'written offline')
+    assert.equal(await text(d, '/new.txt'), 'made on the desk')
+    assert.equal(await exists(d, '/old.txt'), false)
+  }
 })
