@@ -45,6 +45,12 @@ const validators: { [K in CommandName]: (args: unknown) => boolean } = {
       (r.version === undefined || r.at === undefined)
     )
   },
+  'files-keep': (a) => isDrivePath((a as Record<string, unknown>)?.path),
+  'files-free': (a) => isDrivePath((a as Record<string, unknown>)?.path),
+  'files-availability': (a) => {
+    const paths = (a as Record<string, unknown>)?.paths
+    return paths === undefined || (Array.isArray(paths) && paths.length <= 1000 && paths.every(isDrivePath))
+  },
 }
 
 /** A path in the drive: from its root, with no "." or ".." in it, and no longer than Linux allows. */
@@ -68,6 +74,8 @@ function isSettingsChange(a: unknown): boolean {
     return false
   if (r.mount !== undefined && !(isShortString(r.mount) && (r.mount as string).length > 0)) return false
   if (r.history_days !== undefined && !isHistoryDays(r.history_days)) return false
+  for (const key of ['cache_limit_bytes', 'upload_bytes_per_s', 'download_bytes_per_s'])
+    if (r[key] !== undefined && !(Number.isSafeInteger(r[key]) && (r[key] as number) >= 0)) return false
   return optionalBoolean(a, 'start_at_login')
 }
 

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { SelfEncryptor, decodeHandle } from '../selfenc/index.ts'
 import type { DataMap } from '../selfenc/index.ts'
 import { ChunkCache } from './chunk-cache.ts'
+import { DiskChunks } from './disk-chunks.ts'
 import type { DriveChunks, DriveEvent } from './drive-ports.ts'
 import { DriveDb, ROOT_INO } from './db.ts'
 import type { EntryRow, InodeRow } from './db.ts'
@@ -17,6 +18,7 @@ import { FsError } from './fs-types.ts'
 import type { Attr, DriveFs, EntryKind, OpenFlags, Owner, StatFs } from './fs-types.ts'
 import { Journal } from './journal.ts'
 import { DEFAULT_LIVE_SYNC_MS, LiveSync } from './live-sync.ts'
+import { OnDemand } from './on-demand.ts'
 import type { RootStore } from './root.ts'
 import { Syncer } from './syncer.ts'
 import type { SyncStatus } from './syncer.ts'
@@ -46,6 +48,8 @@ export interface DriveOptions {
   journalLimitBytes?: number
   backpressureMs?: number
   cacheBytes?: number
+  /** Bytes of recently read (not kept) chunks the disk cache holds (1 GiB by default); read on every eviction. */
+  cacheLimitBytes?: () => number
   commitDelayMs?: number
   /** What statfs reports as the drive's size (the user's donation by default). */
   capacityBytes?: () => number
@@ -85,6 +89,8 @@ export class Drive implements DriveFs {
   readonly versions: VersionStore
   /** Follows the other devices of the account: their roots merged into this tree. */
   readonly liveSync: LiveSync
+  /** Which files are kept on this device, and the disk cache's use. */
+  readonly onDemand: OnDemand
   private readonly remoteHistory: RemoteHistory | undefined
   private readonly cache: ChunkCache
   private readonly enc: SelfEncryptor
@@ -107,7 +113,9 @@ export class Drive implements DriveFs {
     this.db = db
     this.journal = journal
     this.enc = new SelfEncryptor()
-    this.cache = new ChunkCache(opts.chunks, opts.cacheBytes ?? 256 * 2 ** 20)
+    const disk = new DiskChunks(join(opts.dir, 'cache'), opts.cacheLimitBytes ?? (() => 2 ** 30), opts.log)
+    this.cache = new ChunkCache(opts.chunks, opts.cacheBytes ?? 256 * 2 ** 20, disk)
+    this.onDemand = new OnDemand({ db, cache: this.cache, log: opts.log ?? (() => {}) })
     this.versions = new VersionStore(db.db)
     this.remoteHistory =
       opts.historyStore &&
@@ -143,6 +151,7 @@ export class Drive implements DriveFs {
         if (e.type === 'committed') {
           this.pruneHistory()
           this.syncHistory()
+          this.onDemand.changed()
         }
         opts.onEvent?.(e)
       },
@@ -201,6 +210,7 @@ export class Drive implements DriveFs {
     drive.syncer.start()
     if (opts.liveSyncMs !== 0) drive.liveSync.start()
     drive.syncHistory()
+    drive.onDemand.changed()
     return drive
   }
 
@@ -220,6 +230,7 @@ export class Drive implements DriveFs {
     await this.syncAll().catch(() => false)
     await this.syncer.stop()
     await this.remoteHistory?.stop()
+    await this.onDemand.stop()
     for (const fd of this.fds.values()) await (await fd).close().catch(() => {})
     this.fds.clear()
     await this.enc.close()

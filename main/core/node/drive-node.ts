@@ -15,7 +15,9 @@ import { checkMountable, mountDrive } from '../fuse/index.ts'
 import type { MountedDrive } from '../fuse/index.ts'
 import { ensurePrivateDir } from '../home.ts'
 import { DEFAULT_REPLICAS } from '../placement/index.ts'
+import { throttledStore } from '../net/bandwidth.ts'
 import { OwnerKey } from '../records/index.ts'
+import { DEFAULT_CACHE_LIMIT_BYTES } from '../settings/index.ts'
 import { DegradedLogoutError, UnsyncedLogoutError } from './errors.ts'
 import { NodeFeed } from './feed.ts'
 import { driveNodeHandlers } from './handlers.ts'
@@ -67,6 +69,8 @@ export class DriveNode {
     const self: { node?: DriveNode } = {}
     const opts = feed.wrap(options, () => self.node!.accountStatus())
     const node = await PeerDriveNode.start(opts)
+    const limits = feed.settings.get()
+    node.bandwidth.set({ upload: limits.upload_bytes_per_s ?? 0, download: limits.download_bytes_per_s ?? 0 })
     try {
       // The account's packet and the drive's root record live on other vaults: meet them first.
       if (opts.bootstrap?.length) await node.waitForPeers(opts.replicas ?? DEFAULT_REPLICAS, 15_000)
@@ -213,7 +217,9 @@ export class DriveNode {
       // each account's drive state apart, so a second account on this node never sees the first's
       dir: join(this.opts.home, 'drives', account.id.slice(0, 16)),
       key: account.keys.driveKey,
-      chunks: this.node.network,
+      // the drive's puts and gets share the node's upload and download limits
+      chunks: throttledStore(this.node.network, this.node.bandwidth),
+      cacheLimitBytes: () => this.feed.settings.get().cache_limit_bytes ?? DEFAULT_CACHE_LIMIT_BYTES,
       root: new RecordRootStore(this.node.records, OwnerKey.fromSeed(account.keys.driveOwnerSeed)),
       journalLimitBytes: this.opts.journalLimitBytes,
       capacityBytes: () => this.node.vault.stats().capacity,
@@ -333,6 +339,7 @@ export class DriveNode {
       },
       peer_id: m.peerId,
       addresses: this.node.multiaddrs(),
+      ...(drive ? { cache: drive.onDemand.usage() } : {}),
     }
   }
 

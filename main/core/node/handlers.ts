@@ -6,9 +6,11 @@ import { recentFiles } from '../api/index.ts'
 import type { Drive } from '../drive/index.ts'
 import { DEFAULT_HISTORY_DAYS } from '../drive/versions.ts'
 import { UsageError } from '../errors.ts'
-import { diskSpace, donationLimits } from '../settings/index.ts'
+import { DEFAULT_CACHE_LIMIT_BYTES, diskSpace, donationLimits } from '../settings/index.ts'
 import { formatSize } from '../size.ts'
+import type { StoredSettings } from '../settings/index.ts'
 import type { NodeFeed } from './feed.ts'
+import { cacheHandlers } from './cache-handlers.ts'
 import { historyHandlers } from './history-handlers.ts'
 import type { LoginRequest } from './options.ts'
 import type { PeerDriveNode } from './vault-node.ts'
@@ -17,7 +19,7 @@ type AppHandlers = Pick<Handlers, 'settings-get' | 'settings-set' | 'logs' | 'fi
 
 /** What the commands need of a drive node (DriveNode is one). */
 export interface HandledNode {
-  readonly node: Pick<PeerDriveNode, 'farmer' | 'vault' | 'setCapacity'>
+  readonly node: Pick<PeerDriveNode, 'farmer' | 'vault' | 'setCapacity' | 'bandwidth'>
   readonly feed: NodeFeed
   readonly drive: Drive | undefined
   readonly mountPoint: string | undefined
@@ -44,6 +46,9 @@ export async function currentSettings(node: HandledNode): Promise<Settings> {
     history_days: stored.history_days ?? DEFAULT_HISTORY_DAYS,
     ...(node.drive ? { history: node.drive.versions.earlierContent() } : {}),
     farming_paused: node.node.farmer.paused,
+    cache_limit_bytes: stored.cache_limit_bytes ?? DEFAULT_CACHE_LIMIT_BYTES,
+    upload_bytes_per_s: node.node.bandwidth.up.bytesPerSecond,
+    download_bytes_per_s: node.node.bandwidth.down.bytesPerSecond,
   }
 }
 
@@ -77,11 +82,16 @@ export function appHandlers(node: () => HandledNode): AppHandlers {
       const n = node()
       let handoff: { excess: number; moved: number } | null = null
       if (change.donated_bytes !== undefined) handoff = await changeDonation(n, change.donated_bytes)
-      const stored: { mount?: string; start_at_login?: boolean; history_days?: number } = {}
+      const stored: StoredSettings = {}
       if (change.mount !== undefined) stored.mount = change.mount
       if (change.start_at_login !== undefined) stored.start_at_login = change.start_at_login
       if (change.history_days !== undefined) stored.history_days = change.history_days
+      for (const key of ['cache_limit_bytes', 'upload_bytes_per_s', 'download_bytes_per_s'] as const)
+        if (change[key] !== undefined) stored[key] = change[key]
       if (Object.keys(stored).length > 0) await n.feed.settings.update(stored)
+      // limits apply at once: to transfers under way and to the cache as it stands
+      n.node.bandwidth.set({ upload: stored.upload_bytes_per_s, download: stored.download_bytes_per_s })
+      if (stored.cache_limit_bytes !== undefined) await n.drive?.onDemand.limitChanged()
       const settings = await currentSettings(n)
       n.feed.events.emit({ type: 'settings', settings })
       n.feed.checkStatus(n.status())
@@ -131,5 +141,6 @@ export function driveNodeHandlers(node: () => HandledNode): Handlers {
     },
     ...appHandlers(node),
     ...historyHandlers(node),
+    ...cacheHandlers(node),
   }
 }

@@ -8,7 +8,15 @@ export interface StoredSettings {
   start_at_login?: boolean
   /** Days of version history the drive keeps. */
   history_days?: number
+  /** Bytes of recently read (not kept) chunks the drive's disk cache holds. */
+  cache_limit_bytes?: number
+  /** Bytes per second, 0 unlimited. */
+  upload_bytes_per_s?: number
+  download_bytes_per_s?: number
 }
+
+/** What the disk cache holds of files read lately unless the user says otherwise. */
+export const DEFAULT_CACHE_LIMIT_BYTES = 2 ** 30
 
 /** What stays free on the disk whatever the donation: 5% of it, at least 1 GiB (less on tiny disks). */
 export function safetyMargin(diskBytes: number): number {
@@ -54,6 +62,9 @@ export class SettingsStore {
         ...(Number.isSafeInteger(doc.history_days) && doc.history_days! >= 1
           ? { history_days: doc.history_days }
           : {}),
+        ...countOf(doc, 'cache_limit_bytes'),
+        ...countOf(doc, 'upload_bytes_per_s'),
+        ...countOf(doc, 'download_bytes_per_s'),
       }
     } catch {
       // a damaged file means defaults, not a node that cannot start
@@ -72,4 +83,12 @@ export class SettingsStore {
     await rename(`${this.path}.tmp`, this.path)
     return this.get()
   }
+}
+
+function countOf<K extends 'cache_limit_bytes' | 'upload_bytes_per_s' | 'download_bytes_per_s'>(
+  doc: StoredSettings,
+  key: K,
+): Pick<StoredSettings, K> | Record<string, never> {
+  const v = doc[key]
+  return Number.isSafeInteger(v) && v! >= 0 ? ({ [key]: v } as Pick<StoredSettings, K>) : {}
 }

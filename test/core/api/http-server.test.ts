@@ -44,6 +44,15 @@ const handlers: Handlers = {
   'files-restore': async () => {
     throw new Error('not used here')
   },
+  'files-keep': async () => {
+    throw new Error('not used here')
+  },
+  'files-free': async () => {
+    throw new Error('not used here')
+  },
+  'files-availability': async () => {
+    throw new Error('not used here')
+  },
 }
 
 test('the API answers its commands on loopback with the token, and refuses everything else', async (t) => {
