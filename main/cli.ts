@@ -17,6 +17,8 @@ commands:
   versions <path> [--json]        a file's kept versions, newest first (also a deleted file's)
   restore <path> [--version <n> | --at <time>]
                                   make a kept version the file's content again
+  keep <path>                     keep a file or folder on this device (it opens with the network gone)
+  free <path>                     make it online only again and free its space in the local cache
   account create|login [--remember]
   account logout [--force]
   account passwd                  open, close or re-key the account on the running node; credentials

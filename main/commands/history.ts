@@ -51,7 +51,8 @@ export function versionLine(v: FileVersion): string {
   return `${String(v.number).padStart(3)}  ${formatVersionTime(v.at)}  ${formatSize(v.size).padStart(10)}  ${device}${v.current ? '  (current)' : ''}`
 }
 
-async function target(values: OptionValues, input: string) {
+/** The running node's API and the drive path of `input`, a path in its mount. */
+export async function target(values: OptionValues, input: string) {
   const endpoint = await nodeEndpoint(values)
   const status = await callApi(endpoint, 'status', {})
   if (!status.mount)

@@ -33,6 +33,7 @@ export function statusLines(status: StatusResult): string[] {
     ...(degraded ? (s.degraded ?? []).map((f) => `         ${f.name}: ${degradedFileText(f)}`) : []),
     ...s.errors.map((e) => `         error ${e.name}: ${e.error}`),
     `vault    ${formatSize(status.vault.used_bytes)} used of ${formatSize(status.vault.donated_bytes)} donated (${status.vault.chunks} chunks)`,
+    ...cacheLines(status.cache),
     `network  ${status.peers} peers; ${status.network.repairs} repairs`,
     ...reachabilityLines(status.network),
   ]
@@ -59,4 +60,13 @@ function syncSummary(s: StatusResult['sync']): string {
     return `degraded — ${degradedText(degraded)}`
   const below = degraded ? `; ${degradedText(degraded)}` : ''
   return `${s.state}${pending ? `: ${pending}` : ''}${below}`
+}
+
+/** What the drive's local cache holds: kept files, and chunks of online-only files read lately. */
+function cacheLines(c: StatusResult['cache']): string[] {
+  if (!c) return []
+  return [
+    `cache    ${c.kept_files} file(s) kept on this device (${formatSize(c.kept_bytes)}); ` +
+      `${formatSize(c.cached_bytes)} of recently read files, limit ${formatSize(c.limit_bytes)}`,
+  ]
 }
