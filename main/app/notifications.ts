@@ -19,6 +19,7 @@ export class Notifier {
       'vault-full': 'Your vault is full',
       'sync-error': 'PeerDrive cannot sync',
       'journal-full': 'PeerDrive is out of local space for changes',
+      conflict: 'A file was edited on two devices at once',
     }
     const title = titles[event.kind]
     if (!title) return null

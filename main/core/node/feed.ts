@@ -33,9 +33,16 @@ export class NodeFeed {
       },
       onDriveEvent: (e) => {
         onDriveEvent?.(e)
-        if (e.type === 'journal-full' || e.type === 'sync-error' || e.type === 'synced')
+        if (
+          e.type === 'journal-full' ||
+          e.type === 'sync-error' ||
+          e.type === 'synced' ||
+          e.type === 'conflict'
+        )
           this.events.emit({ type: 'notice', kind: e.type, message: e.message })
-        if (e.type !== 'committed') this.logs.push(e.message, e.type === 'synced' ? 'info' : 'warn')
+        // A merge of another device's changes is logged by the drive itself, as routine.
+        if (e.type !== 'committed' && e.type !== 'merged')
+          this.logs.push(e.message, e.type === 'synced' ? 'info' : 'warn')
       },
       onAccountChange: (account) => {
         onAccountChange?.(account)

@@ -39,6 +39,14 @@ test('two devices of one account follow each other live, through a FUSE mount on
   const desk: DriveNode = await startDriveNode(t, everyAddress(vaults))
   const laptop: DriveNode = await startDriveNode(t, everyAddress(vaults), { home: laptopHome, mount: mnt })
   await meshUp([...vaults, desk.node, laptop.node])
+  // What the dashboard and the desktop notifications hear.
+  const notices: string[] = []
+  for (const node of [desk, laptop])
+    t.after(
+      node.feed.events.on(
+        (e) => void (e.type === 'notice' && e.kind === 'conflict' && notices.push(e.message)),
+      ),
+    )
   await desk.create(creds)
   await laptop.login(creds)
   assert.equal(laptop.status().mounted, true)
@@ -85,6 +93,10 @@ test('two devices of one account follow each other live, through a FUSE mount on
       /^plan \(conflict, .+, \d{4}-\d\d-\d\d \d\d-\d\d-\d\d\)\.txt$/,
     )
   }
+  assert.ok(
+    notices.some((m) => m.startsWith('/plan.txt was changed on two devices at once')),
+    `a conflict notice reached the event hub: ${JSON.stringify(notices)}`,
+  )
 
   // 3. A folder made on the desk while a file is renamed in the laptop's mount.
   await writeDriveFile(a, '/draft.txt', Buffer.from('draft'))
