@@ -35,6 +35,21 @@ export interface StatusResult {
   }
   peer_id: string
   addresses: string[]
+  /** The drive's disk cache: kept files and recently read chunks (absent without a drive, and from older nodes). */
+  cache?: CacheUsage
+}
+
+/** What the drive's disk cache holds: chunks of kept files (never evicted) and of files read lately (up to the limit). */
+export interface CacheUsage {
+  kept_files: number
+  /** Size of the kept files, and what their chunks take on disk. */
+  kept_file_bytes: number
+  kept_bytes: number
+  kept_chunks: number
+  /** Chunks of online-only files read lately. */
+  cached_bytes: number
+  cached_chunks: number
+  limit_bytes: number
 }
 
 /** A file kept on fewer than R vaults besides this node: shown as "degraded (copies of of)". */
@@ -90,6 +105,11 @@ export interface Settings {
   history?: { versions: number; bytes: number }
   /** Paused, the vault stores, serves and proves, but makes no farming attempts. */
   farming_paused: boolean
+  /** Bytes of recently read, not kept, file chunks the disk cache holds; least recently used go first. */
+  cache_limit_bytes: number
+  /** Upload and download limits in bytes per second; 0 is unlimited. */
+  upload_bytes_per_s: number
+  download_bytes_per_s: number
 }
 
 export interface SettingsChange {
@@ -97,6 +117,9 @@ export interface SettingsChange {
   mount?: string
   start_at_login?: boolean
   history_days?: number
+  cache_limit_bytes?: number
+  upload_bytes_per_s?: number
+  download_bytes_per_s?: number
 }
 
 export interface RecentFile {
@@ -180,6 +203,18 @@ export interface ApiCommands {
   'files-restore': {
     args: { path: string; version?: number; at?: number }
     result: { path: string; restored: FileVersion; versions: FileVersion[] }
+  }
+  /** Keeps a file or folder on this device; answers once its chunks are here (`missing` could not be fetched yet). */
+  'files-keep': {
+    args: { path: string }
+    result: { path: string; files: number; bytes: number; missing: number }
+  }
+  /** Makes a file or folder online only and frees what its chunks took in the disk cache. */
+  'files-free': { args: { path: string }; result: { path: string; freed_bytes: number } }
+  /** Whether each path is kept on this device, and the disk cache's use. */
+  'files-availability': {
+    args: { paths?: string[] }
+    result: { usage: CacheUsage; kept: { path: string; kept: boolean }[] }
   }
 }
 
