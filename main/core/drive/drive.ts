@@ -178,6 +178,8 @@ export class Drive implements DriveFs {
         // A staging copy of content the remote replaced would be read instead of it.
         for (const ino of result.replaced) if (this.journal.has(ino)) this.dropStaging(ino)
         for (const ino of result.unlinked) await this.dropIfUnlinked(ino)
+        // Files kept on this device that another device changed: their new content is fetched too.
+        this.onDemand.changed()
       },
       log: opts.log ?? (() => {}),
       onEvent: (e) => opts.onEvent?.(e),
