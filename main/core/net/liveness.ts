@@ -142,8 +142,45 @@ export class Liveness {
   }
 }
 
-/** One ping on this very connection (libp2p's ping service would pick any connection to the peer). */
+/** A stream muxer that can ping its peer itself (yamux's Ping frame). */
+interface PingingMuxer {
+  ping(options?: AbortOptions): Promise<number>
+}
+
+/**
+ * One ping on this very connection (libp2p's ping service would pick any
+ * connection to the peer). Over yamux it is the muxer's own Ping frame: no
+ * stream, protocol negotiation or peer-store write, which made the stream
+ * ping most of an idle vault's CPU. Other muxers (QUIC's) get the ping protocol.
+ */
 export async function pingConnection(conn: Connection, options: AbortOptions): Promise<void> {
+  // the muxer is not part of libp2p's Connection interface, hence the guard
+  const muxer = (conn as { muxer?: Partial<PingingMuxer> }).muxer
+  if (typeof muxer?.ping === 'function') {
+    // The muxer is given no signal: a ping it gave up on turns the late answer
+    // into an "unrequested ping" error that closes the connection. Left
+    // pending, the next heartbeat waits on the same ping and a late answer counts.
+    const pong = (muxer as PingingMuxer).ping()
+    await untilAborted(pong, options.signal)
+    return
+  }
+  await pingStream(conn, options)
+}
+
+/** Settles as `work` does, or rejects when `signal` aborts first; `work` goes on either way. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  work.catch(() => {})
+  if (!signal) return work
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
+}
+
+/** The ping protocol on a new stream of the connection. */
+export async function pingStream(conn: Connection, options: AbortOptions): Promise<void> {
   let stream: Stream | undefined
   try {
     stream = await conn.newStream(PING_PROTOCOL, { ...options, runOnLimitedConnection: true })

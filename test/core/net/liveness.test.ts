@@ -4,10 +4,9 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import type { Connection, Stream } from '@libp2p/interface'
+import type { Connection } from '@libp2p/interface'
 import { createHost } from '../../../main/core/net/host.ts'
 import type { Host } from '../../../main/core/net/host.ts'
-import { PING_PROTOCOL } from '../../../main/core/net/liveness.ts'
 import type { Liveness } from '../../../main/core/net/liveness.ts'
 import { waitFor } from './support.ts'
 
@@ -25,17 +24,31 @@ async function pair(t: TestContext) {
   return { local, remote, conn, heartbeat }
 }
 
-/** The remote's ping handler: answers only when the test says so. */
-async function holdPings(remote: Host) {
-  const held: Stream[] = []
-  await remote.unhandle(PING_PROTOCOL)
-  await remote.handle(PING_PROTOCOL, (stream) => void held.push(stream), { runOnLimitedConnection: true })
+/** yamux's Ping frame flags (a request, an answer). */
+const SYN = 1
+const ACK = 2
+
+interface YamuxInternals {
+  handlePing(header: { flag: number; length: number }): void
+  sendPing(id: number, flag: number): void
+}
+
+/**
+ * The remote's side of the heartbeat (yamux's Ping frame, answered inside its
+ * muxer): held until the test says so. This reaches into yamux's internals,
+ * as the only way to make a live peer slow to answer without freezing it.
+ */
+async function holdPings(remote: Host, local: Host) {
+  await waitFor(() => remote.getConnections(local.peerId).length > 0, 30_000, 'the remote to see the link')
+  const [conn] = remote.getConnections(local.peerId)
+  const muxer = (conn as unknown as { muxer: YamuxInternals }).muxer
+  const answer = muxer.handlePing.bind(muxer)
+  const held: number[] = []
+  muxer.handlePing = (header) => (header.flag === SYN ? void held.push(header.length) : answer(header))
   return {
     held,
     answerAll: () => {
-      for (const stream of held.splice(0)) {
-        stream.addEventListener('message', (evt) => stream.send(evt.data))
-      }
+      for (const id of held.splice(0)) muxer.sendPing(id, ACK)
     },
   }
 }
@@ -69,7 +82,7 @@ async function tickUntil(heartbeat: Liveness, done: () => boolean, limit: number
 
 test('a peer that stops answering is dropped after three heartbeats in a row without a sign of life', async (t) => {
   const { local, remote, conn, heartbeat } = await pair(t)
-  await holdPings(remote)
+  await holdPings(remote, local)
   const ticks = await tickUntil(heartbeat, () => !isOpen(conn), 200, 'silent link dropped')
   // the first heartbeat sends the ping; three more find it unanswered
   assert.ok(ticks >= 4, `dropped after ${ticks} heartbeats`)
@@ -79,7 +92,7 @@ test('a peer that stops answering is dropped after three heartbeats in a row wit
 
 test('a late answer, or a stream the peer opens, keeps a link whose pings went unanswered', async (t) => {
   const { local, remote, conn, heartbeat } = await pair(t)
-  const pings = await holdPings(remote)
+  const pings = await holdPings(remote, local)
   await tickUntil(heartbeat, () => heartbeat.linkOf(conn).misses === 2, 200, 'two misses')
   assert.ok(isOpen(conn), 'two misses keep the link')
   // a busy peer answers late: its misses are forgiven
