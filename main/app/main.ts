@@ -62,6 +62,7 @@ async function main(): Promise<void> {
     donatedBytes: node.node.vault.stats().capacity,
     maxDonationBytes: (await currentSettings(node)).max_donation_bytes,
     farmingPaused: node.node.farmer.paused,
+    bandwidth: node.node.bandwidth.limits(),
   }
 
   function openWindow(view?: string): void {
@@ -119,6 +120,11 @@ async function main(): Promise<void> {
             void dispatch(handlers, 'farming-pause', { paused })
               .then((r) => ((state.farmingPaused = (r as { paused: boolean }).paused), refreshTray()))
               .catch(showError),
+          setBandwidth: (change) =>
+            void dispatch(handlers, 'settings-set', {
+              ...(change.upload === undefined ? {} : { upload_bytes_per_s: change.upload }),
+              ...(change.download === undefined ? {} : { download_bytes_per_s: change.download }),
+            }).catch(showError),
           quit: () => void quit(),
         }),
       ),
@@ -176,6 +182,11 @@ async function main(): Promise<void> {
     }
     if (event.type === 'settings') {
       state.maxDonationBytes = event.settings.max_donation_bytes
+      state.bandwidth = {
+        upload: event.settings.upload_bytes_per_s,
+        download: event.settings.download_bytes_per_s,
+      }
+      refreshTray()
       app.setLoginItemSettings({ openAtLogin: event.settings.start_at_login })
     }
   })

@@ -4,6 +4,8 @@ import type { MenuItemConstructorOptions } from 'electron'
 import { degradedSummary, degradedText } from '../core/api/index.ts'
 import type { StatusResult } from '../core/api/index.ts'
 import { formatSize } from '../core/size.ts'
+import { bandwidthSubmenu } from './tray-bandwidth.ts'
+import type { BandwidthLimits } from './tray-bandwidth.ts'
 
 const GiB = 2 ** 30
 /** The donation sizes offered in one click; larger ones than the disk allows are left out. */
@@ -17,6 +19,8 @@ export interface TrayState {
   maxDonationBytes: number
   /** null when the node cannot pause farming. */
   farmingPaused: boolean | null
+  /** Upload and download limits (bytes/s, 0 unlimited); absent while unknown. */
+  bandwidth?: BandwidthLimits
 }
 
 export interface TrayActions {
@@ -25,6 +29,7 @@ export interface TrayActions {
   openDrive(): void
   openWindow(): void
   setFarmingPaused(paused: boolean): void
+  setBandwidth?(change: Partial<BandwidthLimits>): void
   quit(): void
 }
 
@@ -90,6 +95,15 @@ export function trayMenuTemplate(state: TrayState, actions: TrayActions): MenuIt
     { id: 'coins', label: coinLine(state.coins), enabled: false },
     { type: 'separator' },
     { id: 'donate', label: 'Donate', submenu: donate },
+    ...(state.bandwidth && actions.setBandwidth
+      ? [
+          {
+            id: 'bandwidth',
+            label: 'Bandwidth',
+            submenu: bandwidthSubmenu(state.bandwidth, (change) => actions.setBandwidth!(change)),
+          },
+        ]
+      : []),
     { type: 'separator' },
     {
       id: 'open-drive',

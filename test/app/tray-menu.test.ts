@@ -170,3 +170,27 @@ test('quitting warns only when unsynced data would be left', () => {
     /^1 file below 4 copies \(3 of 4\) in the network/,
   )
 })
+
+test('the tray sets the upload and download limits in one click', () => {
+  const changes: unknown[] = []
+  const { actions } = recorder()
+  const menu = trayMenuTemplate(
+    { ...base, bandwidth: { upload: 512 * 1024, download: 0 } },
+    { ...actions, setBandwidth: (change) => changes.push(change) },
+  )
+  const bandwidth = item(menu, 'bandwidth').submenu as MenuItemConstructorOptions[]
+  const upload = bandwidth.find((i) => i.id === 'upload-limit')!
+  const download = bandwidth.find((i) => i.id === 'download-limit')!
+  assert.equal(upload.label, 'Upload: 512 KiB/s')
+  assert.equal(download.label, 'Download: Unlimited')
+  const uploadChoices = upload.submenu as MenuItemConstructorOptions[]
+  assert.equal(uploadChoices.find((i) => i.checked)?.label, '512 KiB/s')
+  click(uploadChoices.find((i) => i.label === 'Unlimited')!)
+  click((download.submenu as MenuItemConstructorOptions[]).find((i) => i.label === '1 MiB/s')!)
+  assert.deepEqual(changes, [{ upload: 0 }, { download: 1024 * 1024 }])
+  assert.equal(
+    trayMenuTemplate(base, actions).find((m) => m.id === 'bandwidth'),
+    undefined,
+    'absent while unknown',
+  )
+})
