@@ -56,15 +56,16 @@ export function leadsRepair<T extends Keyed>(group: readonly T[], self: T, holde
  * The vaults to offer the missing copies to, in order: each missing member of
  * the group first and, while it declines (a full or failing vault), the next
  * closest not yet offered. The caller sends each yielded vault the copy and
- * passes back whether it took it.
+ * passes back whether it took it. `spare` must not change while the offers run.
  */
 export function* passOver<T>(missing: readonly T[], spare: readonly T[]): Generator<T, void, boolean> {
-  const next = [...spare]
+  // an index, not a copy shifted from the front: a long spare list is not copied, nor moved per offer
+  let next = 0
   for (const target of missing) {
     let peer: T | undefined = target
     while (peer !== undefined) {
       if (yield peer) break
-      peer = next.shift()
+      peer = next < spare.length ? spare[next++] : undefined
     }
   }
 }

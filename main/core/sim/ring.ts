@@ -32,6 +32,9 @@ export class Ring {
   /** First sorted position of each bucket of keys. */
   private readonly bucketStart: Int32Array
   liveCount = 0
+  /** Counts the changes of liveness; `changedAt` holds, by sorted position, the count at its last change. */
+  version = 0
+  private readonly changedAt: Float64Array
   /** Prefix length of the block the last near() returned. */
   lastBits = 0
 
@@ -51,6 +54,7 @@ export class Ring {
     this.tree = new Int32Array(count + 1)
     this.live = new Uint8Array(count)
     this.liveAt = new Uint8Array(count)
+    this.changedAt = new Float64Array(count)
     this.bucketStart = new Int32Array(2 ** BUCKET_BITS + 1)
     for (let b = 0, i = 0; b <= 2 ** BUCKET_BITS; b++) {
       while (i < count && this.keys[i]! < b * BUCKET) i++
@@ -67,8 +71,15 @@ export class Ring {
     if (this.live[slot] === now) return
     this.live[slot] = now
     this.liveAt[this.position[slot]!] = now
+    this.changedAt[this.position[slot]!] = ++this.version
     this.liveCount += live ? 1 : -1
     for (let i = this.position[slot]! + 1; i < this.tree.length; i += i & -i) this.tree[i]! += live ? 1 : -1
+  }
+
+  /** Whether no vault at sorted positions [start, end) came or went since `version`. */
+  unchangedSince(start: number, end: number, version: number): boolean {
+    for (let i = start; i < end; i++) if (this.changedAt[i]! > version) return false
+    return true
   }
 
   /** Live vaults among the first `end` sorted positions. */
