@@ -49,6 +49,8 @@ export interface SimConfig {
   ids?: Uint8Array[]
   /** Given chunk addresses, e.g. the chunks a real test stored. */
   addresses?: Uint8Array[]
+  /** Where each given chunk is at the start (slots), e.g. where a real network holds it; by default its close group. */
+  holders?: number[][]
   /** Bytes of one chunk; by default the data fills `fill` of the disks. */
   chunkBytes?: number
   /** One upload rate for every vault, bytes/s (overrides the distribution). */

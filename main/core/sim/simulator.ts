@@ -105,14 +105,16 @@ export function simulate(cfg: SimConfig, onProgress?: (p: SimProgress) => void):
     ids.set(given ?? kadKey(rng.bytes(seedBytes)), i * 32)
   }
   const ring = new Ring(ids, P)
-  const peers: (SimPeer | undefined)[] = new Array(P)
-  const peerOf = (slot: number): SimPeer =>
-    (peers[slot] ??= {
+  // made in ring order, so the vaults of one neighbourhood, ranked together, lie together in memory
+  const peers: SimPeer[] = new Array<SimPeer>(P)
+  for (const slot of ring.order)
+    peers[slot] = {
       slot,
       key: String(slot),
       kadId: ids.subarray(slot * 32, slot * 32 + 32),
       kadLead: prefix48(ids, slot * 32),
-    })
+    }
+  const peerOf = (slot: number): SimPeer => peers[slot]!
 
   // vaults
   const online = new Uint8Array(P)
@@ -314,6 +316,42 @@ export function simulate(cfg: SimConfig, onProgress?: (p: SimProgress) => void):
     return sortClosest(targets.subarray(c * 32, c * 32 + 32), ranked)
   }
 
+  // The ranking a check starts from, kept per chunk with the block of the ring it came from: while
+  // no vault of that block comes or goes, the same live vaults are the nearest and rank the same.
+  const CACHED = 24
+  const checkWant = n + cfg.spare + 1
+  const cacheSlots = new Int32Array(M * CACHED)
+  const cacheLen = new Int8Array(M).fill(-1)
+  const cacheStart = new Int32Array(M)
+  const cacheEnd = new Int32Array(M)
+  const cacheVersion = new Float64Array(M)
+
+  /** rank(c, checkWant), from the chunk's last ranking when its block is unchanged. */
+  const rankForCheck = (c: number): SimPeer[] => {
+    const len = cacheLen[c]!
+    if (
+      len >= 0 &&
+      ring.liveCount >= checkWant &&
+      ring.unchangedSince(cacheStart[c]!, cacheEnd[c]!, cacheVersion[c]!)
+    ) {
+      ranked.length = 0
+      for (let i = 0, at = c * CACHED; i < len; i++) ranked.push(peers[cacheSlots[at + i]!]!)
+      rankedAll = len >= ring.liveCount || checkWant >= reach
+      return ranked
+    }
+    rank(c, checkWant)
+    if (ranked.length > CACHED || ring.liveCount < checkWant) {
+      cacheLen[c] = -1
+      return ranked
+    }
+    for (let i = 0, at = c * CACHED; i < ranked.length; i++) cacheSlots[at + i] = ranked[i]!.slot
+    cacheLen[c] = ranked.length
+    cacheStart[c] = ring.blockStart
+    cacheEnd[c] = ring.blockEnd
+    cacheVersion[c] = ring.version
+    return ranked
+  }
+
   /** The vaults a chunk is first stored on pick from: enough of them that a group has room. */
   const placementPool = (c: number): SimPeer[] => {
     for (let want = n + cfg.spare; ; want *= 4) {
@@ -329,18 +367,22 @@ export function simulate(cfg: SimConfig, onProgress?: (p: SimProgress) => void):
 
   const takes = (c: number, to: number) => online[to] === 1 && (holders.has(c, to) || free(to) >= fragBytes)
 
-  /** Whether the pass-over of `missing` by `self` ends within the ranked vaults. */
-  const offersWithinRanked = (c: number, self: SimPeer): boolean => {
+  /**
+   * Where in the ranking the pass-over of `missing` by `self` ends (the
+   * position after the last spare it offers to), or -1 when it would run past
+   * the ranked vaults.
+   */
+  const passOverEnd = (c: number, self: SimPeer): number => {
     let next = n
     for (const m of missing) {
       if (takes(c, m.slot)) continue
       for (;;) {
         while (next < ranked.length && ranked[next] === self) next++
-        if (next >= ranked.length) return false
+        if (next >= ranked.length) return -1
         if (takes(c, ranked[next++]!.slot)) break
       }
     }
-    return true
+    return next
   }
 
   /**
@@ -360,7 +402,7 @@ export function simulate(cfg: SimConfig, onProgress?: (p: SimProgress) => void):
   const check = (c: number) => {
     if (lost[c]) return
     // the group, the spares a pass-over usually needs, and one more in case a holder skips itself
-    rank(c, n + cfg.spare + 1)
+    rankForCheck(c)
     const g = Math.min(n, ranked.length)
     group.length = 0
     // what each member answers to `has`: a vault gone but not yet noticed answers nothing
@@ -409,10 +451,15 @@ export function simulate(cfg: SimConfig, onProgress?: (p: SimProgress) => void):
     }
     if (missing.length === 0) return
     // full vaults pass the copy on down the ranking: rank as far as this pass-over goes
-    for (let want = 4 * (n + cfg.spare + 1); !rankedAll && !offersWithinRanked(c, self); want *= 4)
+    let end = passOverEnd(c, self)
+    for (let want = 4 * (n + cfg.spare + 1); !rankedAll && end < 0; want *= 4) {
       rank(c, want)
+      end = passOverEnd(c, self)
+    }
+    // the spares past `end` are never offered: the pass-over stops before them
+    if (end < 0) end = ranked.length
     spare.length = 0
-    for (let i = n; i < ranked.length; i++) if (ranked[i]!.key !== self.key) spare.push(ranked[i]!)
+    for (let i = n; i < end; i++) if (ranked[i] !== self) spare.push(ranked[i]!)
     const offers = passOver(missing, spare)
     for (let offer = offers.next(); !offer.done;) {
       const to = offer.value.slot
@@ -498,22 +545,27 @@ export function simulate(cfg: SimConfig, onProgress?: (p: SimProgress) => void):
   const a0 = modelAvailability(model)
   for (let i = 0; i < N; i++) join(nextSlot++, cfg.ids?.[i] !== undefined || rng.uniform() < a0)
   for (let c = 0; c < M; c++) {
-    const group = closeGroup(
-      addresses.subarray(c * 32, c * 32 + 32),
-      placementPool(c),
-      n,
-      (p) => free(p.slot) >= fragBytes,
-    )
+    const given = cfg.holders?.[c]
+    const group = given
+      ? given.map(peerOf)
+      : closeGroup(
+          addresses.subarray(c * 32, c * 32 + 32),
+          placementPool(c),
+          n,
+          (p) => free(p.slot) >= fragBytes,
+        )
     for (const p of group) {
       holders.add(c, p.slot)
       used[p.slot]! += fragBytes
     }
-    live[c] = group.length
-    if (group.length < n) {
+    let onlineCopies = 0
+    for (const p of group) onlineCopies += online[p.slot]!
+    live[c] = onlineCopies
+    if (onlineCopies < n) {
       belowCount++
       belowSince[c] = 0
     }
-    minLive = Math.min(minLive, group.length)
+    minLive = Math.min(minLive, onlineCopies)
   }
 
   heap.push(endS, Ev.End, 0)
