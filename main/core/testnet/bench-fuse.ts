@@ -17,6 +17,8 @@ import { mountDrive } from '../fuse/index.ts'
 import type { MountedDrive } from '../fuse/index.ts'
 import { PeerDriveNode } from '../node/index.ts'
 import { OwnerKey } from '../records/index.ts'
+import { benchColdOpen } from './bench-cold-open.ts'
+import type { ColdOpenResult } from './bench-cold-open.ts'
 import { median } from './stats.ts'
 import { Testnet } from './testnet.ts'
 
@@ -34,7 +36,7 @@ export interface FuseBenchOptions {
   log?: (line: string) => void
 }
 
-export interface FuseBenchResult {
+export interface FuseBenchResult extends ColdOpenResult {
   size_mib: number
   write_mbps: number
   plain_write_mbps: number
@@ -189,6 +191,15 @@ export async function benchFuse(opts: FuseBenchOptions = {}): Promise<FuseBenchR
     await dd(syncSource, join(driveTarget.dir, 'sync.bin'))
     await driveTarget.settle()
     const syncMbps = syncMiB / ((performance.now() - t0) / 1000)
+    const coldOpen = await benchColdOpen({
+      drive,
+      mountDir: driveTarget.dir,
+      plainDir,
+      source,
+      settle: driveTarget.settle,
+      drop,
+      log,
+    })
 
     const r = (x: number) => Number(x.toFixed(2))
     const plainRead = readMbps.get(plain.name)!
@@ -207,6 +218,7 @@ export async function benchFuse(opts: FuseBenchOptions = {}): Promise<FuseBenchR
       randwrite_ratio: r(randOps.get(driveTarget.name)! / plainRand),
       randwrite_uploading_ratio: r(randUploading / plainRand),
       sync_mbps: r(syncMbps),
+      ...coldOpen,
     }
     if (rclone) {
       const name = rclone.target.name
