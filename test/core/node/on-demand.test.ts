@@ -68,6 +68,22 @@ test('an online-only 50 MiB file reads back byte for byte, and freeing it return
   assert.ok(freed.freed_bytes >= 50 * MiB)
   assert.ok(read - after >= 50 * MiB, `the cache dir went from ${read} to ${after} bytes`)
   assert.ok(content.equals(await readDriveFile(desk.drive!, '/big.bin')), 'still readable from the network')
+
+  // a lower cache limit applies at once; the bandwidth limits reach the node's buckets
+  const { settings } = await callApi(desk.api, 'settings-set', {
+    cache_limit_bytes: 8 * MiB,
+    upload_bytes_per_s: 2 * MiB,
+    download_bytes_per_s: 3 * MiB,
+  })
+  assert.deepEqual(
+    [settings.cache_limit_bytes, settings.upload_bytes_per_s, settings.download_bytes_per_s],
+    [8 * MiB, 2 * MiB, 3 * MiB],
+  )
+  assert.deepEqual(desk.node.bandwidth.limits(), { upload: 2 * MiB, download: 3 * MiB })
+  const trimmed = (await callApi(desk.api, 'status', {})).cache!
+  assert.ok(trimmed.cached_bytes <= 8 * MiB, `the cache holds ${trimmed.cached_bytes} bytes`)
+  assert.ok((await diskUsage(cache)) <= 9 * MiB)
+  await assert.rejects(callApi(desk.api, 'settings-set', { upload_bytes_per_s: -1 }), /bad arguments/)
 })
 
 test('a kept file reads and edits with every other vault stopped; an online-only one does not read', async (t) => {
