@@ -66,3 +66,41 @@ test('Reed–Solomon fragments: a chunk survives while k of its fragments do', (
   assert.equal(f.chunks_lost, 0)
   assert.ok(f.copies_mean_end >= 16, `fragments ${f.copies_mean_end}`)
 })
+
+test('a run starts from given holders, extra copies included, and repairs from them', () => {
+  const rng = new Rng(12)
+  const ids = Array.from({ length: 40 }, () => rng.bytes(new Uint8Array(32)))
+  const addresses = Array.from({ length: 60 }, () => rng.bytes(new Uint8Array(32)))
+  const peers = ids.map((kadId, slot) => ({ slot, kadId }))
+  // each chunk on its close group and on one vault outside it
+  const holders = addresses.map((a, c) => {
+    const group = closeGroup(a, peers).map((p) => p.slot)
+    const extra = [...Array(40).keys()].find((s) => !group.includes(s) && (s + c) % 7 === 0)!
+    return [...group, extra]
+  })
+  const victims = [1, 2, 3]
+  const run = simulate(
+    simConfig({
+      vaults: 40,
+      chunks: 60,
+      days: 1 / 24,
+      churn: CHURN_MODELS.none!,
+      ids,
+      addresses,
+      holders,
+      chunkBytes: 2 ** 20,
+      uploadBps: 10 * 2 ** 20,
+      capacityBytes: 2 ** 30,
+      kills: [{ atS: 10, slots: victims, permanent: true }],
+    }),
+  )
+  const survivors = peers.filter((p) => !victims.includes(p.slot))
+  for (const [c, address] of addresses.entries()) {
+    const now = run.holdersOf(c)
+    for (const slot of holders[c]!)
+      if (!victims.includes(slot)) assert.ok(now.includes(slot), `chunk ${c} lost ${slot}`)
+    for (const p of closeGroup(address, survivors))
+      assert.ok(now.includes(p.slot), `chunk ${c}: ${p.slot} lacks it`)
+  }
+  assert.equal(run.figures.chunks_lost, 0)
+})
