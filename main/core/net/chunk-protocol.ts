@@ -1,7 +1,8 @@
 // /peerdrive/chunk/2.0.0 on the wire: one ChunkRequest, one ChunkResponse
 // (pb/chunk.proto) per stream (see one-shot.ts for the framing, deadlines and
 // strike rules), answered out of the local vault; a REPLICATE is also placed
-// on the close group (replicate-service.ts) when the node gives the means.
+// on the close group (replicate-service.ts) when the node gives the means, and
+// then a PUT is kept only when the chunk is placed on this vault (put-guard.ts).
 import type { PeerId } from '@libp2p/interface'
 import type { Host } from './host.ts'
 import type { ChunkHolder } from './chunk-service.ts'
@@ -17,13 +18,17 @@ import {
 import { requestOneShot, serveOneShot } from './one-shot.ts'
 import type { OneShotProtocol, ServeOptions } from './one-shot.ts'
 import type { PeerScores } from './peer-scores.ts'
+import { answerPut } from './put-guard.ts'
 import { answerReplicate } from './replicate-service.ts'
 import type { ReplicateComponents } from './replicate-service.ts'
 
 export const CHUNK_PROTOCOL = '/peerdrive/chunk/2.0.0'
 
 export interface ChunkProtocolOptions extends ServeOptions {
-  /** How this vault places the other copies of a chunk sent to it once; without it REPLICATE is refused. */
+  /**
+   * How this vault places the other copies of a chunk sent to it once, and
+   * sees its close groups; without it REPLICATE is refused and any PUT is kept.
+   */
   replicate?: ReplicateComponents
 }
 
@@ -46,10 +51,11 @@ export async function serveChunks(
   opts: ChunkProtocolOptions = {},
 ): Promise<void> {
   const { replicate } = opts
-  const answer = (req: Request, from: PeerId): Promise<Response> =>
-    req.type === 'replicate' && replicate
-      ? answerReplicate(replicate, vault, req, from)
-      : answerChunkRequest(vault, req)
+  const answer = (req: Request, from: PeerId): Promise<Response> => {
+    if (req.type === 'replicate' && replicate) return answerReplicate(replicate, vault, req, from)
+    if (req.type === 'put' && replicate) return answerPut(replicate, vault, req, from)
+    return answerChunkRequest(vault, req)
+  }
   await serveOneShot(host, PROTOCOL, answer, scores, opts)
 }
 
