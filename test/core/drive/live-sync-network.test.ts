@@ -69,6 +69,16 @@ test('two devices of one account follow each other live, through a FUSE mount on
     `propagation_ms (write on the desk until readable in the laptop's mount): p50 ${sorted[2]}, min ${sorted[0]}, max ${sorted[4]} (${propagation.join(', ')})`,
   )
 
+  // An edit of a file the laptop has read: its new content, longer than the old, through the mount.
+  const edited = Date.now()
+  await writeDriveFile(a, '/hello-0.txt', Buffer.from('hello again from the desk, a little longer'))
+  await waitFor(
+    async () => (await inMount(mnt, 'hello-0.txt')) === 'hello again from the desk, a little longer',
+    DEADLINE_MS,
+    'the desk’s edit in the laptop’s mount',
+  )
+  console.log(`propagation_ms of an edit to a file already read in the mount: ${Date.now() - edited}`)
+
   // 2. One file edited on both devices at once: both edits are kept.
   await writeDriveFile(a, '/plan.txt', Buffer.from('v0'))
   await waitFor(async () => (await inMount(mnt, 'plan.txt')) === 'v0', DEADLINE_MS, 'plan.txt on the laptop')
