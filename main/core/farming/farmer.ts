@@ -97,7 +97,7 @@ export interface FarmerOptions {
   receiptsTotal?: number
   /** Coins one client identity can make vaults earn per farming period: a network parameter (default 8). */
   clientSlots?: number
-  /** How long a vault must have known a client before vouching for it (default 24 h; testnets shorten it). */
+  /** How long a vault must have known a client before vouching for it (default 24 h; in-process test networks set 0). */
   clientMinAgeMs?: number
   /** How often this node asks its wallets' inboxes for coins sent to them (default 10 s). */
   inboxIntervalMs?: number
