@@ -27,6 +27,10 @@ commands:
   wallet balance [--json]         coins owned, pending and earned today by this node's wallet
   wallet send <coins> <wallet-id> move coins to another wallet
   wallet history [--json]         minted, sent and received coins
+  apps [list] [--json]            apps that asked for access, and what each was granted
+  apps grant <id> [--folder <path>…] | apps deny <id> | apps revoke <id> | apps log <id>
+                                  answer an app's request, take its access away, or read its log
+  get <pd1:address> [-o <file>]   fetch public data by its address (a folder needs -o <folder>)
   local put <file> --vault <dir> [--donate <size>]
                                   self-encrypt a file into a local vault; prints its handle
   local get <handle> --vault <dir> --out <file>

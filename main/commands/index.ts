@@ -47,6 +47,18 @@ export const commandModules: CommandModule[] = [
     ],
     load: () => import('./local.ts').then((m) => m.localCommands),
   },
+  {
+    paths: [
+      ['apps', 'list'],
+      ['apps', 'grant'],
+      ['apps', 'deny'],
+      ['apps', 'revoke'],
+      ['apps', 'log'],
+      ['apps'],
+    ],
+    load: () => import('./apps.ts').then((m) => m.appsCommands),
+  },
+  { paths: [['get']], load: () => import('./get.ts').then((m) => one(m.getCommand)) },
   { paths: [['node', 'run']], load: () => import('./node.ts').then((m) => one(m.nodeCommand)) },
   { paths: [['testnet']], load: () => import('./testnet.ts').then((m) => one(m.testnetCommand)) },
   {

@@ -1,6 +1,7 @@
 // The one typed contract between the node and everything that drives it (CLI,
 // tray, window): commands with their arguments and results.
 import type { LogEntry, LogLevel } from './log-ring.ts'
+import type { AppLogLine, AppSummary, PublicFetched } from '../apps/summary.ts'
 export interface StatusResult {
   mounted: boolean
   mount: string | null
@@ -173,7 +174,7 @@ export type ApiEvent =
       message: string
     }
 
-export interface ApiCommands {
+export interface ApiCommands extends AppsCommands {
   status: { args: Record<string, never>; result: StatusResult }
   /** Changes the donation; lowering it hands chunks off first. */
   'set-donation': { args: { bytes: number }; result: { excess: number; moved: number } }
@@ -216,6 +217,21 @@ export interface ApiCommands {
     args: { paths?: string[] }
     result: { usage: CacheUsage; kept: { path: string; kept: boolean }[] }
   }
+}
+
+export type { AppLogLine, AppSummary, PublicFetched } from '../apps/summary.ts'
+
+/** Apps' requests and grants (docs/APPS.md), answered with the dashboard's token only. */
+export interface AppsCommands {
+  'apps-list': { args: Record<string, never>; result: { apps: AppSummary[] } }
+  /** Grants what the app asked for, with read access to the folders picked here (if it asked to read folders). */
+  'apps-grant': { args: { id: string; read_folders?: string[] }; result: AppSummary }
+  'apps-deny': { args: { id: string }; result: AppSummary }
+  /** Takes the app's access away at once. */
+  'apps-revoke': { args: { id: string }; result: AppSummary }
+  'apps-log': { args: { id: string; limit?: number }; result: { entries: AppLogLine[] } }
+  /** Public data by its pd1: address, from any node. */
+  'public-get': { args: { address: string }; result: PublicFetched }
 }
 
 export type CommandName = keyof ApiCommands

@@ -36,6 +36,22 @@ const validators: { [K in CommandName]: (args: unknown) => boolean } = {
   logs: (a) => optionalOneOf(a, 'level', ['info', 'warn', 'error']) && optionalCount(a, 'limit'),
   'files-recent': (a) => optionalCount(a, 'limit'),
   'files-versions': (a) => isDrivePath((a as Record<string, unknown>)?.path),
+  'apps-list': () => true,
+  'apps-grant': (a) => {
+    const folders = (a as Record<string, unknown>)?.read_folders
+    return (
+      isAppId(a) &&
+      (folders === undefined ||
+        (Array.isArray(folders) && folders.length <= 32 && folders.every(isDrivePath)))
+    )
+  },
+  'apps-deny': isAppId,
+  'apps-revoke': isAppId,
+  'apps-log': (a) => isAppId(a) && optionalCount(a, 'limit'),
+  'public-get': (a) => {
+    const address = (a as Record<string, unknown>)?.address
+    return typeof address === 'string' && address.length <= 128
+  },
   'files-restore': (a) => {
     const r = a as Record<string, unknown>
     return (
@@ -51,6 +67,12 @@ const validators: { [K in CommandName]: (args: unknown) => boolean } = {
     const paths = (a as Record<string, unknown>)?.paths
     return paths === undefined || (Array.isArray(paths) && paths.length <= 1000 && paths.every(isDrivePath))
   },
+}
+
+/** An app's id, as the node gave it at its request. */
+function isAppId(a: unknown): boolean {
+  const id = (a as Record<string, unknown>)?.id
+  return typeof id === 'string' && /^[0-9a-f]{16}$/.test(id)
 }
 
 /** A path in the drive: from its root, with no "." or ".." in it, and no longer than Linux allows. */

@@ -31,6 +31,8 @@ export async function startApiServer(
     events?: EventHub
     /** The built dashboard, served to GET requests outside /api (no token: it holds no secrets). */
     staticDir?: string
+    /** Apps' calls (/api/app-*), each checked against its own app's token and grant, not the dashboard's. */
+    apps?: { serve(req: IncomingMessage, res: ServerResponse): Promise<void> }
   } = {},
 ): Promise<ApiServer> {
   const token = opts.token ?? randomBytes(24).toString('base64url')
@@ -64,6 +66,7 @@ export async function startApiServer(
     if (!originAllowed(req)) {
       return reply(res, 403, { error: 'origin not allowed' })
     }
+    if (opts.apps && /^\/api\/app-[a-z-]+$/.test(req.url ?? '')) return opts.apps.serve(req, res)
     if (!tokenMatches(req.headers.authorization, token))
       return reply(res, 401, { error: 'missing or wrong token' })
     const match = /^\/api\/([a-z-]+)$/.exec(req.url ?? '')

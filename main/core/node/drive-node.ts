@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { Accounts, accountId, fileOnlySealer, forget, recall, remember, wipeKeys } from '../account/index.ts'
 import type { Credentials, OpenAccount, SecretSealer } from '../account/index.ts'
 import { degradedSummary, endpointFile, startApiServer } from '../api/index.ts'
+import { Apps } from '../apps/index.ts'
 import type { AccountStatus, ApiServer, StatusResult } from '../api/index.ts'
 import { Drive } from '../drive/index.ts'
 import type { SyncStatus } from '../drive/index.ts'
@@ -47,14 +48,23 @@ export class DriveNode {
   readonly accounts: Accounts
   /** Log lines, live events and settings for the dashboard. */
   readonly feed: NodeFeed
+  /** Third-party apps: their requests, grants and calls (docs/APPS.md). */
+  readonly apps: Apps
   private readonly opts: DriveNodeOptions
   private open:
     { account: OpenAccount; drive: Drive; mounted?: MountedDrive; remembered: boolean } | undefined
   /** One account change at a time: a login racing a logout would mount a closed drive. */
   private changing: Promise<unknown> = Promise.resolve()
 
-  private constructor(node: PeerDriveNode, api: ApiServer, opts: DriveNodeOptions, feed: NodeFeed) {
+  private constructor(
+    node: PeerDriveNode,
+    api: ApiServer,
+    opts: DriveNodeOptions,
+    feed: NodeFeed,
+    apps: Apps,
+  ) {
     this.node = node
+    this.apps = apps
     this.api = api
     this.opts = opts
     this.feed = feed
@@ -74,12 +84,19 @@ export class DriveNode {
     try {
       // The account's packet and the drive's root record live on other vaults: meet them first.
       if (opts.bootstrap?.length) await node.waitForPeers(opts.replicas ?? DEFAULT_REPLICAS, 15_000)
+      const apps = await Apps.open(opts.home, {
+        drive: () => self.node?.drive,
+        chunks: node.network,
+        records: node.records,
+        accountSeed: () => self.node?.account?.keys.driveOwnerSeed,
+        log: opts.log,
+      })
       // the API is up before the DriveNode that answers it exists
       const api = await startApiServer(
         driveNodeHandlers(() => self.node!),
-        { port: opts.apiPort, events: feed.events, staticDir: opts.dashboardDir },
+        { port: opts.apiPort, events: feed.events, staticDir: opts.dashboardDir, apps: apps.gate },
       )
-      const driveNode = new DriveNode(node, api, opts, feed)
+      const driveNode = new DriveNode(node, api, opts, feed, apps)
       self.node = driveNode
       feed.watchStatus(() => driveNode.status())
       try {
@@ -359,6 +376,7 @@ export class DriveNode {
     }
     this.feed.stop()
     await this.api.close()
+    await this.apps.flush().catch(() => {})
     await rm(endpointFile(this.opts.home), { force: true })
     await this.node.stop()
   }

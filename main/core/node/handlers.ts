@@ -10,6 +10,8 @@ import { DEFAULT_CACHE_LIMIT_BYTES, diskSpace, donationLimits } from '../setting
 import { formatSize } from '../size.ts'
 import type { StoredSettings } from '../settings/index.ts'
 import type { NodeFeed } from './feed.ts'
+import { appsHandlers } from '../apps/dashboard-handlers.ts'
+import type { AppsHandledNode } from '../apps/dashboard-handlers.ts'
 import { cacheHandlers } from './cache-handlers.ts'
 import { historyHandlers } from './history-handlers.ts'
 import type { LoginRequest } from './options.ts'
@@ -18,7 +20,7 @@ import type { PeerDriveNode } from './vault-node.ts'
 type AppHandlers = Pick<Handlers, 'settings-get' | 'settings-set' | 'logs' | 'files-recent'>
 
 /** What the commands need of a drive node (DriveNode is one). */
-export interface HandledNode {
+export interface HandledNode extends AppsHandledNode {
   readonly node: Pick<PeerDriveNode, 'farmer' | 'vault' | 'setCapacity' | 'bandwidth'>
   readonly feed: NodeFeed
   readonly drive: Drive | undefined
@@ -141,6 +143,7 @@ export function driveNodeHandlers(node: () => HandledNode): Handlers {
     },
     ...appHandlers(node),
     ...historyHandlers(node),
+    ...appsHandlers(node),
     ...cacheHandlers(node),
   }
 }

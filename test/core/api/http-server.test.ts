@@ -11,7 +11,16 @@ import { tempDir } from '../../helpers.ts'
 
 const status = { mounted: false, mount: null, peers: 3 } as unknown as StatusResult
 const donations: number[] = []
+const notUsed = async (): Promise<never> => {
+  throw new Error('not used here')
+}
 const handlers: Handlers = {
+  'apps-list': async () => ({ apps: [] }),
+  'apps-grant': notUsed,
+  'apps-deny': notUsed,
+  'apps-revoke': notUsed,
+  'apps-log': async () => ({ entries: [] }),
+  'public-get': notUsed,
   status: async () => status,
   'set-donation': async ({ bytes }) => {
     donations.push(bytes)

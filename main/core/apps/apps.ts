@@ -1,0 +1,132 @@
+// The apps on a node, put together: the grants kept on disk, the per-app
+// log, the gate that serves the apps' calls, and the dashboard's commands to
+// answer requests and revoke. The node builds one at start.
+import { ApiError } from '../api/dispatcher.ts'
+import type { ChunkStore } from '../chunk-store.ts'
+import type { Drive } from '../drive/index.ts'
+import type { NetworkRecordStore } from '../net/network-record-store.ts'
+import { AppLog } from './app-log.ts'
+import { AppRefusedError } from './errors.ts'
+import { AppGate, contentJson } from './gate.ts'
+import type { AppEntry } from './grants.ts'
+import { GrantStore } from './grants.ts'
+import { containerOf } from './paths.ts'
+import { fetchPublic } from './public-data.ts'
+import { NetworkAppRecords } from './records.ts'
+import type { AppLogLine, AppSummary, PublicFetched } from './summary.ts'
+
+/** The most a public fetch through the dashboard's API returns (the CLI's `get`). */
+const MAX_GET_BYTES = 256 * 2 ** 20
+
+export interface AppsNode {
+  drive(): Drive | undefined
+  chunks: Pick<ChunkStore, 'get' | 'put'>
+  records: Pick<NetworkRecordStore, 'get' | 'put'>
+  /** The open account's drive-owner seed, from which each app's record keys are derived. */
+  accountSeed(): Uint8Array | undefined
+  log?(line: string): void
+}
+
+export class Apps {
+  readonly store: GrantStore
+  readonly log: AppLog
+  readonly gate: AppGate
+  private readonly node: AppsNode
+
+  private constructor(store: GrantStore, log: AppLog, node: AppsNode) {
+    this.store = store
+    this.log = log
+    this.node = node
+    this.gate = new AppGate(store, log, {
+      drive: () => node.drive(),
+      chunks: node.chunks,
+      records: () => {
+        const seed = node.accountSeed()
+        return seed ? new NetworkAppRecords(node.records, seed) : undefined
+      },
+      onRequest: (e) =>
+        node.log?.(`app "${e.manifest.name}" ${e.manifest.version} asks for access (id ${e.id})`),
+    })
+  }
+
+  static async open(home: string, node: AppsNode): Promise<Apps> {
+    const store = new GrantStore(home)
+    await store.load()
+    return new Apps(store, new AppLog(home), node)
+  }
+
+  list(): AppSummary[] {
+    return this.store.list().map(summary)
+  }
+
+  async grant(id: string, readFolders: string[] = []): Promise<AppSummary> {
+    const entry = await dashboardCall(() => this.store.grant(id, readFolders))
+    this.node.log?.(`app "${entry.manifest.name}" granted`)
+    return summary(entry)
+  }
+
+  async deny(id: string): Promise<AppSummary> {
+    const entry = await dashboardCall(() => this.store.deny(id))
+    this.node.log?.(`app "${entry.manifest.name}" denied`)
+    return summary(entry)
+  }
+
+  async revoke(id: string): Promise<AppSummary> {
+    const entry = await dashboardCall(() => this.store.revoke(id))
+    this.node.log?.(`app "${entry.manifest.name}" revoked`)
+    return summary(entry)
+  }
+
+  entries(id: string, limit?: number): AppLogLine[] {
+    if (!this.store.get(id)) throw new ApiError(404, `no app ${id}`)
+    return this.log.entries(id, limit)
+  }
+
+  /** Public data by its address, for the dashboard's caller (the CLI's `peerdrive get`). */
+  async fetch(address: string): Promise<PublicFetched> {
+    try {
+      return contentJson(
+        await fetchPublic(this.node.chunks, address, { maxBytes: MAX_GET_BYTES }),
+      ) as PublicFetched
+    } catch (err) {
+      const name = (err as Error).name
+      if (name === 'PublicAddressError' || name === 'UsageError' || name === 'DataMapInvalid')
+        throw new ApiError(400, (err as Error).message)
+      if (name === 'ChunkMissing') throw new ApiError(404, `nothing found at ${address}`)
+      throw err
+    }
+  }
+
+  /** Usage counters reach the disk now (they are otherwise saved with the next change). */
+  async flush(): Promise<void> {
+    await this.store.save()
+    await this.log.flushed()
+  }
+}
+
+function summary(e: AppEntry): AppSummary {
+  return {
+    id: e.id,
+    name: e.manifest.name,
+    version: e.manifest.version,
+    developer_wallet: e.manifest.developer_wallet,
+    usage_price: e.manifest.usage_price,
+    state: e.state,
+    requested_at: e.requested_at,
+    decided_at: e.decided_at,
+    wants: { ...e.manifest.permissions },
+    grant: e.grant ? { ...e.grant, read_folders: [...e.grant.read_folders] } : null,
+    container: containerOf(e),
+    usage: { ...e.usage },
+  }
+}
+
+/** A refusal from the grants answers the dashboard with the same status. */
+async function dashboardCall<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (err) {
+    if (err instanceof AppRefusedError) throw new ApiError(err.status, err.message)
+    throw err
+  }
+}

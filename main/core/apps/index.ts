@@ -1,0 +1,12 @@
+// apps owns third-party apps on a node: their manifests, the user's grants, the scoped tokens and the gate that checks every call, per-app logs, app records, and public data.
+export { Apps } from './apps.ts'
+export type { AppsNode } from './apps.ts'
+export { AppGate, MAX_APP_BODY } from './gate.ts'
+export { MAX_APP_FILE } from './files.ts'
+export { MAX_PENDING } from './grants.ts'
+export { parseManifest } from './manifest.ts'
+export type { AppManifest, AppPermissions } from './manifest.ts'
+export { APPS_FOLDER, containerOf } from './paths.ts'
+export { PUBLIC_PREFIX, fetchPublic, parsePublicAddress, publish, safeRelative } from './public-data.ts'
+export type { PublicContent } from './public-data.ts'
+export type { AppLogLine, AppSummary, PublicFetched } from './summary.ts'

@@ -1,0 +1,138 @@
+// Public data: a file or folder anyone can read who has its address. Each
+// file is self-encrypted into the network as the drive does (so its chunks
+// are the same ones a private copy would use), and a plain index chunk lists
+// the files with their data maps, the keys included. The address, "pd1:" and
+// the index chunk's SHA-256, carries no secret: the index holds the keys, and
+// anyone who fetches it can read everything it names (docs/APPS.md).
+import type { ChunkStore } from '../chunk-store.ts'
+import { chunkAddress } from '../chunk-store.ts'
+import { UsageError } from '../errors.ts'
+import { SelfEncryptor, parseDataMap, serializeDataMap } from '../selfenc/index.ts'
+
+export const PUBLIC_PREFIX = 'pd1:'
+const INDEX_FORMAT = 'peerdrive-public/1'
+/** The index is one chunk: at most 1 MiB, so a folder of a few thousand files. */
+export const MAX_INDEX_BYTES = 2 ** 20
+export const MAX_PUBLIC_FILES = 4096
+
+export interface PublicFile {
+  /** Relative to the published folder; "" for a single published file. */
+  path: string
+  bytes: Uint8Array
+}
+
+export interface PublicContent {
+  kind: 'file' | 'folder'
+  name: string
+  files: PublicFile[]
+}
+
+interface IndexDoc {
+  format: string
+  kind: 'file' | 'folder'
+  name: string
+  files: { path: string; size: number; map: string }[]
+}
+
+export class PublicAddressError extends UsageError {
+  constructor(why: string) {
+    super(`not a public address: ${why}`)
+    this.name = 'PublicAddressError'
+  }
+}
+
+// Small files only: their chunks are sealed on the calling thread, no worker pool to start and stop.
+const encryptor = new SelfEncryptor({ workers: 0 })
+
+export function publicAddress(digest: Uint8Array): string {
+  return PUBLIC_PREFIX + Buffer.from(digest).toString('base64url')
+}
+
+export function parsePublicAddress(text: unknown): Uint8Array {
+  if (typeof text !== 'string') throw new PublicAddressError('it must be text')
+  const t = text.trim()
+  if (!t.startsWith(PUBLIC_PREFIX)) throw new PublicAddressError(`it starts with "${PUBLIC_PREFIX}"`)
+  const body = t.slice(PUBLIC_PREFIX.length)
+  const bytes = Buffer.from(body, 'base64url')
+  if (bytes.length !== 32 || bytes.toString('base64url') !== body)
+    throw new PublicAddressError('the part after "pd1:" is 43 base64url characters')
+  return bytes
+}
+
+/** Stores the content's chunks and its index in `chunks`; returns its address. */
+export async function publish(chunks: Pick<ChunkStore, 'put'>, content: PublicContent): Promise<string> {
+  if (content.files.length > MAX_PUBLIC_FILES) throw new UsageError(`at most ${MAX_PUBLIC_FILES} files`)
+  const files: IndexDoc['files'] = []
+  for (const f of content.files) {
+    const map = await encryptor.encrypt(f.bytes, chunks)
+    files.push({
+      path: f.path,
+      size: f.bytes.length,
+      map: Buffer.from(serializeDataMap(map)).toString('base64url'),
+    })
+  }
+  const doc: IndexDoc = { format: INDEX_FORMAT, kind: content.kind, name: content.name, files }
+  const bytes = Buffer.from(JSON.stringify(doc))
+  if (bytes.length > MAX_INDEX_BYTES)
+    throw new UsageError(`too many files for one index (${bytes.length} bytes)`)
+  const address = chunkAddress(bytes)
+  await chunks.put(address, bytes)
+  return publicAddress(address)
+}
+
+/** Fetches what `address` names from `chunks`; every part is checked before it is trusted. */
+export async function fetchPublic(
+  chunks: Pick<ChunkStore, 'get'>,
+  address: string,
+  limits: { maxBytes?: number } = {},
+): Promise<PublicContent> {
+  const digest = parsePublicAddress(address)
+  const raw = await chunks.get(digest)
+  if (!Buffer.from(chunkAddress(raw)).equals(Buffer.from(digest)))
+    throw new PublicAddressError('the index found does not match the address')
+  const doc = parseIndex(raw)
+  const maxBytes = limits.maxBytes ?? Number.MAX_SAFE_INTEGER
+  const total = doc.files.reduce((n, f) => n + f.size, 0)
+  if (total > maxBytes) throw new UsageError(`${address} holds ${total} bytes, more than ${maxBytes}`)
+  const files: PublicFile[] = []
+  for (const f of doc.files) {
+    const bytes = await encryptor.decrypt(parseDataMap(Buffer.from(f.map, 'base64url')), chunks)
+    if (bytes.length !== f.size)
+      throw new PublicAddressError(`${f.path || doc.name} is not the size its index says`)
+    files.push({ path: f.path, bytes })
+  }
+  return { kind: doc.kind, name: doc.name, files }
+}
+
+function parseIndex(raw: Uint8Array): IndexDoc {
+  let doc: IndexDoc
+  try {
+    doc = JSON.parse(Buffer.from(raw).toString('utf8')) as IndexDoc
+  } catch {
+    throw new PublicAddressError('its index is not readable')
+  }
+  const ok =
+    doc?.format === INDEX_FORMAT &&
+    (doc.kind === 'file' || doc.kind === 'folder') &&
+    typeof doc.name === 'string' &&
+    Array.isArray(doc.files) &&
+    doc.files.length <= MAX_PUBLIC_FILES &&
+    doc.files.every(
+      (f) =>
+        typeof f?.path === 'string' &&
+        safeRelative(f.path) &&
+        Number.isSafeInteger(f.size) &&
+        f.size >= 0 &&
+        typeof f.map === 'string',
+    )
+  if (!ok) throw new PublicAddressError('its index is not a PeerDrive public index')
+  return doc
+}
+
+/** A path fetched from a stranger's index may be written to disk: it must stay below where it is written. */
+export function safeRelative(path: string): boolean {
+  if (path === '') return true
+  return path
+    .split('/')
+    .every((n) => n !== '' && n !== '.' && n !== '..' && !n.includes('\\') && !n.includes('\0'))
+}
