@@ -7,6 +7,7 @@
 // staging copy and is uploaded again until it gets there.
 import { stat } from 'node:fs/promises'
 import { DEFAULT_REPLICAS } from '../placement/index.ts'
+import { RecordStaleError } from '../records/errors.ts'
 import { dataMapSize, decodeHandle, encodeHandle } from '../selfenc/index.ts'
 import type { SelfEncryptor } from '../selfenc/index.ts'
 import type { DriveDb } from './db.ts'
@@ -500,10 +501,17 @@ export class Syncer {
           this.c.onEvent({ type: 'committed', message: `root version ${version}` })
         } catch (err) {
           for (const ino of dirtyNow) this.dirty.add(ino)
-          this.c.log(`commit failed, will retry: ${(err as Error).message}`)
-          this.c.onEvent({ type: 'sync-error', message: `commit: ${(err as Error).message}` })
+          // Refused as stale: another device of the account published first. Not an error to show:
+          // its root is merged here (drive/live-sync.ts) and this commit goes again on top of it.
+          const stale = err instanceof RecordStaleError
+          if (stale)
+            this.c.log(`commit waits for another device's root to be merged: ${(err as Error).message}`)
+          else {
+            this.c.log(`commit failed, will retry: ${(err as Error).message}`)
+            this.c.onEvent({ type: 'sync-error', message: `commit: ${(err as Error).message}` })
+          }
           this.c.onCommitFailed?.()
-          await new Promise((r) => setTimeout(r, 1000).unref())
+          await new Promise((r) => setTimeout(r, stale ? 200 : 1000).unref())
         }
       } finally {
         this.committing = undefined
