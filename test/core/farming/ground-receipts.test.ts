@@ -161,3 +161,30 @@ test('honest GETs of stored chunks by vouched readers still mint at the same tar
   const [coin] = earner.farmer.db.ownedCoins(earner.farmer.walletId)
   assert.equal(await earner.farmer.verify(coin!), true)
 })
+
+test('a vault new to its neighbours is not vouched for until it has been among them for the minimum age', async (t) => {
+  const nodes = await startNodes(t, 6, { farming: { ...FARMING, target: 1, clientMinAgeMs: 3_600_000 } })
+  const [vault, reader] = [nodes[0]!, nodes[5]!]
+  const period = periodOf(Date.now())
+  assert.deepEqual(await vault.farmer.validator.vouch(reader.peers.self.key, period), {
+    s: 'refused',
+    reason: 'known here for too short a time',
+  })
+  // the first sighting is kept, so asking again (or restarting) does not start the clock again
+  const since = vault.farmer.db.firstSeen(reader.peers.self.key)
+  assert.ok(since !== undefined && Date.now() - since < 3_600_000)
+  assert.deepEqual(await reader.farmer.vouchesFor(period), [])
+
+  const bytes = randomBytes(4096)
+  const address = chunkAddress(bytes)
+  await vault.network.put(address, bytes)
+  const group = closeGroup(address, vault.peers.withSelf(), 4)
+  const earner = nodes.find((n) => group.some((p) => p.key === n.peers.self.key) && n !== reader)!
+  const receipt = await reader.farmer.receiptFor(earner.peers.self.key, toHex(address))
+  const claim = await earner.farmer.claim(receipt, earner.farmer.walletId)
+  assert.equal(claim.minted, false)
+  assert.ok(
+    claim.refusals.includes('the client is not vouched for by the vaults near it'),
+    claim.refusals.join('; '),
+  )
+})
