@@ -30,7 +30,8 @@ import type { Syncer } from './syncer.ts'
 export const DEFAULT_LIVE_SYNC_MS = 2_000
 /** How far back a root's parents are followed to find the common root. */
 const MAX_ANCESTRY = 256
-const MAX_BACKOFF_MS = 60_000
+/** Reads that fail (no network) are tried again less often, but a device back online is not kept waiting long. */
+const MAX_BACKOFF_MS = 15_000
 
 export interface LiveSyncComponents {
   db: DriveDb
@@ -69,9 +70,10 @@ export class LiveSync {
     this.c = components
   }
 
+  /** Looks at once (a device back after a while merges before anything else), then every interval. */
   start(): void {
     this.running = true
-    this.schedule(this.c.intervalMs)
+    this.schedule(0)
   }
 
   async stop(): Promise<void> {
