@@ -9,6 +9,8 @@ import { MemoryChunkStore } from '../../../main/core/chunk-store.ts'
 import { Drive, MemoryRootStore, newDriveKeys } from '../../../main/core/drive/index.ts'
 import type { DriveEvent, RootRecord, RootStore } from '../../../main/core/drive/index.ts'
 import { conflictName } from '../../../main/core/drive/conflict-name.ts'
+import { sealRoot } from '../../../main/core/drive/root.ts'
+import { SelfEncryptor, encodeHandle } from '../../../main/core/selfenc/index.ts'
 import { readDriveFile, writeDriveFile } from '../account/support.ts'
 import { waitFor } from '../net/support.ts'
 import { tempDir } from '../../helpers.ts'
@@ -311,5 +313,35 @@ test('a device that was offline reconciles when it is back: its edits and the ot
     assert.equal(await text(d, '/trip/day1.txt'), 'written offline')
     assert.equal(await text(d, '/new.txt'), 'made on the desk')
     assert.equal(await exists(d, '/old.txt'), false)
+  }
+})
+
+test('a damaged root directory from the network is refused with a clear error, and the drive carries on', async (t) => {
+  const key = newDriveKeys().encryptionKey
+  const chunks = new MemoryChunkStore()
+  const root = new MemoryRootStore()
+  const drive = await Drive.open({
+    dir: await tempDir(t),
+    key,
+    chunks,
+    root,
+    commitDelayMs: 20,
+    liveSyncMs: 0,
+  })
+  t.after(() => drive.close())
+  await writeDriveFile(drive, '/mine.txt', Buffer.from('still here'))
+  assert.ok(await drive.syncAll())
+  const enc = new SelfEncryptor()
+  t.after(() => enc.close())
+  for (const junk of [
+    'not json',
+    '{"v":1,"entries":[{"name":"../x","kind":"file","mode":420,"size":0,"mtime":0}]}',
+  ]) {
+    const handle = encodeHandle(await enc.encrypt(Buffer.from(junk), chunks))
+    const version = (await root.load())!.version + 1n
+    await root.save(version, sealRoot(key, handle))
+    await assert.rejects(drive.liveSync.check(), /directory blob is invalid/)
+    assert.equal(await text(drive, '/mine.txt'), 'still here')
+    assert.deepEqual(await drive.readdir('/'), ['mine.txt'])
   }
 })
