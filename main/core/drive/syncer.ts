@@ -579,7 +579,11 @@ export class Syncer {
     // The root says which device made it and which root it was built on (drive/live-sync.ts).
     const doc =
       ino === ROOT_INO
-        ? encodeRootDirectory(entries, { device: this.c.device, parent: this.c.db.meta('tip_root') })
+        ? encodeRootDirectory(entries, {
+            device: this.c.device,
+            // A drive from before roots named their parent has only its last root.
+            parent: this.c.db.meta('tip_root') ?? this.c.db.meta(`dir:${ROOT_INO}`),
+          })
         : encodeDirectory(entries)
     const handle = encodeHandle(await this.c.enc.encrypt(doc, sink))
     this.c.db.setMeta(`dir:${ino}`, handle)
