@@ -37,7 +37,7 @@ function killOption(values: OptionValues): Kill[] {
 export const simCommand: Command = {
   path: ['sim'],
   usage:
-    'sim --vaults <N> --chunks <M> --days <D> [--churn home|always-on|filesharing|none] [--r 4] [--rs <k+m>] [--runs <K>] [--seed <S>] [--disk-gib <G>] [--fill <share>] [--upload-mbps <U>] [--kill <share>@<day>[:away]] [--json] | sim --validate --vaults <N> [--per-process <K>] [--json]',
+    'sim --vaults <N> --chunks <M> --days <D> [--churn home|always-on|filesharing|none] [--r 4] [--rs <k+m>] [--runs <K>] [--seed <S>] [--disk-gib <G>] [--fill <share>] [--upload-mbps <U>] [--kill <share>@<day>[:away]] [--json] | sim --validate --vaults <N> [--per-process <K>] [--chunks <M>] [--json]',
   positionals: 0,
   options: {
     vaults: { type: 'string' },
@@ -63,6 +63,7 @@ export const simCommand: Command = {
       const result = await validateAgainstTestnet({
         vaults,
         perProcess: intOption(values, 'per-process', Math.min(10, vaults)),
+        chunks: intOption(values, 'chunks', 3 * vaults),
         log: (line) => process.stderr.write(`${line}\n`),
       })
       printFigures({ ...result }, json)

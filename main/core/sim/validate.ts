@@ -34,7 +34,8 @@ export const TOLERANCE = {
 export interface ValidateOptions {
   vaults: number
   perProcess: number
-  chunksPerVault?: number
+  /** Chunks stored; default 3 per vault. */
+  chunks?: number
   chunkKiB?: number
   /** How long the real repair may take. */
   repairTimeoutMs?: number
@@ -74,7 +75,7 @@ export async function validateAgainstTestnet(opts: ValidateOptions): Promise<Val
   const log = opts.log ?? (() => {})
   const replicas = DEFAULT_REPLICAS
   const chunkBytes = (opts.chunkKiB ?? 64) * 1024
-  const count = (opts.chunksPerVault ?? 3) * opts.vaults
+  const count = opts.chunks ?? 3 * opts.vaults
   const dir = await mkdtemp(join(tmpdir(), 'peerdrive-sim-validate-'))
   let net: Testnet | undefined
   let client: NetworkClient | undefined
