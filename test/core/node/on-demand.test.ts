@@ -1,7 +1,8 @@
 // Files on demand on a real loopback network: an online-only file is fetched
 // when read and leaves its chunks in the disk cache until "free up space"; a
 // kept file reads and edits with every other vault stopped and this node's
-// own vault emptied, while an online-only one cannot be read.
+// own vault emptied, while an online-only one cannot be read; the edit
+// uploads once vaults are back, and the kept copy follows it.
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { readdir, stat } from 'node:fs/promises'
@@ -86,7 +87,7 @@ test('an online-only 50 MiB file reads back byte for byte, and freeing it return
   await assert.rejects(callApi(desk.api, 'settings-set', { upload_bytes_per_s: -1 }), /bad arguments/)
 })
 
-test('a kept file reads and edits with every other vault stopped; an online-only one does not read', async (t) => {
+test('a kept file reads and edits with every other vault stopped, an online-only one does not read, and the edit syncs when vaults return', async (t) => {
   const vaults = await startNodes(t, 4, { capacity })
   const home = await tempDir(t)
   const desk = await startDriveNode(t, everyAddress(vaults), { home, capacity })
@@ -130,4 +131,21 @@ test('a kept file reads and edits with every other vault stopped; an online-only
   const edited = Buffer.concat([Buffer.from('edited offline'), kept.subarray(14)])
   assert.ok(edited.equals(await readDriveFile(drive, '/docs/kept.bin')), 'the edit is there')
   assert.ok(drive.status().files_pending >= 1, 'and waits for the network')
+
+  // vaults come back (new ones, at new addresses): the edit uploads, and the kept copy follows it
+  const back = await startNodes(t, 4, { capacity })
+  await meshUp([...back, desk.node])
+  await waitFor(
+    async () => drive.status().files_pending === 0 && drive.journal.inos().length === 0,
+    300_000,
+    'the offline edit to reach the vaults that came back',
+  )
+  await waitFor(
+    async () => (await callApi(desk.api, 'files-keep', { path: '/docs' })).missing === 0,
+    60_000,
+    'the new content to be kept',
+  )
+  await Promise.all(back.map((v) => v.stop()))
+  for (const address of [...desk.node.vault.addresses()]) await desk.node.vault.delete(address)
+  assert.ok(edited.equals(await readDriveFile(drive, '/docs/kept.bin')), 'the edited file reads offline too')
 })
