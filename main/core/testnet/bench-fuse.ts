@@ -19,6 +19,8 @@ import { PeerDriveNode } from '../node/index.ts'
 import { OwnerKey } from '../records/index.ts'
 import { benchColdOpen } from './bench-cold-open.ts'
 import type { ColdOpenResult } from './bench-cold-open.ts'
+import { benchPropagation } from './bench-propagation.ts'
+import type { PropagationResult } from './bench-propagation.ts'
 import { median } from './stats.ts'
 import { Testnet } from './testnet.ts'
 
@@ -36,7 +38,7 @@ export interface FuseBenchOptions {
   log?: (line: string) => void
 }
 
-export interface FuseBenchResult extends ColdOpenResult {
+export interface FuseBenchResult extends ColdOpenResult, PropagationResult {
   size_mib: number
   write_mbps: number
   plain_write_mbps: number
@@ -107,11 +109,13 @@ export async function benchFuse(opts: FuseBenchOptions = {}): Promise<FuseBenchR
     const neighbours = Math.min(vaults, 8)
     if ((await node.waitForPeers(neighbours, 60_000)) < neighbours)
       throw new Error(`bench fuse: the node met ${node.peers.size} of ${neighbours} neighbours in 60 s`)
+    const driveKey = randomBytes(32)
+    const driveOwner = OwnerKey.generate()
     const drive = await Drive.open({
       dir: join(work, 'drive'),
-      key: randomBytes(32),
+      key: driveKey,
       chunks: node.network,
-      root: new RecordRootStore(node.records, OwnerKey.generate()),
+      root: new RecordRootStore(node.records, driveOwner),
       journalLimitBytes: (sizeMiB + syncMiB + 4 * randomFileMiB) * MiB,
       log: (line) => log(`drive: ${line}`),
     })
@@ -201,6 +205,20 @@ export async function benchFuse(opts: FuseBenchOptions = {}): Promise<FuseBenchR
       log,
     })
 
+    const propagation = await benchPropagation({
+      mountDir: driveTarget.dir,
+      openOther: () =>
+        Drive.open({
+          dir: join(work, 'drive-second-device'),
+          key: driveKey,
+          chunks: node.network,
+          root: new RecordRootStore(node.records, driveOwner),
+          device: 'second device',
+          log: (line) => log(`second device: ${line}`),
+        }),
+      log,
+    })
+
     const r = (x: number) => Number(x.toFixed(2))
     const plainRead = readMbps.get(plain.name)!
     const driveRead = readMbps.get(driveTarget.name)!
@@ -219,6 +237,7 @@ export async function benchFuse(opts: FuseBenchOptions = {}): Promise<FuseBenchR
       randwrite_uploading_ratio: r(randUploading / plainRand),
       sync_mbps: r(syncMbps),
       ...coldOpen,
+      ...propagation,
     }
     if (rclone) {
       const name = rclone.target.name

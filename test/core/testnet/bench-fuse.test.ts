@@ -31,6 +31,7 @@ test(
       'randwrite_uploading_ops',
       'plain_randwrite_ops',
       'sync_mbps',
+      'propagation_ms_p50',
     ] as const)
       assert.ok(f[key] > 0, `${key} = ${f[key]}`)
     assert.ok(Math.abs(f.cold_read_ratio - f.cold_read_mbps / f.plain_cold_read_mbps) < 0.01)
