@@ -65,13 +65,21 @@ export function applyMerge(target: MergeTarget, changes: TreeChange[]): MergeRes
     }
   }
 
+  /** Folders made by this merge where a file here had the remote folder's name, by path. */
+  const madeAside = new Map<string, number>()
+
   /** The local directory at `path`, made where it is missing (a remote change inside a folder deleted here). */
   const dirAt = (path: string[], create: boolean): number | undefined => {
     let at = ROOT_INO
-    for (const name of path) {
+    for (const [i, name] of path.entries()) {
       const row = db.lookup(at, name)
       if (row?.kind === 'dir') {
         at = row.ino
+        continue
+      }
+      const aside = madeAside.get(pathKey(path.slice(0, i + 1)))
+      if (aside !== undefined) {
+        at = aside
         continue
       }
       if (!create) return undefined
@@ -95,6 +103,7 @@ export function applyMerge(target: MergeTarget, changes: TreeChange[]): MergeRes
       })
       result.diverged = true
       touch(at)
+      if (row) madeAside.set(pathKey(path.slice(0, i + 1)), ino)
       at = ino
     }
     return at

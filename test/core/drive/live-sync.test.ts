@@ -345,3 +345,44 @@ test('a damaged root directory from the network is refused with a clear error, a
     assert.deepEqual(await drive.readdir('/'), ['mine.txt'])
   }
 })
+
+test('edits inside a folder that is a file here land together in one folder beside the file', async (t) => {
+  const key = newDriveKeys().encryptionKey
+  const chunks = new MemoryChunkStore()
+  const root = new MemoryRootStore()
+  const open = async (device: string, commitDelayMs: number): Promise<Drive> => {
+    const d = await Drive.open({
+      dir: await tempDir(t),
+      key,
+      chunks,
+      root,
+      commitDelayMs,
+      liveSyncMs: 0,
+      device,
+    })
+    t.after(() => d.close())
+    return d
+  }
+  const a = await open('desk', 20)
+  // The laptop's own change stays unpublished until the desk's root has been merged.
+  const b = await open('laptop', 60_000)
+  await a.mkdir('/x', 0o755)
+  await writeDriveFile(a, '/x/a.txt', Buffer.from('a0'))
+  await writeDriveFile(a, '/x/b.txt', Buffer.from('b0'))
+  assert.ok(await a.syncAll())
+  await b.liveSync.check()
+  for (const name of ['a.txt', 'b.txt']) await b.unlink(`/x/${name}`)
+  await b.rmdir('/x')
+  await writeDriveFile(b, '/x', Buffer.from('a file now'))
+  await writeDriveFile(a, '/x/a.txt', Buffer.from('a1'))
+  await writeDriveFile(a, '/x/b.txt', Buffer.from('b1'))
+  assert.ok(await a.syncAll())
+  await b.liveSync.check()
+  const names = (await b.readdir('/')).sort()
+  assert.equal(names.length, 2, names.join(', '))
+  assert.equal(await text(b, '/x'), 'a file now')
+  const folder = names.find((n) => n !== 'x')!
+  assert.match(folder, /^x \(conflict, desk, /)
+  assert.deepEqual((await b.readdir(`/${folder}`)).sort(), ['a.txt', 'b.txt'])
+  assert.equal(await text(b, `/${folder}/b.txt`), 'b1')
+})
