@@ -99,7 +99,9 @@ export class LiveSync {
         .catch((err: Error) => {
           this.failures++
           if (this.failures === 1 || this.failures % 30 === 0)
-            this.c.log(`live sync: reading the drive's root failed (${this.failures}x): ${err.message}`)
+            this.c.log(
+              `live sync: reading or merging the drive's root failed (${this.failures}x): ${err.message}`,
+            )
         })
         .finally(() => {
           if (this.running)
