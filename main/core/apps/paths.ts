@@ -57,7 +57,7 @@ export function inFolders(folders: string[], path: unknown): string {
     throw badPath('a path in a shared folder starts with "/"')
   const names = relativeNames(path.slice(1))
   const full = `/${names.join('/')}`
-  if (!folders.some((f) => full === f || full.startsWith(`${f}/`)))
+  if (!folders.some((f) => f === '/' || full === f || full.startsWith(`${f}/`)))
     throw badPath(`${full} is in no folder granted to this app`)
   return full
 }

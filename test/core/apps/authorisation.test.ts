@@ -147,6 +147,15 @@ test('what an attacker sends is refused: traversal, symlinks, other tokens, over
   assert.equal((await raw(node, 'app-read', { path: 'mine.txt' }, node.api.token)).status, 401)
   for (const command of ['apps-list', 'apps-grant', 'status', 'account-logout', 'public-get'])
     assert.equal((await raw(node, command, { id: a.id }, a.token)).status, 401, command)
+  // a web page of another origin reaches no app route, not even the request
+  for (const command of ['app-request', 'app-read']) {
+    const res = await fetch(`${node.api.url}/api/${command}`, {
+      method: 'POST',
+      headers: { origin: 'http://evil.example', authorization: `Bearer ${a.token}` },
+      body: JSON.stringify({ manifest: manifest('Evil'), path: 'mine.txt' }),
+    })
+    assert.equal(res.status, 403, command)
+  }
   // an app cannot grant itself, nor answer another's request
   const c = await requestAccess(node, manifest('Gamma'))
   assert.equal((await raw(node, 'apps-grant', { id: c.id }, c.token)).status, 401)
