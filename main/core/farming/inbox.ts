@@ -29,11 +29,29 @@ export interface InboxComponents {
   ask(peer: VaultPeer, req: FarmRequest): Promise<FarmResponse>
 }
 
+/**
+ * How long a wallet's node trusts its last lookup of its inbox group. It
+ * collects every few seconds; a lookup each time was most of an idle
+ * vault's network traffic, and a group changes only with churn (a member
+ * that fails to answer forgets the group at once).
+ */
+const GROUP_KEEP_MS = 5 * 60_000
+
 export class CoinInbox {
   readonly #c: InboxComponents
+  readonly #groups = new Map<string, { peers: VaultPeer[]; until: number }>()
 
   constructor(components: InboxComponents) {
     this.#c = components
+  }
+
+  /** The inbox group of a wallet this node collects for, looked up again when old or when a member failed. */
+  async #collectGroup(wallet: string): Promise<VaultPeer[]> {
+    const kept = this.#groups.get(wallet)
+    if (kept && kept.until > Date.now()) return kept.peers
+    const peers = await this.#c.lookupGroup(inboxKey(wallet))
+    if (peers.length > 0) this.#groups.set(wallet, { peers, until: Date.now() + GROUP_KEEP_MS })
+    return peers
   }
 
   /** Hands a transferred coin's proof to its new owner's inbox group; how many members took it. */
@@ -65,12 +83,13 @@ export class CoinInbox {
    * nothing new, so a wallet that collects often reads one page per member.
    */
   async collect(wallet: string, take: (proof: CoinProof) => boolean): Promise<number> {
-    const group = await this.#c.lookupGroup(inboxKey(wallet))
+    const group = await this.#collectGroup(wallet)
     let taken = 0
     await Promise.all(
       group.map(async (peer) => {
         for (let skip = 0; skip < MAX_INBOX_SKIP; skip += MAX_INBOX_PROOFS) {
           const res = await this.#c.ask(peer, { t: 'inbox', owner: wallet, skip }).catch(() => undefined)
+          if (res === undefined) this.#groups.delete(wallet)
           const proofs = res?.s === 'ok' ? (res.proofs ?? []) : []
           const news = proofs.filter((p) => p.owner === wallet && take(p)).length
           taken += news

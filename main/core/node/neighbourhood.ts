@@ -3,9 +3,9 @@
 // it shares close groups with, found by a closest-peer lookup of its own id
 // at start and then periodically. Those kept connections are how a lost
 // neighbour is noticed within the heartbeat. Every other connection (a
-// lookup's, a request's, a client's) is closed once idle, so a node holds
-// O(log N) routing-table peers (kad-dht keeps those without connections)
-// plus its neighbours, and not a mesh. Connections of clients are theirs to
+// lookup's, a request's, a client's) is closed once idle and the node holds
+// more than its link budget, so a node holds O(log N) routing-table peers
+// (kad-dht keeps those without connections) plus its neighbours, and not a mesh. Connections of clients are theirs to
 // close.
 import type { Connection } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -21,10 +21,20 @@ export interface NeighbourhoodOptions {
   size: number
   /** How often the neighbours are looked up again once there are enough. */
   refreshMs?: number
-  /** A connection that is no neighbour's and carried no stream for this long is closed. */
+  /** A connection that is no neighbour's and carried no stream for this long may be closed... */
   idleMs?: number
+  /**
+   * ...when the node holds more connections than this. Below it, idle links
+   * stay: each new connection costs a handshake, identify and a routing-table
+   * update, and closing and redialling the same few vaults was most of an idle
+   * vault's CPU. Above it, the links idle longest go first.
+   */
+  linkBudget?: number
   log?: (line: string) => void
 }
+
+/** Connections kept before idle ones are closed: a close group's neighbours and a routing table's worth of others. */
+export const DEFAULT_LINK_BUDGET = 32
 
 /** The peer store tag that keeps a neighbour's connection when libp2p prunes. */
 const NEIGHBOUR_TAG = 'peerdrive-neighbour'
@@ -53,6 +63,7 @@ export class Neighbourhood {
       ...opts,
       refreshMs: opts.refreshMs ?? 20_000,
       idleMs: opts.idleMs ?? 15_000,
+      linkBudget: opts.linkBudget ?? DEFAULT_LINK_BUDGET,
     }
   }
 
@@ -163,12 +174,16 @@ export class Neighbourhood {
     await this.closeIdle()
   }
 
-  /** Closes links this node dialled to vaults that are not neighbours, once they carried no stream for a while. */
+  /**
+   * Closes links this node dialled to vaults that are not neighbours, once
+   * they carried no stream for a while and the node holds more than its budget.
+   */
   private async closeIdle(): Promise<void> {
     const now = Date.now()
-    const closing: Promise<void>[] = []
+    const idleLinks: { conn: Connection; since: number }[] = []
     const seen = new Set<string>()
-    for (const conn of this.host.getConnections()) {
+    const connections = this.host.getConnections()
+    for (const conn of connections) {
       const peer = this.peers.get(conn.remotePeer.toString())
       seen.add(conn.id)
       // Only links this node dialled are its to close: a vault that dialled this
@@ -181,10 +196,13 @@ export class Neighbourhood {
       const since = this.idleSince.get(conn.id) ?? now
       this.idleSince.set(conn.id, since)
       if (now - since >= this.opts.idleMs && now - conn.timeline.open >= this.opts.idleMs)
-        closing.push(conn.close().catch(() => {}))
+        idleLinks.push({ conn, since })
     }
     for (const id of this.idleSince.keys()) if (!seen.has(id)) this.idleSince.delete(id)
-    await Promise.all(closing)
+    const excess = connections.length - this.opts.linkBudget
+    if (excess <= 0) return
+    idleLinks.sort((a, b) => a.since - b.since)
+    await Promise.all(idleLinks.slice(0, excess).map(({ conn }) => conn.close().catch(() => {})))
   }
 
   /** With no vault connected at all, the bootstrap addresses are dialled again. */

@@ -33,8 +33,10 @@ export interface NodeOptions {
   onPeerLost?: (peer: VaultPeer, at: number) => void
   /** How many neighbours (closest vaults) to keep connections to; default 2R. */
   neighbours?: number
-  /** A link to a vault that is no neighbour is closed after this long without a stream; default 15 s. */
+  /** A link to a vault that is no neighbour may be closed after this long without a stream; default 15 s. */
   idleLinkMs?: number
+  /** Idle links are closed only while the node holds more connections than this; default 32. */
+  linkBudget?: number
   /** Told of every kad-dht lookup's hops and peers asked (measurements). */
   onLookup?: (stats: LookupStats) => void
   /** A lookup that takes longer answers with what it found so far; default 5 s. */

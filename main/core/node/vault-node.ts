@@ -103,6 +103,7 @@ export class PeerDriveNode {
       bootstrap: opts.bootstrap,
       size: opts.neighbours ?? 2 * replicas,
       idleMs: opts.idleLinkMs,
+      linkBudget: opts.linkBudget,
       log: opts.log,
     })
     const trusted = (p: VaultPeer) => this.farmer?.trust.isTrusted(p.key) ?? true
