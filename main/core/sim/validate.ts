@@ -152,12 +152,18 @@ export async function validateAgainstTestnet(opts: ValidateOptions): Promise<Val
         placed++
     }
 
-    // a sixth of the vaults, the ones holding most, gone at once: their connections cut
+    // a sixth of the vaults, the ones holding most, gone at once (their connections cut); a vault
+    // whose loss would take a chunk's last copy is spared: a lost chunk is never repaired, in
+    // either network, and the comparison is of repairs
     const held = nodes.map((_, v) => before.filter((h) => h.has(v)).length)
-    const victims = nodes
-      .map((_, v) => v)
-      .sort((a, b) => held[b]! - held[a]!)
-      .slice(0, Math.max(1, Math.floor(opts.vaults / 6)))
+    const left = before.map((h) => h.size)
+    const victims: number[] = []
+    for (const v of nodes.map((_, i) => i).sort((a, b) => held[b]! - held[a]!)) {
+      if (victims.length >= Math.max(1, Math.floor(opts.vaults / 6))) break
+      if (before.some((h, i) => h.has(v) && left[i]! <= 1)) continue
+      victims.push(v)
+      for (const [i, h] of before.entries()) if (h.has(v)) left[i]!--
+    }
     log(`killing ${victims.length} vaults at once`)
     const killedAt = performance.now()
     for (const v of victims) nodes[v]!.kill('SIGKILL')
