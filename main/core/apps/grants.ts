@@ -61,7 +61,16 @@ export class GrantStore {
   async load(): Promise<void> {
     const text = await readFile(this.file, 'utf8').catch(() => undefined)
     if (!text) return
-    for (const entry of (JSON.parse(text) as { apps: AppEntry[] }).apps) {
+    let apps: AppEntry[]
+    try {
+      apps = (JSON.parse(text) as { apps: AppEntry[] }).apps
+      if (!Array.isArray(apps)) throw new TypeError('no list of apps')
+    } catch {
+      // a damaged list must not keep the node from starting: it is set aside, and every app asks again
+      await rename(this.file, `${this.file}.damaged`).catch(() => {})
+      return
+    }
+    for (const entry of apps) {
       this.apps.set(entry.id, entry)
       this.byHash.set(entry.token_hash, entry)
     }
