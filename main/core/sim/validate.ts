@@ -56,6 +56,11 @@ export interface ValidateResult {
   upload_mib_s: number
   /** Seconds from the kill until every chunk had R copies on live vaults, in each. */
   real_repair_s: number | null
+  /** Seconds from the kill until a survivor judged each killed vault lost (median, last; null: none did). */
+  real_detect_s_median: number | null
+  real_detect_s_max: number | null
+  /** Killed vaults no survivor reported lost. */
+  real_undetected: number
   /** Seconds until every chunk was on its new close group in the real network. */
   real_group_s: number | null
   sim_repair_s: number | null
@@ -80,6 +85,7 @@ export async function validateAgainstTestnet(opts: ValidateOptions): Promise<Val
   let net: Testnet | undefined
   let client: NetworkClient | undefined
   try {
+    const lostAt = new Map<string, number>()
     log(`starting ${opts.vaults} vaults, ${opts.perProcess} to a process`)
     const began = performance.now()
     let shown = 0
@@ -89,6 +95,11 @@ export async function validateAgainstTestnet(opts: ValidateOptions): Promise<Val
       dir,
       donate: '1GiB',
       auditMs: 5000,
+      // when a survivor first judges a vault lost: detection, apart from the repair after it
+      onEvent: (e) => {
+        if (e.event === 'peer-lost' && !lostAt.has(String(e.peer)))
+          lostAt.set(String(e.peer), performance.now())
+      },
       onProgress: (s, total) => {
         if (s - shown >= 10 || s === total) log(`  started ${(shown = s)}/${total}`)
       },
@@ -190,6 +201,9 @@ export async function validateAgainstTestnet(opts: ValidateOptions): Promise<Val
         `every chunk on its close group after ${groupS?.toFixed(1) ?? '–'} s`,
     )
 
+    const detect = victims.map((v) => lostAt.get(nodes[v]!.peerId)).filter((t) => t !== undefined)
+    const detectS = detect.map((t) => (t - killedAt) / 1000).sort((a, b) => a - b)
+
     const run = simulate(
       simConfig({
         vaults: opts.vaults,
@@ -230,6 +244,9 @@ export async function validateAgainstTestnet(opts: ValidateOptions): Promise<Val
       puts_failed: putsFailed,
       upload_mib_s: uploadBps / 2 ** 20,
       real_repair_s: realS,
+      real_detect_s_median: detectS.length ? detectS[Math.floor(detectS.length / 2)]! : null,
+      real_detect_s_max: detectS.length ? detectS[detectS.length - 1]! : null,
+      real_undetected: victims.length - detectS.length,
       real_group_s: groupS,
       sim_repair_s: simS,
       repair_ratio: ratio,
