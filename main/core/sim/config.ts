@@ -44,6 +44,11 @@ export interface SimConfig {
   transferLatencyS: number
   /** Vaults ranked beyond the group, for the pass-over of full ones. */
   spare: number
+  /**
+   * Chunks a vault repairs at once (Repairer's `concurrency`, its lanes): each lane sends one
+   * chunk's copies; a chunk that finds every lane busy waits in the vault's backlog.
+   */
+  lanes: number
   kills: Kill[]
   /** Given positions (kad ids) for the first vaults, e.g. a real testnet's. */
   ids?: Uint8Array[]
@@ -77,6 +82,8 @@ export const DEFAULTS: SimConfig = {
   auditIntervalS: 30,
   transferLatencyS: 0.01,
   spare: 4,
+  // Repairer's default concurrency
+  lanes: 8,
   kills: [],
 }
 

@@ -11,6 +11,7 @@ import { leadsRepair, passOver, rankedInGroup } from '../replication/repair-rule
 import type { Keyed } from '../replication/repair-rule.ts'
 import { availability as modelAvailability } from './churn.ts'
 import type { SimConfig } from './config.ts'
+import { Backlog } from './backlog.ts'
 import { annualLoss, nines } from './durability.ts'
 import { EventHeap } from './heap.ts'
 import { Holders } from './holders.ts'
@@ -125,6 +126,8 @@ export function simulate(cfg: SimConfig, onProgress?: (p: SimProgress) => void):
   const capacity = new Float64Array(P)
   const used = new Float64Array(P)
   const busyUntil = new Float64Array(P)
+  // Repairer's lanes: the chunks each vault is sending copies of, and the chunks waiting for a lane
+  const lanesUsed = new Int32Array(P)
   const dropped = new Map<number, number[]>()
   let nextSlot = 0
   let skippedArrivals = 0
@@ -151,6 +154,7 @@ export function simulate(cfg: SimConfig, onProgress?: (p: SimProgress) => void):
   const inflightCount = new Int32Array(M)
   // a check the leader skipped while its transfers ran: its first audit after them does it
   const recheck = new Uint8Array(M)
+  const backlog = new Backlog(P, M)
 
   const meanDisk = cfg.capacityBytes ?? cfg.diskGiB * GIB * Math.exp((cfg.diskSigma * cfg.diskSigma) / 2)
   const chunkBytes = cfg.chunkBytes ?? (cfg.fill * N * meanDisk) / (M * overhead)
@@ -192,6 +196,8 @@ export function simulate(cfg: SimConfig, onProgress?: (p: SimProgress) => void):
   let tTo = new Int32Array(1024)
   let tFromEpoch = new Int32Array(1024)
   let tToEpoch = new Int32Array(1024)
+  // 1 on the last transfer of an ensure: its landing frees the lane
+  let tLane = new Uint8Array(1024)
   const tFree: number[] = []
   let tUsed = 0
 
@@ -258,6 +264,9 @@ export function simulate(cfg: SimConfig, onProgress?: (p: SimProgress) => void):
     onlineNow--
     epoch[slot]!++
     busyUntil[slot] = 0
+    // the process stopped: its lanes and what waited for them are gone; its transfers fail when due
+    lanesUsed[slot] = 0
+    backlog.clear(slot)
     for (const c of holders.heldBy(slot, [])) liveChange(c, -1)
     if (ring.isLive(slot)) heap.push(now + detectS(silent), Ev.Detect, slot, epoch[slot]!)
   }
@@ -450,6 +459,13 @@ export function simulate(cfg: SimConfig, onProgress?: (p: SimProgress) => void):
       return
     }
     if (missing.length === 0) return
+    // every lane of this vault is sending another chunk: this one waits in the vault's backlog and
+    // is checked afresh (re-ranked, re-asked) when a lane takes it, as a Repairer's lane takes the
+    // next chunk of its audit; nothing is decided now for a link that is busy
+    if (lanesUsed[h]! >= cfg.lanes) {
+      backlog.push(h, c)
+      return
+    }
     // full vaults pass the copy on down the ranking: rank as far as this pass-over goes
     let end = passOverEnd(c, self)
     for (let want = 4 * (n + cfg.spare + 1); !rankedAll && end < 0; want *= 4) {
@@ -461,15 +477,21 @@ export function simulate(cfg: SimConfig, onProgress?: (p: SimProgress) => void):
     spare.length = 0
     for (let i = n; i < end; i++) if (ranked[i] !== self) spare.push(ranked[i]!)
     const offers = passOver(missing, spare)
+    let last = -1
     for (let offer = offers.next(); !offer.done;) {
       const to = offer.value.slot
       const took = takes(c, to)
-      if (took) send(c, h, to)
+      if (took) last = send(c, h, to)
       offer = offers.next(took)
+    }
+    // one lane carries the chunk's copies one after another; the last to land frees it
+    if (last >= 0) {
+      lanesUsed[h]!++
+      tLane[last] = 1
     }
   }
 
-  const send = (c: number, from: number, to: number) => {
+  const send = (c: number, from: number, to: number): number => {
     const id = tFree.pop() ?? tUsed++
     if (id >= tChunk.length) {
       const grow = (a: Int32Array) => {
@@ -482,12 +504,16 @@ export function simulate(cfg: SimConfig, onProgress?: (p: SimProgress) => void):
       tTo = grow(tTo)
       tFromEpoch = grow(tFromEpoch)
       tToEpoch = grow(tToEpoch)
+      const lane = new Uint8Array(tLane.length * 2)
+      lane.set(tLane)
+      tLane = lane
     }
     tChunk[id] = c
     tFrom[id] = from
     tTo[id] = to
     tFromEpoch[id] = epoch[from]!
     tToEpoch[id] = epoch[to]!
+    tLane[id] = 0
     if (!holders.has(c, to)) used[to]! += fragBytes
     // the leader's upload link sends one copy after another; the fixed cost overlaps (8 lanes in Repairer)
     const start = Math.max(now, busyUntil[from]!)
@@ -495,9 +521,29 @@ export function simulate(cfg: SimConfig, onProgress?: (p: SimProgress) => void):
     heap.push(busyUntil[from]! + cfg.transferLatencyS, Ev.Transfer, id)
     inflightLeader[c] = from
     inflightCount[c]!++
+    return id
   }
 
   const landed = (id: number) => {
+    const from = tFrom[id]!
+    // a lane of the sender's current session (a vault that went offline lost its lanes then)
+    const freesLane = tLane[id] === 1 && epoch[from] === tFromEpoch[id]
+    deliver(id)
+    if (freesLane) laneFreed(from)
+  }
+
+  /** A lane of vault `h` is free: it takes the chunks waiting for one, oldest first, each checked now. */
+  const laneFreed = (h: number) => {
+    lanesUsed[h]!--
+    // a chunk that needs nothing from this vault any more leaves the lane to the next one
+    while (lanesUsed[h]! < cfg.lanes) {
+      const c = backlog.shift(h)
+      if (c < 0) break
+      check(c)
+    }
+  }
+
+  const deliver = (id: number) => {
     const c = tChunk[id]!
     const from = tFrom[id]!
     const to = tTo[id]!
