@@ -104,3 +104,42 @@ test('a run starts from given holders, extra copies included, and repairs from t
   }
   assert.equal(run.figures.chunks_lost, 0)
 })
+
+test("a vault's lanes bound the chunks it repairs at once; the chunks that wait for one are all repaired", () => {
+  const rng = new Rng(13)
+  const ids = Array.from({ length: 30 }, () => rng.bytes(new Uint8Array(32)))
+  const addresses = Array.from({ length: 300 }, () => rng.bytes(new Uint8Array(32)))
+  const victims = [4, 9, 21]
+  const restore = (lanes: number) => {
+    const run = simulate(
+      simConfig({
+        vaults: 30,
+        chunks: 300,
+        days: 1 / 24,
+        churn: CHURN_MODELS.none!,
+        ids,
+        addresses,
+        chunkBytes: 2 ** 20,
+        uploadBps: 10 * 2 ** 20,
+        capacityBytes: 2 ** 30,
+        // a second per transfer besides its bytes: lanes overlap it, one lane waits it out each time
+        transferLatencyS: 1,
+        lanes,
+        kills: [{ atS: 10, slots: victims, permanent: true }],
+      }),
+    )
+    const survivors = ids.map((kadId, slot) => ({ slot, kadId })).filter((p) => !victims.includes(p.slot))
+    for (const [c, address] of addresses.entries()) {
+      const holders = run.holdersOf(c)
+      for (const p of closeGroup(address, survivors))
+        assert.ok(holders.includes(p.slot), `${lanes} lanes, chunk ${c}: group member ${p.slot} lacks it`)
+    }
+    assert.equal(run.figures.chunks_lost, 0)
+    assert.ok(run.figures.restored_s !== null, `${lanes} lanes: restored`)
+    return run.figures.restored_s
+  }
+  const one = restore(1)
+  const eight = restore(8)
+  // each leader's chunks waited for its one lane, a second of latency apiece
+  assert.ok(one > 2 * eight, `1 lane ${one} s, 8 lanes ${eight} s`)
+})
