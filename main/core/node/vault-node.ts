@@ -162,8 +162,22 @@ export class PeerDriveNode {
       putRecord: (r: SignedRecord, a?: Uint8Array) => vault.putRecord(r, a),
       deleteRecord: (a: Uint8Array) => vault.deleteRecord(a),
     }
+    // a dial that fails before its timeout is a refused or unroutable vault; a slow one may still answer
+    const unreachable = async (peer: VaultPeer): Promise<boolean> => {
+      const signal = AbortSignal.timeout(2_000)
+      return host.dial(peer.id, { signal }).then(
+        () => false,
+        () => !signal.aborted,
+      )
+    }
     this.repairer = new Repairer(
-      { peers: this.trusted, vault: vaultView, ask, records: { held: heldRecords, ask: askRecord } },
+      {
+        peers: this.trusted,
+        vault: vaultView,
+        ask,
+        unreachable,
+        records: { held: heldRecords, ask: askRecord },
+      },
       { replicas, log: opts.log },
     )
   }

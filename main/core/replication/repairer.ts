@@ -5,6 +5,7 @@
 // audit (for what events miss), and before items are dropped (hand-off).
 // Records follow the same rules with versions (record-repair.ts).
 import { toHex } from '../chunk-store.ts'
+import type { Request, Response } from '../net/messages.ts'
 import type { Ask } from '../net/network-store.ts'
 import type { VaultPeer } from '../net/peer-table.ts'
 import { DEFAULT_REPLICAS } from '../placement/index.ts'
@@ -23,6 +24,12 @@ export interface RepairComponents {
     delete(address: Uint8Array): Promise<boolean>
   }
   ask: Ask
+  /**
+   * Whether a vault that failed a request is out of reach: a fresh dial to it
+   * fails outright (refused, no route), not by a timeout. Without it, a
+   * failed request is only a missing answer.
+   */
+  unreachable?: (peer: VaultPeer) => Promise<boolean>
   /** The records this vault holds and the record protocol; without them only chunks are repaired. */
   records?: { held: HeldRecords; ask: AskRecord }
 }
@@ -34,6 +41,9 @@ export interface RepairOptions {
   log?: (line: string) => void
 }
 
+/** How long a lost vault is remembered: longer than any request to it can wait. */
+const LOST_MEMORY_MS = 10 * 60_000
+
 export class Repairer {
   repairs = 0
   lastRepairAt = 0
@@ -41,6 +51,8 @@ export class Repairer {
   private readonly replicas: number
   private readonly concurrency: number
   private readonly inFlight = new Set<string>()
+  /** Vaults judged lost (by key, with when): one that fails a request is not waited for. */
+  private readonly lost = new Map<string, number>()
   private readonly log: (line: string) => void
 
   constructor(components: RepairComponents, opts: RepairOptions = {}) {
@@ -52,6 +64,7 @@ export class Repairer {
 
   /** Repairs the chunks and records whose close group included `lost`; returns copies made. */
   async afterLoss(lost: VaultPeer): Promise<number> {
+    this.remember(lost)
     const others = this.components.peers.withSelf()
     const wasIn = (address: Uint8Array) => wasInGroup(address, others, lost, this.replicas)
     const chunks = this.components.vault.addresses().filter(wasIn)
@@ -96,6 +109,31 @@ export class Repairer {
       else kept++
     })
     return { moved, kept }
+  }
+
+  /** Kept for a while: repairs that ranked `peer` before its loss was judged may still be asking it. */
+  private remember(peer: VaultPeer): void {
+    const now = Date.now()
+    for (const [key, at] of this.lost) if (now - at > LOST_MEMORY_MS) this.lost.delete(key)
+    this.lost.set(peer.key, now)
+  }
+
+  /**
+   * One request; 'gone' when it failed and the vault cannot hold the item: it
+   * was judged lost, it serves no chunks (a client a lookup named), or its
+   * dial fails outright. A request that only went unanswered (a slow vault)
+   * is undefined: that vault may hold the item. A lost vault that answers
+   * (back again) is taken at its word.
+   */
+  private async request(peer: VaultPeer, req: Request): Promise<Response | 'gone' | undefined> {
+    try {
+      return await this.components.ask(peer, req)
+    } catch (err) {
+      if (this.lost.has(peer.key) || (err as Error | undefined)?.name === 'UnsupportedProtocolError')
+        return 'gone'
+      const unreachable = await this.components.unreachable?.(peer).catch(() => false)
+      return unreachable ? 'gone' : undefined
+    }
   }
 
   private heldRecordAddresses(): Uint8Array[] {
@@ -159,22 +197,22 @@ export class Repairer {
       )
       const group = ranked.slice(0, this.replicas)
       const others = group.filter((p) => p.key !== self.key)
-      // true: holds it; false: said it does not; undefined: gave no answer
+      // true: holds it; false: said it does not; 'gone': cannot hold it; undefined: gave no answer
       const held = await Promise.all(
-        others.map((p) =>
-          this.components.ask(p, { type: 'has', address }).then(
-            (r) => r.status === 'ok',
-            () => undefined,
-          ),
-        ),
+        others.map(async (p) => {
+          const r = await this.request(p, { type: 'has', address })
+          return r === 'gone' || r === undefined ? r : r.status === 'ok'
+        }),
       )
       const holders = others.filter((_, i) => held[i] === true)
       // Another holder is closer: it leads. Outside the group this vault leads only if no member holds it.
       if (selfCounts && !leadsRepair(group, self, holders)) return holders.length
-      // A member that gave no answer is slow or gone: slow, it may hold the item; gone, its loss
-      // is noticed and repaired then. Copying on its behalf to the next vault now would leave an
-      // extra copy behind every late answer on a loaded machine.
-      const missing = others.filter((_, i) => held[i] === false)
+      // A member that gave no answer may be slow and hold the item: copying on its behalf to the
+      // next vault would leave an extra copy behind every late answer on a loaded machine. One
+      // that is gone (judged lost, out of reach) is replaced by the next vault now; waiting for
+      // its loss to be repaired lets a repair that ranked it before the loss pass the item over.
+      const gone = new Set(others.filter((_, i) => held[i] === 'gone'))
+      const missing = others.filter((_, i) => held[i] === false || held[i] === 'gone')
       if (missing.length === 0) return holders.length
       const bytes = await this.components.vault.get(address)
       let copies = holders.length
@@ -182,16 +220,17 @@ export class Repairer {
       // A full or failing vault is passed over for the next closest one.
       const offers = passOver(missing, spare)
       for (let offer = offers.next(); !offer.done;) {
-        const res = await this.components
-          .ask(offer.value, { type: 'put', address, bytes })
-          .catch(() => undefined)
-        const took = res?.status === 'ok'
+        // a gone member is passed over at once for the next vault
+        const res = gone.has(offer.value)
+          ? 'gone'
+          : await this.request(offer.value, { type: 'put', address, bytes })
+        const took = res !== 'gone' && res?.status === 'ok'
         if (took) {
           copies++
           this.repairs++
           this.lastRepairAt = Date.now()
         }
-        // only a vault that declined is passed over; one that did not answer may have stored it
+        // a vault that declined or is gone is passed over; one that did not answer may have stored it
         offer = offers.next(took || res === undefined)
       }
       this.log(`repaired ${hex.slice(0, 12)}: ${copies} other holders`)
