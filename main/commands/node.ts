@@ -49,7 +49,7 @@ function obeyControlLines(group: VaultGroup): void {
 export const nodeCommand: Command = {
   path: ['node', 'run'],
   usage:
-    'node run [--vault <dir>…] [--donate <size>] [--bootstrap <multiaddr>…] [--listen <multiaddr>…] [--events] [--farming-target <p>] [--proof-ms <ms>]',
+    'node run [--vault <dir>…] [--donate <size>] [--bootstrap <multiaddr>…] [--listen <multiaddr>…] [--events] [--farming-target <p>] [--proof-ms <ms>] [--vouch-age-ms <ms>]',
   positionals: 0,
   options: {
     vault: { type: 'string', multiple: true },
@@ -64,6 +64,7 @@ export const nodeCommand: Command = {
     'heartbeat-ms': { type: 'string' },
     'farming-target': { type: 'string' },
     'proof-ms': { type: 'string' },
+    'vouch-age-ms': { type: 'string' },
   },
   async run(values) {
     keepNewFilesPrivate()
@@ -93,6 +94,9 @@ export const nodeCommand: Command = {
           target: targetOption(values, 'farming-target'),
           proofIntervalMs:
             values['proof-ms'] === undefined ? undefined : intOption(values, 'proof-ms', 60_000, 100),
+          // how long a client must be known before this vault vouches for it; 0 on one machine's own network
+          clientMinAgeMs:
+            values['vouch-age-ms'] === undefined ? undefined : intOption(values, 'vouch-age-ms', 0, 0),
         },
         log: process.env.PEERDRIVE_DEBUG ? (line) => process.stderr.write(`${line}\n`) : undefined,
       },

@@ -36,7 +36,7 @@ function obeyKillLines(net: Testnet): () => void {
 export const testnetCommand: Command = {
   path: ['testnet'],
   usage:
-    'testnet --nodes <N> --dir <dir> [--per-process <K>] [--donate <size>] [--farming-target <p>] [--proof-ms <ms>]',
+    'testnet --nodes <N> --dir <dir> [--per-process <K>] [--donate <size>] [--farming-target <p>] [--proof-ms <ms>] [--vouch-age-ms <ms>]',
   positionals: 0,
   options: {
     nodes: { type: 'string' },
@@ -46,6 +46,7 @@ export const testnetCommand: Command = {
     'audit-ms': { type: 'string' },
     'farming-target': { type: 'string' },
     'proof-ms': { type: 'string' },
+    'vouch-age-ms': { type: 'string' },
   },
   async run(values) {
     keepNewFilesPrivate()
@@ -64,6 +65,8 @@ export const testnetCommand: Command = {
       auditMs: intOption(values, 'audit-ms', 5000, 100),
       farmingTarget: targetOption(values, 'farming-target'),
       proofMs: values['proof-ms'] === undefined ? undefined : intOption(values, 'proof-ms', 60_000, 100),
+      // a testnet's vaults all start now: a day before any vouches for a client would mean no coin for a day
+      vouchAgeMs: values['vouch-age-ms'] === undefined ? 0 : intOption(values, 'vouch-age-ms', 0, 0),
       // about twenty progress lines, however large the network
       onProgress: (started, total) => {
         if (started === total || started - shown >= Math.max(1, Math.ceil(total / 20))) {

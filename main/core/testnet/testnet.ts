@@ -54,6 +54,8 @@ export interface TestnetOptions {
   /** Farming target of every vault (the chance one served chunk mints a coin); testnets raise it. */
   farmingTarget?: number
   proofMs?: number
+  /** How long a vault must have known a client before vouching for it (farming); default a day. */
+  vouchAgeMs?: number
   /** Nodes also serve the raw-throughput sink (see `peerdrive bench net`). */
   benchmark?: boolean
   onEvent?: (e: NodeEvent) => void
@@ -154,6 +156,7 @@ export class Testnet {
     if (this.opts.auditMs) args.push('--audit-ms', String(this.opts.auditMs))
     if (this.opts.farmingTarget) args.push('--farming-target', String(this.opts.farmingTarget))
     if (this.opts.proofMs) args.push('--proof-ms', String(this.opts.proofMs))
+    if (this.opts.vouchAgeMs !== undefined) args.push('--vouch-age-ms', String(this.opts.vouchAgeMs))
     if (this.opts.benchmark) args.push('--benchmark')
     if (this.opts.heartbeatMs) args.push('--heartbeat-ms', String(this.opts.heartbeatMs))
     // Own process group, so a Ctrl-C meant for the parent does not kill the
