@@ -1,7 +1,7 @@
 // Which vaults are an item's group, as a repairing holder sees it.
 import type { RoutedPeers } from '../net/router.ts'
 import type { VaultPeer } from '../net/vault-peer.ts'
-import { closestFirst, compareDistance, kadKey } from '../placement/index.ts'
+import { closestFirst, kadKey } from '../placement/index.ts'
 
 export interface RankingPeers {
   self: VaultPeer
@@ -12,14 +12,16 @@ export interface RankingPeers {
 
 /**
  * The vaults closest to an item, closest first. A vault keeps links to the 2R
- * vaults closest to itself, so it sees every vault within the distance d of
- * the farthest of them. When the item and the R-th closest vault it sees to
- * the item both lie within d, XOR being an ultrametric, so does every vault
- * closer to the item: its links hold the item's whole group, ranked as they
- * are. Otherwise they are this vault's neighbourhood, not the item's; ranking
- * them would name a group of its own neighbours, which would each do the same
- * with theirs and spread the item over the whole network. So that group is
- * looked up.
+ * vaults closest to itself, so it sees every vault within the distance D of
+ * the farthest of them. Every vault closer to the item than the R-th closest
+ * it sees (distance r from the item) lies at a distance a ⊕ y from this vault,
+ * for some y < r, where a is the item's distance from it. When even the
+ * largest such a ⊕ y is within D, its links hold the item's whole group,
+ * ranked as they are. Otherwise they are this vault's neighbourhood, not the
+ * item's; ranking them would name a group of its own neighbours, which would
+ * each do the same with theirs and spread the item over the whole network. So
+ * that group is looked up. (XOR distance is not an ultrametric in value, so
+ * "the item and the R-th both within D" is not enough.)
  */
 export async function rankForRepair(
   peers: RankingPeers,
@@ -44,6 +46,35 @@ function seesWholeGroup(
   if (around.length <= 2 * replicas) return true
   const edge = around[2 * replicas - 1]!
   const rth = byItem[Math.min(byItem.length, replicas) - 1]!
-  const within = (kadId: Uint8Array) => compareDistance(self.kadId, kadId, edge.kadId) <= 0
-  return within(item) && within(rth.kadId)
+  const seen = distance(self.kadId, edge.kadId)
+  return largestXorBelow(distance(self.kadId, item), distance(item, rth.kadId)) <= seen
+}
+
+function distance(a: Uint8Array, b: Uint8Array): bigint {
+  let d = 0n
+  for (let i = 0; i < a.length; i++) d = (d << 8n) | BigInt(a[i]! ^ b[i]!)
+  return d
+}
+
+/** The largest a ⊕ y over 0 ≤ y < r (−1 when r is 0: no such y), chosen bit by bit from the top. */
+export function largestXorBelow(a: bigint, r: bigint): bigint {
+  if (r <= 0n) return -1n
+  const bound = r - 1n
+  let y = 0n
+  // while y's bits so far equal the bound's, a bit set in y must be set in the bound
+  let tight = true
+  for (let bit = 1n << BigInt(Math.max(bitLength(a), bitLength(bound))); bit > 0n; bit >>= 1n) {
+    const wanted = (a & bit) === 0n
+    if (!tight) {
+      if (wanted) y |= bit
+    } else if ((bound & bit) !== 0n) {
+      if (wanted) y |= bit
+      else tight = false
+    }
+  }
+  return a ^ y
+}
+
+function bitLength(n: bigint): number {
+  return n.toString(2).length
 }

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
 import type { VaultPeer } from '../../../main/core/net/vault-peer.ts'
 import { closestFirst, kadKey } from '../../../main/core/placement/index.ts'
-import { rankForRepair } from '../../../main/core/replication/rank.ts'
+import { largestXorBelow, rankForRepair } from '../../../main/core/replication/rank.ts'
 
 const R = 4
 // each vault's place is the kad key of a seed, so an item stored under the seed lies at the vault's place
@@ -73,4 +73,15 @@ test('an item far from the holder is looked up: its group is the true one, not t
   }
   assert.ok(checked > 25, `most random items are far from a vault of 200 (${checked})`)
   assert.ok(wrongLocally > 10, `the links alone would have named the wrong group (${wrongLocally})`)
+})
+
+test('the largest XOR distance below a bound is found exactly (checked against every candidate)', () => {
+  for (let a = 0n; a < 64n; a++)
+    for (let r = 0n; r < 64n; r++) {
+      let best = -1n
+      for (let y = 0n; y < r; y++) if ((a ^ y) > best) best = a ^ y
+      assert.equal(largestXorBelow(a, r), best, `a=${a} r=${r}`)
+    }
+  // XOR is no ultrametric in value: both 4 and 3 are within 4 of the origin, 4 ⊕ 3 is 7
+  assert.equal(largestXorBelow(4n, 4n), 7n)
 })
