@@ -5,8 +5,10 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
-import { chunkAddress, toHex } from '../../../main/core/chunk-store.ts'
+import { chunkAddress, sameBytes, toHex } from '../../../main/core/chunk-store.ts'
 import { FARM_PROTOCOL, coinIdOf, signReceipt } from '../../../main/core/farming/index.ts'
+import type { Request, Response } from '../../../main/core/net/messages.ts'
+import type { VaultPeer } from '../../../main/core/net/vault-peer.ts'
 import { PeerDriveNode } from '../../../main/core/node/index.ts'
 import { closeGroup } from '../../../main/core/placement/index.ts'
 import { startNodes, waitFor } from '../net/support.ts'
@@ -144,9 +146,18 @@ test('a vault that silently deleted its chunks fails storage proofs and its clai
   const liar = nodes.find((n) => [...n.vault.addresses()].length >= 3 && n !== nodes[0])!
   const held = [...liar.vault.addresses()]
   for (const a of held) await liar.vault.delete(a)
-  const witnesses = nodes.filter(
-    (n) => n !== liar && held.some((a) => groupAndOutsider(nodes, a).members.includes(n)),
-  )
+  // the vaults that challenge it: each holds a chunk the liar held, in whose group both are (a
+  // member whose copy went to the next vault when a put timed out on a loaded machine holds none)
+  const witnesses: PeerDriveNode[] = []
+  for (const n of nodes) {
+    if (n === liar) continue
+    for (const a of held)
+      if (groupAndOutsider(nodes, a).members.includes(n) && (await n.vault.has(a))) {
+        witnesses.push(n)
+        break
+      }
+  }
+  assert.ok(witnesses.length > 0, 'a vault shares a chunk with the liar')
   await waitFor(
     () => witnesses.every((w) => !w.farmer.trust.isTrusted(liar.peers.self.key)),
     // generous: proof rounds answer slowly when the machine is loaded
@@ -168,12 +179,38 @@ test('a vault that silently deleted its chunks fails storage proofs and its clai
     120_000,
     "four trusted copies of the lying vault's chunks",
   )
+  // Every request the vaults send: a vault that distrusts the liar never places a chunk on it,
+  // nor does a vault asked by a REPLICATE to leave the liar out of that chunk. (A vault that has
+  // not judged the liar yet may still repair onto it: it has no reason not to.)
+  const liarKey = liar.peers.self.key
+  const placedOnLiar: { by: PeerDriveNode; address: string; distrusted: boolean }[] = []
+  const toldToAvoid = new Set<string>()
+  for (const n of nodes) {
+    const spied = n as unknown as { ask(peer: VaultPeer, req: Request): Promise<Response> }
+    const ask = spied.ask.bind(n)
+    spied.ask = (peer, req) => {
+      if (
+        req.type === 'replicate' &&
+        req.avoid?.some((id) => sameBytes(id, liar.peers.self.id.toMultihash().bytes))
+      )
+        toldToAvoid.add(`${peer.key} ${toHex(req.address)}`)
+      if (req.type === 'put' && peer.key === liarKey)
+        placedOnLiar.push({
+          by: n,
+          address: toHex(req.address),
+          distrusted: !n.farmer.trust.isTrusted(liarKey),
+        })
+      return ask(peer, req)
+    }
+  }
   await putChunks(witnesses[0]!, 4)
-  assert.equal(
-    [...liar.vault.addresses()].length,
-    0,
-    'no new chunk placed on a distrusted vault by its witnesses',
-  )
+  for (const { by, address, distrusted } of placedOnLiar) {
+    assert.equal(distrusted, false, 'a vault that distrusts the liar placed a chunk on it')
+    assert.ok(
+      !toldToAvoid.has(`${by.peers.self.key} ${address}`),
+      'a vault told to leave the liar out of a chunk placed it there',
+    )
+  }
 
   // a chunk whose close group has the liar in it: a writer in the group keeps one more copy, on the
   // fifth closest vault, and a claim from outside the group is refused for that before trust is asked
