@@ -60,6 +60,12 @@ export interface SimConfig {
   chunkBytes?: number
   /** One upload rate for every vault, bytes/s (overrides the distribution). */
   uploadBps?: number
+  /**
+   * A capacity every vault's uploads share, bytes/s: the vaults of a testnet on
+   * one host share its cores, so ten leaders repairing at once each get a share
+   * of what one of them could send alone.
+   */
+  sharedUploadBps?: number
   /** One donation for every vault, bytes (overrides the distribution). */
   capacityBytes?: number
 }

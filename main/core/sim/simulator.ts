@@ -126,6 +126,8 @@ export function simulate(cfg: SimConfig, onProgress?: (p: SimProgress) => void):
   const capacity = new Float64Array(P)
   const used = new Float64Array(P)
   const busyUntil = new Float64Array(P)
+  // the host every vault shares, when the run models one (a testnet on one machine)
+  let hostBusyUntil = 0
   // Repairer's lanes: the chunks each vault is sending copies of, and the chunks waiting for a lane
   const lanesUsed = new Int32Array(P)
   const dropped = new Map<number, number[]>()
@@ -516,7 +518,11 @@ export function simulate(cfg: SimConfig, onProgress?: (p: SimProgress) => void):
     tLane[id] = 0
     if (!holders.has(c, to)) used[to]! += fragBytes
     // the leader's upload link sends one copy after another; the fixed cost overlaps (8 lanes in Repairer)
-    const start = Math.max(now, busyUntil[from]!)
+    let start = Math.max(now, busyUntil[from]!)
+    if (cfg.sharedUploadBps) {
+      start = Math.max(start, hostBusyUntil)
+      hostBusyUntil = start + fragQueueBytes / cfg.sharedUploadBps
+    }
     busyUntil[from] = start + fragQueueBytes / upBps[from]!
     heap.push(busyUntil[from]! + cfg.transferLatencyS, Ev.Transfer, id)
     inflightLeader[c] = from

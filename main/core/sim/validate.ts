@@ -215,6 +215,8 @@ export async function validateAgainstTestnet(opts: ValidateOptions): Promise<Val
         holders: before.map((h) => [...h].sort((a, b) => a - b)),
         chunkBytes,
         uploadBps,
+        // every vault of this testnet runs on this one host: the rate measured is what they share
+        sharedUploadBps: uploadBps,
         transferLatencyS: 0,
         auditIntervalS: 5,
         capacityBytes: 2 ** 30,

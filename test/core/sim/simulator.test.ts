@@ -143,3 +143,36 @@ test("a vault's lanes bound the chunks it repairs at once; the chunks that wait 
   // each leader's chunks waited for its one lane, a second of latency apiece
   assert.ok(one > 2 * eight, `1 lane ${one} s, 8 lanes ${eight} s`)
 })
+
+test('vaults that share one host’s capacity send their copies one after another', () => {
+  const rng = new Rng(17)
+  const ids = Array.from({ length: 30 }, () => rng.bytes(new Uint8Array(32)))
+  const addresses = Array.from({ length: 200 }, () => rng.bytes(new Uint8Array(32)))
+  const restore = (sharedUploadBps: number | undefined) =>
+    simulate(
+      simConfig({
+        vaults: 30,
+        chunks: 200,
+        days: 1 / 24,
+        churn: CHURN_MODELS.none!,
+        ids,
+        addresses,
+        chunkBytes: 2 ** 20,
+        uploadBps: 2 ** 20,
+        ...(sharedUploadBps ? { sharedUploadBps } : {}),
+        capacityBytes: 2 ** 30,
+        transferLatencyS: 0,
+        kills: [{ atS: 10, slots: [3, 11, 20], permanent: true }],
+      }),
+    ).figures
+  const alone = restore(undefined)
+  const shared = restore(2 ** 20)
+  assert.equal(shared.chunks_lost, 0)
+  assert.ok(alone.restored_s !== null && shared.restored_s !== null)
+  // every copy at 1 MiB/s through one host: at least a second per copy made
+  assert.ok(shared.restored_s >= shared.repairs, `${shared.restored_s} s for ${shared.repairs} copies`)
+  assert.ok(
+    shared.restored_s > 2 * alone.restored_s,
+    `shared ${shared.restored_s} s, alone ${alone.restored_s} s`,
+  )
+})
