@@ -33,14 +33,15 @@ test('two devices of one account follow each other live, through a FUSE mount on
   const mnt = join(laptopHome, 'mnt')
   await mkdir(mnt)
   // hooks run in the order they were added: the laptop stops (its vault writes there) before its home goes
-  let laptop: DriveNode | undefined
+  const started: { laptop?: DriveNode } = {}
   t.after(async () => {
-    await laptop?.stop().catch(() => {})
+    await started.laptop?.stop().catch(() => {})
     await detachMount(mnt).catch(() => {})
     await rm(laptopHome, { recursive: true, force: true, maxRetries: 5 })
   })
   const desk: DriveNode = await startDriveNode(t, everyAddress(vaults))
-  laptop = await startDriveNode(t, everyAddress(vaults), { home: laptopHome, mount: mnt })
+  const laptop = await startDriveNode(t, everyAddress(vaults), { home: laptopHome, mount: mnt })
+  started.laptop = laptop
   await meshUp([...vaults, desk.node, laptop.node])
   // What the dashboard and the desktop notifications hear.
   const notices: string[] = []
