@@ -14,6 +14,12 @@ import { attachEventSocket } from './event-socket.ts'
 import { serveStatic } from './static-files.ts'
 
 const MAX_BODY = 64 * 1024
+/**
+ * How long close() lets a request already being answered finish before it
+ * cuts the connections still open: a page polling on a keep-alive
+ * connection would otherwise keep the server open for ever.
+ */
+const CLOSE_GRACE_MS = 2_000
 
 export interface ApiServer {
   port: number
@@ -36,7 +42,13 @@ export async function startApiServer(
   } = {},
 ): Promise<ApiServer> {
   const token = opts.token ?? randomBytes(24).toString('base64url')
+  let closing = false
   const server: Server = createServer((req, res) => {
+    if (closing) {
+      // a kept-alive connection's next request after close(): answered, and the connection let go
+      res.setHeader('connection', 'close')
+      return reply(res, 503, { error: 'the node is stopping' })
+    }
     handle(req, res).catch((err: unknown) => reply(res, statusOf(err), { error: (err as Error).message }))
   })
   let port = 0
@@ -94,8 +106,13 @@ export async function startApiServer(
     token,
     url: `http://127.0.0.1:${port}`,
     close: () => {
+      closing = true
       socket?.close()
-      return new Promise((resolve) => server.close(() => resolve()))
+      return new Promise((resolve) => {
+        server.close(() => resolve())
+        const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS)
+        server.once('close', () => clearTimeout(cut))
+      })
     },
   }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { writeFile } from 'node:fs/promises'
-import { request } from 'node:http'
+import { Agent, request } from 'node:http'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { callApi, startApiServer } from '../../../main/core/api/index.ts'
@@ -120,10 +120,34 @@ test('account commands check their arguments, and each failure answers with its 
   assert.deepEqual((await post('farming-pause', { paused: true })).body, { result: { paused: true } })
 })
 
+test('close() ends while a page keeps polling on a kept-alive connection, and while a request hangs', async () => {
+  let hung = 0
+  const api = await startApiServer({ ...handlers, logs: () => new Promise(() => hung++) })
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+  const statuses: number[] = []
+  let polling = true
+  const poll = (async () => {
+    while (polling) {
+      const res = await rawRequest(api.port, { path: '/api/status', token: api.token, agent }).catch(() => undefined)
+      if (res) statuses.push(res.status)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  })()
+  const stuck = rawRequest(api.port, { path: '/api/logs', token: api.token }).catch((err: Error) => err)
+  while (statuses.length < 3 || hung === 0) await new Promise((resolve) => setTimeout(resolve, 20))
+  await api.close()
+  polling = false
+  await poll
+  agent.destroy()
+  assert.equal(statuses[0], 200)
+  assert.ok(statuses.every((s) => s === 200 || s === 503), `only answers or "stopping": ${statuses.join(',')}`)
+  assert.ok((await stuck) instanceof Error, 'the hung request was cut')
+})
+
 /** One raw request, so the Host header can be anything (fetch sets its own). */
 function rawRequest(
   port: number,
-  opts: { method?: string; path: string; host?: string; token?: string },
+  opts: { method?: string; path: string; host?: string; token?: string; agent?: Agent },
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -133,6 +157,7 @@ function rawRequest(
         method: opts.method ?? 'POST',
         path: opts.path,
         setHost: opts.host === undefined,
+        ...(opts.agent ? { agent: opts.agent } : {}),
         headers: {
           ...(opts.host === undefined ? {} : { host: opts.host }),
           ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
