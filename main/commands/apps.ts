@@ -1,6 +1,7 @@
 // `peerdrive apps [list|grant|deny|revoke|log]`: the apps that asked the
 // running node for access, and the user's answers, through its API.
 import { callApi } from '../core/api/index.ts'
+import { USAGE_PERIOD_MS } from '../core/apps/usage-payments.ts'
 import type { AppSummary } from '../core/api/contract.ts'
 import { UsageError } from '../core/errors.ts'
 import { formatSize } from '../core/size.ts'
@@ -24,7 +25,7 @@ export function describeApp(a: AppSummary): string {
   ].filter(Boolean)
   const lines = [
     `${a.id}  ${a.name} ${a.version}  ${a.state}`,
-    `  wants: ${wants.join(', ') || 'nothing'}; price ${a.usage_price} coin(s) per period; developer ${a.developer_wallet.slice(0, 16)}…`,
+    `  wants: ${wants.join(', ') || 'nothing'}; price ${a.usage_price} coin(s) per ${USAGE_PERIOD_MS / 86_400_000} days; developer ${a.developer_wallet.slice(0, 16)}…`,
   ]
   if (a.grant) {
     lines.push(
@@ -33,6 +34,10 @@ export function describeApp(a: AppSummary): string {
     lines.push(
       `  usage: ${a.usage.calls} call(s), ${a.usage.refused} refused, ${formatSize(a.usage.bytes_written)} written, ${a.usage.published} published`,
     )
+    for (const p of a.payments.slice(-3))
+      lines.push(
+        `  paid to its developer ${new Date(p.started_at).toISOString().slice(0, 10)}: ${p.paid} of ${p.due} coin(s)${p.state === 'paid' ? '' : ` (${p.state})`}`,
+      )
   }
   return lines.join('\n')
 }

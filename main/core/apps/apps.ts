@@ -14,6 +14,8 @@ import { containerOf } from './paths.ts'
 import { fetchPublic } from './public-data.ts'
 import { NetworkAppRecords } from './records.ts'
 import type { AppLogLine, AppSummary, PublicFetched } from './summary.ts'
+import type { UsageWallet } from './usage-payments.ts'
+import { USAGE_PERIOD_MS, UsagePayments } from './usage-payments.ts'
 
 /** The most a public fetch through the dashboard's API returns (the CLI's `get`). */
 const MAX_GET_BYTES = 256 * 2 ** 20
@@ -24,6 +26,10 @@ export interface AppsNode {
   records: Pick<NetworkRecordStore, 'get' | 'put'>
   /** The open account's drive-owner seed, from which each app's record keys are derived. */
   accountSeed(): Uint8Array | undefined
+  /** The user's wallet, which pays apps' usage prices; without one nothing is paid. */
+  wallet?: UsageWallet
+  /** How long one paid period lasts (USAGE_PERIOD_MS unless a test network sets it). */
+  usagePeriodMs?: number
   log?(line: string): void
 }
 
@@ -31,12 +37,19 @@ export class Apps {
   readonly store: GrantStore
   readonly log: AppLog
   readonly gate: AppGate
+  /** Usage prices paid to developers; absent on a node without a wallet. */
+  readonly payments: UsagePayments | undefined
   private readonly node: AppsNode
 
   private constructor(store: GrantStore, log: AppLog, node: AppsNode) {
     this.store = store
     this.log = log
     this.node = node
+    this.payments = node.wallet
+      ? new UsagePayments(store, node.wallet, node.usagePeriodMs ?? USAGE_PERIOD_MS, (line) =>
+          node.log?.(line),
+        )
+      : undefined
     this.gate = new AppGate(store, log, {
       drive: () => node.drive(),
       chunks: node.chunks,
@@ -52,7 +65,9 @@ export class Apps {
   static async open(home: string, node: AppsNode): Promise<Apps> {
     const store = new GrantStore(home)
     await store.load()
-    return new Apps(store, new AppLog(home), node)
+    const apps = new Apps(store, new AppLog(home), node)
+    apps.payments?.start()
+    return apps
   }
 
   list(): AppSummary[] {
@@ -62,6 +77,8 @@ export class Apps {
   async grant(id: string, readFolders: string[] = []): Promise<AppSummary> {
     const entry = await dashboardCall(() => this.store.grant(id, readFolders))
     this.node.log?.(`app "${entry.manifest.name}" granted`)
+    // the first period's price is paid at once: the user consented to it by granting
+    if (entry.manifest.usage_price > 0) void this.payments?.payDue().catch(() => {})
     return summary(entry)
   }
 
@@ -97,8 +114,10 @@ export class Apps {
     }
   }
 
-  /** Usage counters reach the disk now (they are otherwise saved with the next change). */
+  /** Usage counters reach the disk now (they are otherwise saved with the next change); payments stop. */
   async flush(): Promise<void> {
+    this.payments?.stop()
+    await this.payments?.settled()
     await this.store.save()
     await this.log.flushed()
   }
@@ -118,6 +137,7 @@ function summary(e: AppEntry): AppSummary {
     grant: e.grant ? { ...e.grant, read_folders: [...e.grant.read_folders] } : null,
     container: containerOf(e),
     usage: { ...e.usage },
+    payments: (e.payments ?? []).map((p) => ({ ...p })),
   }
 }
 

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { PRIVATE_FILE_MODE } from '../home.ts'
 import * as refuse from './errors.ts'
 import type { AppManifest } from './manifest.ts'
+import type { UsagePayment } from './summary.ts'
 
 export type AppState = 'pending' | 'granted' | 'denied' | 'revoked'
 
@@ -38,6 +39,8 @@ export interface AppEntry {
   usage: AppUsage
   /** SHA-256 (hex) of the app's token. */
   token_hash: string
+  /** Its usage price paid per period, latest last (absent until the first). */
+  payments?: UsagePayment[]
 }
 
 /** At most this many requests wait for the user at once: more are refused, so no process floods the list. */

@@ -22,6 +22,24 @@ export interface AppSummary {
     published: number
     last_call_at: number | null
   }
+  /** The usage price paid to the developer, one line per period, latest last. */
+  payments: UsagePayment[]
+}
+
+export interface UsagePayment {
+  /** The period's index: floor(time / period length). */
+  period: number
+  /** The app's price for the period, in coins. */
+  due: number
+  paid: number
+  /**
+   * paying: under way (or cut short by a crash: settled from the wallet's history);
+   * owed: the wallet held too few coins or the coins' groups refused; tried again within the period.
+   */
+  state: 'paying' | 'paid' | 'owed'
+  /** When the first coin of this payment was about to be sent (the wallet's clock). */
+  started_at: number
+  reason?: string
 }
 
 export interface AppLogLine {

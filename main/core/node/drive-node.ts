@@ -6,12 +6,14 @@ import { Accounts, accountId, fileOnlySealer, forget, recall, remember, wipeKeys
 import type { Credentials, OpenAccount, SecretSealer } from '../account/index.ts'
 import { degradedSummary, endpointFile, startApiServer } from '../api/index.ts'
 import { Apps } from '../apps/index.ts'
+import type { UsageWallet } from '../apps/index.ts'
 import type { AccountStatus, ApiServer, StatusResult } from '../api/index.ts'
 import { Drive } from '../drive/index.ts'
 import type { SyncStatus } from '../drive/index.ts'
 import { RecordRootStore } from '../drive/record-root-store.ts'
 import { DEFAULT_HISTORY_DAYS } from '../drive/versions.ts'
 import { DRIVE_HISTORY_RECORD } from '../drive/versions-remote.ts'
+import type { Farmer } from '../farming/index.ts'
 import { checkMountable, mountDrive } from '../fuse/index.ts'
 import type { MountedDrive } from '../fuse/index.ts'
 import { ensurePrivateDir } from '../home.ts'
@@ -89,6 +91,7 @@ export class DriveNode {
         chunks: node.network,
         records: node.records,
         accountSeed: () => self.node?.account?.keys.driveOwnerSeed,
+        wallet: accountWallet(node.farmer, () => self.node?.account !== undefined),
         log: opts.log,
       })
       // the API is up before the DriveNode that answers it exists
@@ -379,6 +382,16 @@ export class DriveNode {
     await this.apps.flush().catch(() => {})
     await rm(endpointFile(this.opts.home), { force: true })
     await this.node.stop()
+  }
+}
+
+/** The open account's wallet, paying apps' usage prices one coin at a time. */
+function accountWallet(farmer: Farmer, accountOpen: () => boolean): UsageWallet {
+  return {
+    id: () => (accountOpen() ? farmer.walletId : undefined),
+    payOne: async (to) => (await farmer.send(1, to)).sent === 1,
+    sentSince: (to, since) =>
+      farmer.history().entries.filter((e) => e.kind === 'sent' && e.peer === to && e.at >= since).length,
   }
 }
 

@@ -128,7 +128,9 @@ test('close() ends while a page keeps polling on a kept-alive connection, and wh
   let polling = true
   const poll = (async () => {
     while (polling) {
-      const res = await rawRequest(api.port, { path: '/api/status', token: api.token, agent }).catch(() => undefined)
+      const res = await rawRequest(api.port, { path: '/api/status', token: api.token, agent }).catch(
+        () => undefined,
+      )
       if (res) statuses.push(res.status)
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
@@ -140,7 +142,10 @@ test('close() ends while a page keeps polling on a kept-alive connection, and wh
   await poll
   agent.destroy()
   assert.equal(statuses[0], 200)
-  assert.ok(statuses.every((s) => s === 200 || s === 503), `only answers or "stopping": ${statuses.join(',')}`)
+  assert.ok(
+    statuses.every((s) => s === 200 || s === 503),
+    `only answers or "stopping": ${statuses.join(',')}`,
+  )
   assert.ok((await stuck) instanceof Error, 'the hung request was cut')
 })
 
