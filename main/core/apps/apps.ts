@@ -26,6 +26,8 @@ export interface AppsNode {
   records: Pick<NetworkRecordStore, 'get' | 'put'>
   /** The open account's drive-owner seed, from which each app's record keys are derived. */
   accountSeed(): Uint8Array | undefined
+  /** Runs an app's call with its developer named on the receipts of the chunks it reads. */
+  readingFor?<T>(developerWallet: string, work: () => Promise<T>): Promise<T>
   /** The user's wallet, which pays apps' usage prices; without one nothing is paid. */
   wallet?: UsageWallet
   /** How long one paid period lasts (USAGE_PERIOD_MS unless a test network sets it). */
@@ -59,6 +61,7 @@ export class Apps {
       },
       onRequest: (e) =>
         node.log?.(`app "${e.manifest.name}" ${e.manifest.version} asks for access (id ${e.id})`),
+      ...(node.readingFor ? { readingFor: node.readingFor } : {}),
     })
   }
 

@@ -47,6 +47,8 @@ export interface AppHost {
   records(): AppRecords | undefined
   /** Told of a new request, so the user hears of it. */
   onRequest?(entry: AppEntry): void
+  /** Runs an app's call so that the network reads it makes name its developer wallet (a share of what they mint). */
+  readingFor?<T>(developerWallet: string, work: () => Promise<T>): Promise<T>
 }
 
 type Args = Record<string, unknown>
@@ -88,7 +90,10 @@ export class AppGate {
       app = this.store.byToken(bearer(req.headers.authorization))
       const call: Call = { app, args, log: {} }
       try {
-        const result = await this.run(command, call)
+        const work = () => this.run(command, call)
+        const result = await (this.host.readingFor
+          ? this.host.readingFor(app.manifest.developer_wallet, work)
+          : work())
         this.record(app, command, call, 'ok')
         return reply(res, 200, { result })
       } catch (err) {

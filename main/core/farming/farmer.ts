@@ -3,6 +3,7 @@
 // and coin claims, countersigns others' claims as a coin-group member, keeps
 // deliveries as a wallet inbox's group member, and keeps the wallet that farmed
 // coin is paid to, collecting what others send it from its inbox.
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { randomBytes } from 'node:crypto'
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
@@ -26,8 +27,10 @@ import { MAX_FARM_MESSAGE_BYTES, decodeFarmRequest, decodeFarmResponse, encodeFa
 import type { FarmRequest, FarmResponse } from './messages.ts'
 import { Prover, VAULT_FULL, proofDigest } from './prover.ts'
 import {
+  DEVELOPER_SHARE,
   attemptHash,
   coinIdOf,
+  developerShareFalls,
   periodOf,
   receiptSignatureValid,
   signReceipt,
@@ -38,6 +41,9 @@ import { TrustTable } from './trust.ts'
 import { Validator } from './validator.ts'
 
 export const FARM_PROTOCOL = '/peerdrive/farm/2.0.0'
+
+/** The developer wallet of the app whose reads are under way, if any (see forDeveloper). */
+const readingFor = new AsyncLocalStorage<string>()
 
 /**
  * The default farming target: the chance that one served chunk mints a coin.
@@ -101,6 +107,8 @@ export interface FarmerOptions {
   clientMinAgeMs?: number
   /** How often this node asks its wallets' inboxes for coins sent to them (default 10 s). */
   inboxIntervalMs?: number
+  /** The share of coins minted on an app's GETs that goes to its developer: a network parameter (default 0.1). */
+  developerShare?: number
   log?: (line: string) => void
 }
 
@@ -162,6 +170,7 @@ export class Farmer {
       inboxIntervalMs: 10_000,
       clientSlots: DEFAULT_CLIENT_SLOTS,
       clientMinAgeMs: DEFAULT_CLIENT_MIN_AGE_MS,
+      developerShare: DEVELOPER_SHARE,
       log: () => {},
       // an option given as undefined keeps its default
       ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)),
@@ -184,6 +193,7 @@ export class Farmer {
         target: this.#o.target,
         receiptMaxAgeMs: this.#o.receiptMaxAgeMs,
         clientSlots: this.#o.clientSlots,
+        developerShare: this.#o.developerShare,
         clientMinAgeMs: this.#o.clientMinAgeMs,
       },
     )
@@ -342,6 +352,15 @@ export class Farmer {
 
   // --- client side: receipts for chunks received --------------------------
 
+  /**
+   * Runs `work` as reads made for an app: the receipts for chunks it GETs
+   * name the app's developer wallet, which takes its share of what they mint.
+   */
+  forDeveloper<T>(wallet: string, work: () => Promise<T>): Promise<T> {
+    if (!/^[0-9a-f]{64}$/.test(wallet)) return work()
+    return readingFor.run(wallet, work)
+  }
+
   /** Signs a receipt for a chunk `vault` served this node and sends it; best effort, never blocks a read. */
   sendReceipt(vault: VaultPeer, address: Uint8Array): void {
     if (vault.key === this.#c.peers.self.key || this.#claims.size > 256) return
@@ -357,11 +376,16 @@ export class Farmer {
    * winning one fills the period's next coin slot and carries the vouches
    * of this node's neighbours; a losing one needs neither.
    */
-  async receiptFor(vault: string, chunk: string, at = Date.now()): Promise<Receipt> {
+  async receiptFor(
+    vault: string,
+    chunk: string,
+    at = Date.now(),
+    developer = readingFor.getStore(),
+  ): Promise<Receipt> {
     const period = periodOf(at)
     const slot = this.#slots.get(period) ?? 0
     const client = this.#c.peers.self.key
-    const receipt = signReceipt(this.#c.identity, { chunk, vault, client, at, slot })
+    const receipt = signReceipt(this.#c.identity, { chunk, vault, client, at, slot, developer })
     if (!underTarget(attemptHash(receipt), this.#o.target)) return receipt
     // a receipt is at most the maximum age old, so only this period and its neighbours matter
     for (const old of this.#slots.keys()) if (old < period - 1) this.#slots.delete(old)
@@ -418,15 +442,25 @@ export class Farmer {
     )
     if (seen !== 'new') return { s: 'refused', reason: SIGHTING_REFUSALS[seen] }
     if (!this.#paused && underTarget(hash, this.#o.target) && receipt.slot < this.#o.clientSlots) {
-      this.db.addPending(coinIdOf(receipt), JSON.stringify(receipt), this.#walletId)
-      this.#track(this.claim(receipt, this.#walletId))
+      const owner = this.mintsTo(receipt)
+      this.db.addPending(coinIdOf(receipt), JSON.stringify(receipt), owner)
+      this.#track(this.claim(receipt, owner))
     }
     return { s: 'ok' }
   }
 
+  /** Whom a winning receipt's coin is minted to: this vault's wallet, or the app developer's when its share falls on the coin. */
+  mintsTo(receipt: Receipt): string {
+    return receipt.developer !== undefined && developerShareFalls(coinIdOf(receipt), this.#o.developerShare)
+      ? receipt.developer
+      : this.#walletId
+  }
+
   /**
    * Claims the coin a winning receipt names from the coin id's group; with a
-   * quorum of signatures the coin is this wallet's. Returns the refusals seen.
+   * quorum of signatures the coin is `owner`'s: this wallet's, kept here, or
+   * an app developer's share, delivered to the developer's inbox. Returns
+   * the refusals seen.
    */
   async claim(receipt: Receipt, owner: string): Promise<{ minted: boolean; refusals: string[] }> {
     const id = coinIdOf(receipt)
@@ -450,8 +484,15 @@ export class Farmer {
       this.#o.log(`coin claim ${id.slice(0, 12)} refused: ${[...new Set(refusals)].join('; ')}`)
       return { minted: false, refusals }
     }
-    this.db.keepCoin(proof)
     this.db.removePending(id)
+    if (owner === receipt.developer && !this.#wallets.has(owner)) {
+      const kept = await this.inbox.deliver(proof).catch(() => 0)
+      this.#o.log(
+        `farmed coin ${id.slice(0, 12)} for an app's developer ${owner.slice(0, 12)} (${kept ? 'in its inbox' : 'no inbox vault took it yet'})`,
+      )
+      return { minted: true, refusals }
+    }
+    this.db.keepCoin(proof)
     this.db.addHistory(owner, { at: Date.now(), kind: 'minted', coin_id: id, peer: receipt.client })
     this.#o.log(`farmed coin ${id.slice(0, 12)} (${signatures.length} of ${group.length} signatures)`)
     return { minted: true, refusals }

@@ -16,9 +16,11 @@ export { FarmMessageError, decodeFarmRequest, decodeFarmResponse, encodeFarm } f
 export type { FarmRequest, FarmResponse } from './messages.ts'
 export { VAULT_FULL, proofDigest } from './prover.ts'
 export {
+  DEVELOPER_SHARE,
   FARM_PERIOD_MS,
   attemptHash,
   coinIdOf,
+  developerShareFalls,
   periodOf,
   receiptSignatureValid,
   signReceipt,

@@ -76,6 +76,7 @@ function wireReceipt(r: Receipt): WireReceipt {
     signature: bytes(r.signature),
     slot: r.slot,
     vouches: r.vouches.map((v) => ({ peer: v.peer, signature: bytes(v.signature) })),
+    ...(r.developer !== undefined ? { developer: bytes(r.developer) } : {}),
   }
 }
 
@@ -158,7 +159,19 @@ function receiptOf(r: WireReceipt | undefined): Receipt | undefined {
     if (!sig || !isPeerId(v.peer)) return undefined
     vouches.push({ peer: v.peer, signature: sig })
   }
-  return { chunk, vault: r.vault, client: r.client, at: r.at, nonce, slot: r.slot, signature, vouches }
+  const developer = r.developer === undefined ? undefined : hexOf(r.developer, 32)
+  if (r.developer !== undefined && !developer) return undefined
+  return {
+    chunk,
+    vault: r.vault,
+    client: r.client,
+    at: r.at,
+    nonce,
+    slot: r.slot,
+    signature,
+    vouches,
+    ...(developer ? { developer } : {}),
+  }
 }
 
 function proofOf(p: WireProof | undefined): CoinProof | undefined {

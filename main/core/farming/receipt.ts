@@ -32,14 +32,45 @@ export interface Receipt {
    * cost something. Only a winning receipt needs them; they are not signed.
    */
   vouches: CoinSignature[]
+  /**
+   * Hex wallet id of the developer of the app the client read the chunk
+   * for, when it read for one: the share of a coin the receipt mints that
+   * falls to the developer (developerShareFalls) is minted to this wallet.
+   */
+  developer?: string
 }
 
 const DOMAIN = 'peerdrive/receipt/v2'
+const DOMAIN_FOR_APP = 'peerdrive/receipt-for-app/v1'
+
+/**
+ * The share of the coins minted on GETs an app made that goes to the app's
+ * developer (a network parameter: every vault of a network checks claims
+ * with the same value).
+ */
+export const DEVELOPER_SHARE = 0.1
 
 type Signed = Omit<Receipt, 'signature' | 'vouches'>
 
 function signedBytes(r: Signed): Buffer {
-  return Buffer.from(JSON.stringify([DOMAIN, r.chunk, r.vault, r.client, r.at, r.nonce, r.slot]))
+  const fields = [r.chunk, r.vault, r.client, r.at, r.nonce, r.slot]
+  return Buffer.from(
+    JSON.stringify(
+      r.developer === undefined ? [DOMAIN, ...fields] : [DOMAIN_FOR_APP, ...fields, r.developer],
+    ),
+  )
+}
+
+/**
+ * Whether the coin `coinId` is the developer's share: decided by the coin id
+ * alone (the client, period and slot), so the client cannot grind it and
+ * every member of the coin's group reaches the same answer; over many coins
+ * a `share` of them fall to developers.
+ */
+export function developerShareFalls(coinId: string, share: number): boolean {
+  if (share <= 0) return false
+  const hash = createHash('sha256').update(`peerdrive/developer-share/v1:${coinId}`).digest()
+  return underTarget(hash, share)
 }
 
 export function signReceipt(
@@ -51,6 +82,7 @@ export function signReceipt(
     at?: number
     slot?: number
     vouches?: CoinSignature[]
+    developer?: string
   },
 ): Receipt {
   const unsigned: Signed = {
@@ -60,6 +92,7 @@ export function signReceipt(
     at: fields.at ?? Date.now(),
     nonce: randomBytes(16).toString('hex'),
     slot: fields.slot ?? 0,
+    ...(fields.developer !== undefined ? { developer: fields.developer } : {}),
   }
   const signature = Buffer.from(signer.sign(signedBytes(unsigned))).toString('hex')
   return { ...unsigned, signature, vouches: fields.vouches ?? [] }

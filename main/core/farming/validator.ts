@@ -19,6 +19,7 @@ import type { FarmRequest, FarmResponse } from './messages.ts'
 import {
   attemptHash,
   coinIdOf,
+  developerShareFalls,
   periodOf,
   receiptSignatureValid,
   underTarget,
@@ -49,6 +50,8 @@ export interface ValidatorOptions {
   clientSlots: number
   /** How long a vault near a client must have known it before vouching for it. */
   clientMinAgeMs: number
+  /** The share of coins minted on an app's GETs that goes to its developer. */
+  developerShare: number
 }
 
 export class Validator {
@@ -89,6 +92,13 @@ export class Validator {
     if (!receiptSignatureValid(receipt)) return refuse('the receipt is not signed by its client')
     if (!underTarget(hash, this.#o.target)) return refuse('the attempt is not under the farming target')
     if (!this.inGroup(id, this.#c.peers.self.key)) return refuse("this vault is not in the coin's group")
+    // the coin id alone decides whether it is the app developer's share: neither side can choose
+    if (
+      receipt.developer !== undefined &&
+      developerShareFalls(id, this.#o.developerShare) &&
+      owner !== receipt.developer
+    )
+      return refuse("this coin is the app developer's share")
     // the chunk lies anywhere: its group is looked up, not read from this vault's neighbours
     const chunkGroup = await this.lookupGroup(receipt.chunk)
     if (!chunkGroup.some((p) => p.key === from)) return refuse("the vault is not in the chunk's close group")

@@ -92,6 +92,7 @@ export class DriveNode {
         records: node.records,
         accountSeed: () => self.node?.account?.keys.driveOwnerSeed,
         wallet: accountWallet(node.farmer, () => self.node?.account !== undefined),
+        readingFor: (developer, work) => node.farmer.forDeveloper(developer, work),
         log: opts.log,
       })
       // the API is up before the DriveNode that answers it exists

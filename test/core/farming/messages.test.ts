@@ -31,6 +31,7 @@ const valid: FarmRequest[] = [
   { t: 'prove', chunk: 'ab'.repeat(32), nonce: '01'.repeat(32) },
   { t: 'receipt', receipt },
   { t: 'claim', receipt, owner: '02'.repeat(32) },
+  { t: 'claim', receipt: { ...receipt, developer: '1d'.repeat(32) }, owner: '1d'.repeat(32) },
   { t: 'transfer', id: '03'.repeat(32), to: '04'.repeat(32), seq: 2, auth: '05'.repeat(64) },
   { t: 'coin', id: '06'.repeat(32) },
   {
@@ -61,6 +62,26 @@ function onlyNamedErrors(fn: () => unknown): void {
 
 test('well-formed farm requests round-trip', () => {
   for (const m of valid) assert.deepEqual(decodeFarmRequest(encodeFarm(m)), m)
+})
+
+test('a receipt whose developer wallet is not 32 bytes is malformed', () => {
+  for (const developer of [new Uint8Array(0), new Uint8Array(31), new Uint8Array(33)]) {
+    const wire = WireRequest.encode({
+      type: WireRequest.Type.RECEIPT,
+      receipt: {
+        chunk: new Uint8Array(32),
+        vault: peer,
+        client: peer,
+        at: 1,
+        nonce: new Uint8Array(16),
+        signature: new Uint8Array(64),
+        slot: 0,
+        vouches: [],
+        developer,
+      },
+    })
+    assert.throws(() => decodeFarmRequest(wire), FarmMessageError)
+  }
 })
 
 test('well-formed farm responses round-trip', () => {

@@ -10,6 +10,7 @@ export interface Receipt {
   signature: Uint8Array
   slot: number
   vouches: CoinSignature[]
+  developer?: Uint8Array
 }
 export declare namespace Receipt {
   const codec: () => Codec<Receipt>
@@ -51,6 +52,10 @@ export declare namespace Receipt {
     value: Uint8Array
     index: number
   }
+  interface ReceiptDeveloperFieldEvent {
+    field: '$.developer'
+    value: Uint8Array
+  }
   function encode(obj: Partial<Receipt>): Uint8Array
   function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Receipt>): Receipt
   function stream(
@@ -66,6 +71,7 @@ export declare namespace Receipt {
     | ReceiptSlotFieldEvent
     | ReceiptVouchesPeerFieldEvent
     | ReceiptVouchesSignatureFieldEvent
+    | ReceiptDeveloperFieldEvent
   >
 }
 export interface CoinSignature {
@@ -213,6 +219,10 @@ export declare namespace FarmRequest {
     value: Uint8Array
     index: number
   }
+  interface FarmRequestReceiptDeveloperFieldEvent {
+    field: '$.receipt.developer'
+    value: Uint8Array
+  }
   interface FarmRequestOwnerFieldEvent {
     field: '$.owner'
     value: Uint8Array
@@ -281,6 +291,7 @@ export declare namespace FarmRequest {
     | FarmRequestReceiptSlotFieldEvent
     | FarmRequestReceiptVouchesPeerFieldEvent
     | FarmRequestReceiptVouchesSignatureFieldEvent
+    | FarmRequestReceiptDeveloperFieldEvent
     | FarmRequestOwnerFieldEvent
     | FarmRequestIdFieldEvent
     | FarmRequestToFieldEvent

@@ -52,6 +52,10 @@ export var Receipt
               CoinSignature.codec().encode(value, w)
             }
           }
+          if (obj.developer != null) {
+            w.uint32(74)
+            w.bytes(obj.developer)
+          }
           if (opts.lengthDelimited !== false) {
             w.ldelim()
           }
@@ -108,6 +112,10 @@ export var Receipt
                     limits: opts.limits?.vouches$,
                   }),
                 )
+                break
+              }
+              case 9: {
+                obj.developer = reader.bytes()
                 break
               }
               default: {
@@ -195,6 +203,13 @@ export var Receipt
                   }
                 }
                 obj.vouches++
+                break
+              }
+              case 9: {
+                yield {
+                  field: `${prefix}.developer`,
+                  value: reader.bytes(),
+                }
                 break
               }
               default: {

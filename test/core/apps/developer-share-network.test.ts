@@ -1,0 +1,88 @@
+// The developer's share of farming on a real loopback network: chunks an app
+// reads through the node carry its developer wallet on their receipts, and
+// the coins those GETs mint go to that wallet when the share falls on them,
+// checked by each coin's group; the same reads made without an app pay the
+// serving vaults as before.
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { test } from 'node:test'
+import { PeerDriveApp } from 'peerdrive/sdk'
+import { callApi } from '../../../main/core/api/index.ts'
+import { tempDir } from '../../helpers.ts'
+import { everyAddress, startDriveNode } from '../account/support.ts'
+import { EVERY_GET_WINS } from '../farming/support.ts'
+import { meshUp, startNodes, waitFor } from '../net/support.ts'
+
+/** Every GET wins, every coin an app's GET mints is its developer's, and a client has slots to spare. */
+const FARMING = { ...EVERY_GET_WINS, developerShare: 1, clientSlots: 256 }
+
+test("coins minted on an app's reads go to its developer, verified by their groups; reads without an app pay the vaults", async (t) => {
+  const vaults = await startNodes(t, 5, { farming: FARMING })
+  const home = await tempDir(t)
+  const node = await startDriveNode(t, everyAddress(vaults), { home, farming: FARMING })
+  await meshUp([...vaults, node.node])
+  await node.create({ keyword: 'album', pin: '1357', password: 'photos for everyone' })
+  const developer = vaults[4]!.farmer
+  const endpoint = { port: node.api.port, token: node.api.token }
+
+  const asking = PeerDriveApp.requestAccess({
+    manifest: {
+      name: 'Album',
+      version: '1.0.0',
+      developer_wallet: developer.walletId,
+      usage_price: 0,
+      permissions: { container: true, publish: true, storage_bytes: 4 * 2 ** 20 },
+    },
+    home,
+    pollMs: 100,
+    timeoutMs: 120_000,
+  })
+  let id: string | undefined
+  await waitFor(
+    async () =>
+      (id = (await callApi(endpoint, 'apps-list', {})).apps.find((a) => a.state === 'pending')?.id) !==
+      undefined,
+    60_000,
+    'the request to reach the node',
+  )
+  await callApi(endpoint, 'apps-grant', { id: id! })
+  const app = await asking
+  for (let i = 0; i < 6; i++) await app.writeFile(`album/photo-${i}.bin`, randomBytes(20_000))
+  const address = await app.publish('album')
+
+  const everyone = [...vaults, node.node]
+  const settle = async () => {
+    for (let i = 0; i < 3; i++) await Promise.all(everyone.map((n) => n.farmer.settled()))
+  }
+  await settle()
+  // coins the other vaults minted for themselves on this client's GETs (their repairs among themselves aside)
+  const client = node.node.peers.self.key
+  const vaultCoins = () =>
+    vaults
+      .slice(0, 4)
+      .flatMap((v) => v.farmer.history().entries)
+      .filter((e) => e.kind === 'minted' && e.peer === client).length
+  const developerCoins = () => developer.db.ownedCoins(developer.walletId).length
+  const vaultsBefore = vaultCoins()
+  const developerBefore = developerCoins()
+
+  const album = await app.fetchPublic(address)
+  assert.equal(album.files.length, 6)
+  await settle()
+  await waitFor(() => developerCoins() > developerBefore, 90_000, 'the developer to collect its share')
+  assert.equal(
+    vaultCoins(),
+    vaultsBefore,
+    "with the whole share the developer's, the other vaults minted nothing",
+  )
+  const gained = developer.db.ownedCoins(developer.walletId).slice(developerBefore)
+  for (const coin of gained)
+    assert.equal(await developer.verify(coin), true, 'each coin verifies in its group')
+
+  // the same reads without an app: the serving vaults are paid
+  const fetched = await callApi(endpoint, 'public-get', { address })
+  assert.equal(fetched.files.length, 6)
+  await settle()
+  await waitFor(() => vaultCoins() > vaultsBefore, 60_000, 'the serving vaults to mint')
+  await node.stop()
+})
