@@ -20,6 +20,7 @@ export class Notifier {
       'sync-error': 'PeerDrive cannot sync',
       'journal-full': 'PeerDrive is out of local space for changes',
       conflict: 'A file was edited on two devices at once',
+      'app-request': 'An app asks for access to your PeerDrive',
     }
     const title = titles[event.kind]
     if (!title) return null

@@ -16,6 +16,10 @@ test('vault full, sync errors and a full journal notify once per ten minutes; ot
     n.textFor({ type: 'notice', kind: 'journal-full', message: 'y' }, 0)!.title,
     /out of local space/,
   )
+  assert.equal(
+    n.textFor({ type: 'notice', kind: 'app-request', message: 'Notes 1.0 asks for access' }, 0)?.body,
+    'Notes 1.0 asks for access',
+  )
   assert.equal(n.textFor({ type: 'notice', kind: 'synced', message: 'all synced' }, 0), null)
   assert.equal(
     n.textFor({ type: 'account', account: { logged_in: true, account_id: 'a', remembered: false } }),

@@ -169,8 +169,11 @@ export type ApiEvent =
   | { type: 'settings'; settings: Settings }
   | {
       type: 'notice'
-      /** `conflict`: one file was edited on two devices at once; both edits are kept (docs/DRIVE.md). */
-      kind: 'vault-full' | 'sync-error' | 'journal-full' | 'synced' | 'conflict'
+      /**
+       * `conflict`: one file was edited on two devices at once; both edits are kept (docs/DRIVE.md).
+       * `app-request`: an app asks for access and waits for the user's answer (docs/APPS.md).
+       */
+      kind: 'vault-full' | 'sync-error' | 'journal-full' | 'synced' | 'conflict' | 'app-request'
       message: string
     }
 

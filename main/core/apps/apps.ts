@@ -26,6 +26,8 @@ export interface AppsNode {
   records: Pick<NetworkRecordStore, 'get' | 'put'>
   /** The open account's drive-owner seed, from which each app's record keys are derived. */
   accountSeed(): Uint8Array | undefined
+  /** Told of an app's request, so the user hears of it where they are (the dashboard, a notification). */
+  onRequest?(entry: { name: string; version: string; id: string; usage_price: number }): void
   /** Runs an app's call with its developer named on the receipts of the chunks it reads. */
   readingFor?<T>(developerWallet: string, work: () => Promise<T>): Promise<T>
   /** The user's wallet, which pays apps' usage prices; without one nothing is paid. */
@@ -59,8 +61,15 @@ export class Apps {
         const seed = node.accountSeed()
         return seed ? new NetworkAppRecords(node.records, seed) : undefined
       },
-      onRequest: (e) =>
-        node.log?.(`app "${e.manifest.name}" ${e.manifest.version} asks for access (id ${e.id})`),
+      onRequest: (e) => {
+        node.log?.(`app "${e.manifest.name}" ${e.manifest.version} asks for access (id ${e.id})`)
+        node.onRequest?.({
+          name: e.manifest.name,
+          version: e.manifest.version,
+          id: e.id,
+          usage_price: e.manifest.usage_price,
+        })
+      },
       ...(node.readingFor ? { readingFor: node.readingFor } : {}),
     })
   }

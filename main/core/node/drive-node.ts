@@ -93,6 +93,12 @@ export class DriveNode {
         accountSeed: () => self.node?.account?.keys.driveOwnerSeed,
         wallet: accountWallet(node.farmer, () => self.node?.account !== undefined),
         readingFor: (developer, work) => node.farmer.forDeveloper(developer, work),
+        onRequest: (app) =>
+          feed.events.emit({
+            type: 'notice',
+            kind: 'app-request',
+            message: `${app.name} ${app.version} asks for access${app.usage_price > 0 ? ` at ${app.usage_price} coin(s) every 30 days` : ''}: answer it in Apps`,
+          }),
         log: opts.log,
       })
       // the API is up before the DriveNode that answers it exists

@@ -15,8 +15,17 @@ test('an app waits for the grant, then works in its own folder only, and a revok
   let node = await startDriveNode(t, [], { home })
   await node.create({ keyword: 'appuser', pin: '2468', password: 'apps need consent' })
   await writeDriveFile(node.drive!, '/secret.txt', Buffer.from('the user only'))
+  const notices: string[] = []
+  node.feed.events.on((e) => {
+    if (e.type === 'notice' && e.kind === 'app-request') notices.push(e.message)
+  })
 
   const { id, token } = await requestAccess(node, manifest('Notes'))
+  assert.deepEqual(
+    notices,
+    ['Notes 1.0.0 asks for access: answer it in Apps'],
+    'the user is told (the tray shows it)',
+  )
   const waiting = await raw(node, 'app-status', {}, token)
   assert.equal(waiting.doc.result!.state, 'pending')
   const early = await raw(node, 'app-write', { path: 'a.txt', data: b64('x') }, token)
