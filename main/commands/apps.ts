@@ -32,7 +32,7 @@ export function describeApp(a: AppSummary): string {
       `  folder: ${a.container}${a.grant.read_folders.length ? `; reads ${a.grant.read_folders.join(', ')}` : ''}`,
     )
     lines.push(
-      `  usage: ${a.usage.calls} call(s), ${a.usage.refused} refused, ${formatSize(a.usage.bytes_written)} written, ${a.usage.published} published`,
+      `  usage: ${a.usage.calls} call(s), ${a.usage.refused} refused, ${formatSize(a.usage.bytes_written)} written, ${a.usage.published} published; its reads won its developer ${a.usage.developer_coins} coin(s)`,
     )
     for (const p of a.payments.slice(-3))
       lines.push(

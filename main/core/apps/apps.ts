@@ -29,7 +29,7 @@ export interface AppsNode {
   /** Told of an app's request, so the user hears of it where they are (the dashboard, a notification). */
   onRequest?(entry: { name: string; version: string; id: string; usage_price: number }): void
   /** Runs an app's call with its developer named on the receipts of the chunks it reads. */
-  readingFor?<T>(developerWallet: string, work: () => Promise<T>): Promise<T>
+  readingFor?<T>(developerWallet: string, work: () => Promise<T>, onShare: () => void): Promise<T>
   /** The user's wallet, which pays apps' usage prices; without one nothing is paid. */
   wallet?: UsageWallet
   /** How long one paid period lasts (USAGE_PERIOD_MS unless a test network sets it). */
@@ -148,7 +148,7 @@ function summary(e: AppEntry): AppSummary {
     wants: { ...e.manifest.permissions },
     grant: e.grant ? { ...e.grant, read_folders: [...e.grant.read_folders] } : null,
     container: containerOf(e),
-    usage: { ...e.usage },
+    usage: { ...e.usage, developer_coins: e.usage.developer_coins ?? 0 },
     payments: (e.payments ?? []).map((p) => ({ ...p })),
   }
 }

@@ -48,7 +48,7 @@ export interface AppHost {
   /** Told of a new request, so the user hears of it. */
   onRequest?(entry: AppEntry): void
   /** Runs an app's call so that the network reads it makes name its developer wallet (a share of what they mint). */
-  readingFor?<T>(developerWallet: string, work: () => Promise<T>): Promise<T>
+  readingFor?<T>(developerWallet: string, work: () => Promise<T>, onShare: () => void): Promise<T>
 }
 
 type Args = Record<string, unknown>
@@ -92,7 +92,10 @@ export class AppGate {
       try {
         const work = () => this.run(command, call)
         const result = await (this.host.readingFor
-          ? this.host.readingFor(app.manifest.developer_wallet, work)
+          ? this.host.readingFor(app.manifest.developer_wallet, work, () => {
+              call.app.usage.developer_coins = (call.app.usage.developer_coins ?? 0) + 1
+              this.store.touch()
+            })
           : work())
         this.record(app, command, call, 'ok')
         return reply(res, 200, { result })

@@ -27,6 +27,8 @@ export interface AppUsage {
   bytes_written: number
   published: number
   last_call_at: number | null
+  /** Winning receipts of its reads whose coin was the developer's share (absent in lists from before it was counted). */
+  developer_coins?: number
 }
 
 export interface AppEntry {
@@ -120,7 +122,15 @@ export class GrantStore {
       requested_at: now,
       decided_at: null,
       grant: null,
-      usage: { calls: 0, refused: 0, bytes_read: 0, bytes_written: 0, published: 0, last_call_at: null },
+      usage: {
+        calls: 0,
+        refused: 0,
+        bytes_read: 0,
+        bytes_written: 0,
+        published: 0,
+        last_call_at: null,
+        developer_coins: 0,
+      },
       token_hash: hashToken(token),
     }
     this.apps.set(entry.id, entry)

@@ -21,6 +21,8 @@ export interface AppSummary {
     bytes_written: number
     published: number
     last_call_at: number | null
+    /** Coins its reads won for its developer: winning receipts whose coin is the developer's share. */
+    developer_coins: number
   }
   /** The usage price paid to the developer, one line per period, latest last. */
   payments: UsagePayment[]

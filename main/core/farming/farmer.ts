@@ -42,8 +42,8 @@ import { Validator } from './validator.ts'
 
 export const FARM_PROTOCOL = '/peerdrive/farm/2.0.0'
 
-/** The developer wallet of the app whose reads are under way, if any (see forDeveloper). */
-const readingFor = new AsyncLocalStorage<string>()
+/** The app whose reads are under way, if any (see forDeveloper): its developer wallet, and whom to tell of a share. */
+const readingFor = new AsyncLocalStorage<{ wallet: string; onShare?: () => void }>()
 
 /**
  * The default farming target: the chance that one served chunk mints a coin.
@@ -354,11 +354,13 @@ export class Farmer {
 
   /**
    * Runs `work` as reads made for an app: the receipts for chunks it GETs
-   * name the app's developer wallet, which takes its share of what they mint.
+   * name the app's developer wallet, which takes its share of what they
+   * mint; `onShare` hears of each winning receipt whose coin is the
+   * developer's share (minted if its group agrees).
    */
-  forDeveloper<T>(wallet: string, work: () => Promise<T>): Promise<T> {
+  forDeveloper<T>(wallet: string, work: () => Promise<T>, onShare?: () => void): Promise<T> {
     if (!/^[0-9a-f]{64}$/.test(wallet)) return work()
-    return readingFor.run(wallet, work)
+    return readingFor.run({ wallet, ...(onShare ? { onShare } : {}) }, work)
   }
 
   /** Signs a receipt for a chunk `vault` served this node and sends it; best effort, never blocks a read. */
@@ -380,13 +382,16 @@ export class Farmer {
     vault: string,
     chunk: string,
     at = Date.now(),
-    developer = readingFor.getStore(),
+    reading = readingFor.getStore(),
   ): Promise<Receipt> {
     const period = periodOf(at)
     const slot = this.#slots.get(period) ?? 0
     const client = this.#c.peers.self.key
+    const developer = reading?.wallet
     const receipt = signReceipt(this.#c.identity, { chunk, vault, client, at, slot, developer })
     if (!underTarget(attemptHash(receipt), this.#o.target)) return receipt
+    if (slot < this.#o.clientSlots && developerShareFalls(coinIdOf(receipt), this.#o.developerShare))
+      reading?.onShare?.()
     // a receipt is at most the maximum age old, so only this period and its neighbours matter
     for (const old of this.#slots.keys()) if (old < period - 1) this.#slots.delete(old)
     this.#slots.set(period, slot + 1)

@@ -92,7 +92,7 @@ export class DriveNode {
         records: node.records,
         accountSeed: () => self.node?.account?.keys.driveOwnerSeed,
         wallet: accountWallet(node.farmer, () => self.node?.account !== undefined),
-        readingFor: (developer, work) => node.farmer.forDeveloper(developer, work),
+        readingFor: (developer, work, onShare) => node.farmer.forDeveloper(developer, work, onShare),
         onRequest: (app) =>
           feed.events.emit({
             type: 'notice',

@@ -75,6 +75,8 @@ test("coins minted on an app's reads go to its developer, verified by their grou
     vaultsBefore,
     "with the whole share the developer's, the other vaults minted nothing",
   )
+  const [summary] = (await callApi(endpoint, 'apps-list', {})).apps
+  assert.ok(summary!.usage.developer_coins >= 1, 'the app shows what its reads won its developer')
   const gained = developer.db.ownedCoins(developer.walletId).slice(developerBefore)
   for (const coin of gained)
     assert.equal(await developer.verify(coin), true, 'each coin verifies in its group')
