@@ -115,7 +115,12 @@ export class Apps {
   async fetch(address: string): Promise<PublicFetched> {
     try {
       return contentJson(
-        await fetchPublic(this.node.chunks, address, { maxBytes: MAX_GET_BYTES }),
+        await fetchPublic(this.node.chunks, address, {
+          maxBytes: MAX_GET_BYTES,
+          ...(this.node.readingFor
+            ? { readingFor: (w, work) => this.node.readingFor!(w, work, () => {}) }
+            : {}),
+        }),
       ) as PublicFetched
     } catch (err) {
       const name = (err as Error).name

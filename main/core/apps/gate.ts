@@ -32,7 +32,7 @@ import type { AppEntry, GrantStore } from './grants.ts'
 import { parseManifest } from './manifest.ts'
 import { containerOf, inContainer, inFolders, refuseSymlinks } from './paths.ts'
 import { fetchPublic, publish } from './public-data.ts'
-import type { PublicContent } from './public-data.ts'
+import type { PublicContent, ReadingFor } from './public-data.ts'
 import type { AppRecords } from './records.ts'
 
 /** A body carries at most one file of MAX_APP_FILE bytes as base64, and its JSON around it. */
@@ -92,10 +92,7 @@ export class AppGate {
       try {
         const work = () => this.run(command, call)
         const result = await (this.host.readingFor
-          ? this.host.readingFor(app.manifest.developer_wallet, work, () => {
-              call.app.usage.developer_coins = (call.app.usage.developer_coins ?? 0) + 1
-              this.store.touch()
-            })
+          ? this.readingFor(call)(app.manifest.developer_wallet, work)
           : work())
         this.record(app, command, call, 'ok')
         return reply(res, 200, { result })
@@ -122,6 +119,16 @@ export class AppGate {
     app.usage.last_call_at = Date.now()
     this.store.touch()
     this.log.add(app.id, { at: Date.now(), command, ...call.log, outcome, ...(detail ? { detail } : {}) })
+  }
+
+  /** Runs reads with a developer named on their receipts; shares of this app's own developer count in its usage. */
+  private readingFor(call: Call): ReadingFor {
+    return (wallet, work) =>
+      this.host.readingFor!(wallet, work, () => {
+        if (wallet !== call.app.manifest.developer_wallet) return
+        call.app.usage.developer_coins = (call.app.usage.developer_coins ?? 0) + 1
+        this.store.touch()
+      })
   }
 
   private async request(args: Args): Promise<{ app_id: string; token: string; state: 'pending' }> {
@@ -173,7 +180,11 @@ export class AppGate {
       case 'fetch': {
         call.log.target = String(call.args.address).slice(0, 80)
         const content = await asRefusal(String(call.args.address), () =>
-          fetchPublic(this.host.chunks, call.args.address as string, { maxBytes: MAX_FETCH_BYTES }),
+          fetchPublic(this.host.chunks, call.args.address as string, {
+            maxBytes: MAX_FETCH_BYTES,
+            // the publishing app's developer takes the share of these reads; this app's counter hears of its own only
+            ...(this.host.readingFor ? { readingFor: this.readingFor(call) } : {}),
+          }),
         ).catch(asBadRequest)
         return contentJson(content)
       }
@@ -250,7 +261,9 @@ export class AppGate {
         path,
         path === root ? call.app.manifest.name : path.slice(path.lastIndexOf('/') + 1),
       )
-      const address = await publish(this.host.chunks, content)
+      const address = await publish(this.host.chunks, content, {
+        developer: call.app.manifest.developer_wallet,
+      })
       call.app.usage.published++
       return { address }
     })

@@ -3,7 +3,9 @@
 // are the same ones a private copy would use), and a plain index chunk lists
 // the files with their data maps, the keys included. The address, "pd1:" and
 // the index chunk's SHA-256, carries no secret: the index holds the keys, and
-// anyone who fetches it can read everything it names (docs/APPS.md).
+// anyone who fetches it can read everything it names (docs/APPS.md). An app's
+// index also names its developer wallet, to which the share of the coins
+// minted on reads of its files falls, wherever they are read.
 import type { ChunkStore } from '../chunk-store.ts'
 import { chunkAddress } from '../chunk-store.ts'
 import { UsageError } from '../errors.ts'
@@ -32,7 +34,14 @@ interface IndexDoc {
   kind: 'file' | 'folder'
   name: string
   files: { path: string; size: number; map: string }[]
+  /** The publishing app's developer wallet (hex), when an app published it. */
+  developer?: string
 }
+
+/** Runs reads so that their receipts name a developer wallet (the farmer's forDeveloper). */
+export type ReadingFor = <T>(developerWallet: string, work: () => Promise<T>) => Promise<T>
+
+const isWallet = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v)
 
 export class PublicAddressError extends UsageError {
   constructor(why: string) {
@@ -60,7 +69,11 @@ export function parsePublicAddress(text: unknown): Uint8Array {
 }
 
 /** Stores the content's chunks and its index in `chunks`; returns its address. */
-export async function publish(chunks: Pick<ChunkStore, 'put'>, content: PublicContent): Promise<string> {
+export async function publish(
+  chunks: Pick<ChunkStore, 'put'>,
+  content: PublicContent,
+  opts: { developer?: string } = {},
+): Promise<string> {
   if (content.files.length > MAX_PUBLIC_FILES) throw new UsageError(`at most ${MAX_PUBLIC_FILES} files`)
   const files: IndexDoc['files'] = []
   for (const f of content.files) {
@@ -71,7 +84,13 @@ export async function publish(chunks: Pick<ChunkStore, 'put'>, content: PublicCo
       map: Buffer.from(serializeDataMap(map)).toString('base64url'),
     })
   }
-  const doc: IndexDoc = { format: INDEX_FORMAT, kind: content.kind, name: content.name, files }
+  const doc: IndexDoc = {
+    format: INDEX_FORMAT,
+    kind: content.kind,
+    name: content.name,
+    files,
+    ...(isWallet(opts.developer) ? { developer: opts.developer } : {}),
+  }
   const bytes = Buffer.from(JSON.stringify(doc))
   if (bytes.length > MAX_INDEX_BYTES)
     throw new UsageError(`too many files for one index (${bytes.length} bytes)`)
@@ -80,11 +99,15 @@ export async function publish(chunks: Pick<ChunkStore, 'put'>, content: PublicCo
   return publicAddress(address)
 }
 
-/** Fetches what `address` names from `chunks`; every part is checked before it is trusted. */
+/**
+ * Fetches what `address` names from `chunks`; every part is checked before it
+ * is trusted. With `readingFor`, the files of an app's index are read with
+ * its developer named on their receipts.
+ */
 export async function fetchPublic(
   chunks: Pick<ChunkStore, 'get'>,
   address: string,
-  limits: { maxBytes?: number } = {},
+  limits: { maxBytes?: number; readingFor?: ReadingFor } = {},
 ): Promise<PublicContent> {
   const digest = parsePublicAddress(address)
   const raw = await chunks.get(digest)
@@ -94,13 +117,20 @@ export async function fetchPublic(
   const maxBytes = limits.maxBytes ?? Number.MAX_SAFE_INTEGER
   const total = doc.files.reduce((n, f) => n + f.size, 0)
   if (total > maxBytes) throw new UsageError(`${address} holds ${total} bytes, more than ${maxBytes}`)
-  const files: PublicFile[] = []
-  for (const f of doc.files) {
-    const bytes = await encryptor.decrypt(parseDataMap(Buffer.from(f.map, 'base64url')), chunks)
-    if (bytes.length !== f.size)
-      throw new PublicAddressError(`${f.path || doc.name} is not the size its index says`)
-    files.push({ path: f.path, bytes })
+  const readAll = async (): Promise<PublicFile[]> => {
+    const files: PublicFile[] = []
+    for (const f of doc.files) {
+      const bytes = await encryptor.decrypt(parseDataMap(Buffer.from(f.map, 'base64url')), chunks)
+      if (bytes.length !== f.size)
+        throw new PublicAddressError(`${f.path || doc.name} is not the size its index says`)
+      files.push({ path: f.path, bytes })
+    }
+    return files
   }
+  const files =
+    doc.developer !== undefined && limits.readingFor
+      ? await limits.readingFor(doc.developer, readAll)
+      : await readAll()
   return { kind: doc.kind, name: doc.name, files }
 }
 
@@ -124,7 +154,8 @@ function parseIndex(raw: Uint8Array): IndexDoc {
         Number.isSafeInteger(f.size) &&
         f.size >= 0 &&
         typeof f.map === 'string',
-    )
+    ) &&
+    (doc.developer === undefined || isWallet(doc.developer))
   if (!ok) throw new PublicAddressError('its index is not a PeerDrive public index')
   return doc
 }

@@ -1,13 +1,15 @@
 // The developer's share of farming on a real loopback network: chunks an app
 // reads through the node carry its developer wallet on their receipts, and
 // the coins those GETs mint go to that wallet when the share falls on them,
-// checked by each coin's group; the same reads made without an app pay the
+// checked by each coin's group. Data an app published names its developer
+// wherever it is read; other public data read without an app pays the
 // serving vaults as before.
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
 import { PeerDriveApp } from 'peerdrive/sdk'
 import { callApi } from '../../../main/core/api/index.ts'
+import { publish } from '../../../main/core/apps/index.ts'
 import { tempDir } from '../../helpers.ts'
 import { everyAddress, startDriveNode } from '../account/support.ts'
 import { EVERY_GET_WINS } from '../farming/support.ts'
@@ -16,7 +18,7 @@ import { meshUp, startNodes, waitFor } from '../net/support.ts'
 /** Every GET wins, every coin an app's GET mints is its developer's, and a client has slots to spare. */
 const FARMING = { ...EVERY_GET_WINS, developerShare: 1, clientSlots: 256 }
 
-test("coins minted on an app's reads go to its developer, verified by their groups; reads without an app pay the vaults", async (t) => {
+test("coins minted on an app's reads and on reads of its published data go to its developer, verified by their groups; other reads pay the vaults", async (t) => {
   const vaults = await startNodes(t, 5, { farming: FARMING })
   const home = await tempDir(t)
   const node = await startDriveNode(t, everyAddress(vaults), { home, farming: FARMING })
@@ -81,10 +83,28 @@ test("coins minted on an app's reads go to its developer, verified by their grou
   for (const coin of gained)
     assert.equal(await developer.verify(coin), true, 'each coin verifies in its group')
 
-  // the same reads without an app: the serving vaults are paid
+  // the app's album read without an app (peerdrive get): its index names the developer, who is paid
+  const developerAfterApp = developerCoins()
   const fetched = await callApi(endpoint, 'public-get', { address })
   assert.equal(fetched.files.length, 6)
   await settle()
-  await waitFor(() => vaultCoins() > vaultsBefore, 60_000, 'the serving vaults to mint')
+  await waitFor(
+    () => developerCoins() > developerAfterApp,
+    90_000,
+    'the developer to be paid for its published data',
+  )
+  // only the index chunk, read before it names the developer, may have paid its vault
+  assert.ok(vaultCoins() <= vaultsBefore + 1, `${vaultCoins() - vaultsBefore} coin(s) to vaults`)
+  const vaultsAfterIndex = vaultCoins()
+
+  // public data no app published, read without an app: the serving vaults are paid
+  const plain = await publish(node.node.network, {
+    kind: 'folder',
+    name: 'plain',
+    files: Array.from({ length: 6 }, (_, i) => ({ path: `f${i}.bin`, bytes: randomBytes(20_000) })),
+  })
+  assert.equal((await callApi(endpoint, 'public-get', { address: plain })).files.length, 6)
+  await settle()
+  await waitFor(() => vaultCoins() > vaultsAfterIndex, 60_000, 'the serving vaults to mint')
   await node.stop()
 })

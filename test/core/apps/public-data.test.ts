@@ -61,3 +61,32 @@ test('bad addresses and hostile indexes are refused', async () => {
   for (const p of ['..', 'a/../b', '/abs', 'a//b', 'a\\b']) assert.equal(safeRelative(p), false, p)
   assert.equal(safeRelative('a/b.txt'), true)
 })
+
+test("an app's index names its developer, whose reads of the files are run under it; a bad one is refused", async () => {
+  const store = new MemoryChunkStore()
+  const developer = 'cd'.repeat(32)
+  const content = { kind: 'file' as const, name: 'song', files: [{ path: '', bytes: Buffer.alloc(5000, 7) }] }
+  const address = await publish(store, content, { developer })
+  const named: string[] = []
+  const back = await fetchPublic(store, address, {
+    readingFor: (wallet, work) => {
+      named.push(wallet)
+      return work()
+    },
+  })
+  assert.deepEqual(Buffer.from(back.files[0]!.bytes), content.files[0]!.bytes)
+  assert.deepEqual(named, [developer])
+  const plain = await publish(store, content)
+  named.length = 0
+  await fetchPublic(store, plain, { readingFor: (w, work) => (named.push(w), work()) })
+  assert.deepEqual(named, [], 'data no app published names no one')
+
+  const forged = Buffer.from(
+    JSON.stringify({ format: 'peerdrive-public/1', kind: 'folder', name: 'x', files: [], developer: 'me' }),
+  )
+  await store.put(chunkAddress(forged), forged)
+  await assert.rejects(
+    fetchPublic(store, `pd1:${Buffer.from(chunkAddress(forged)).toString('base64url')}`),
+    /not a PeerDrive public index/,
+  )
+})
