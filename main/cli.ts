@@ -19,6 +19,9 @@ commands:
                                   make a kept version the file's content again
   keep <path>                     keep a file or folder on this device (it opens with the network gone)
   free <path>                     make it online only again and free its space in the local cache
+  share <path> [--expires <7d>]   share a file or folder read-only by a link that follows its changes
+  unshare <path|link|id>          revoke a share: the link reads nothing written after it
+  shares [--json]                 this account's share links and their state
   account create|login [--remember]
   account logout [--force]
   account passwd                  open, close or re-key the account on the running node; credentials
@@ -30,7 +33,8 @@ commands:
   apps [list] [--json]            apps that asked for access, and what each was granted
   apps grant <id> [--folder <path>…] | apps deny <id> | apps revoke <id> | apps log <id>
                                   answer an app's request, take its access away, or read its log
-  get <pd1:address> [-o <file>]   fetch public data by its address (a folder needs -o <folder>)
+  get <pd1:address|pds1:link> [-o <file>]
+                                  fetch public data, or what a share link names (a folder needs -o <folder>)
   local put <file> --vault <dir> [--donate <size>]
                                   self-encrypt a file into a local vault; prints its handle
   local get <handle> --vault <dir> --out <file>

@@ -1,5 +1,6 @@
-// `peerdrive get <pd1:address> [-o <file or folder>]`: public data by its
-// address, fetched through the running node from wherever it is kept.
+// `peerdrive get <pd1:address | pds1:link> [-o <file or folder>]`: public data
+// by its address, or what a share link names now, fetched through the running
+// node from wherever it is kept.
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { callApi } from '../core/api/index.ts'
@@ -10,11 +11,12 @@ import { nodeEndpoint, stringOption } from './command.ts'
 
 export const getCommand: Command = {
   path: ['get'],
-  usage: 'get <pd1:address> [-o <file>] [--api-port <port>]',
+  usage: 'get <pd1:address | pds1:link> [-o <file>] [--api-port <port>]',
   positionals: 1,
   options: { out: { type: 'string', short: 'o' }, 'api-port': { type: 'string' } },
   async run(values, [address]) {
-    if (!address?.startsWith('pd1:')) throw new UsageError('<address> is a public address, pd1:…')
+    if (!address?.startsWith('pd1:') && !address?.startsWith('pds1:'))
+      throw new UsageError('<address> is a public address, pd1:…, or a share link, pds1:…')
     const data = await callApi(await nodeEndpoint(values), 'public-get', { address }, { timeoutMs: 300_000 })
     const out = stringOption(values, 'out')
     if (data.kind === 'file') {

@@ -20,6 +20,10 @@ export const commandModules: CommandModule[] = [
     load: () => import('./history.ts').then((m) => m.historyCommands),
   },
   {
+    paths: [['share'], ['unshare'], ['shares']],
+    load: () => import('./share.ts').then((m) => m.shareCommands),
+  },
+  {
     paths: [['keep'], ['free']],
     load: () => import('./keep.ts').then((m) => m.keepCommands),
   },

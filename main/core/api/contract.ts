@@ -2,6 +2,7 @@
 // tray, window): commands with their arguments and results.
 import type { LogEntry, LogLevel } from './log-ring.ts'
 import type { AppLogLine, AppSummary, PublicFetched } from '../apps/summary.ts'
+import type { ShareSummary } from '../share/summary.ts'
 export interface StatusResult {
   mounted: boolean
   mount: string | null
@@ -220,7 +221,14 @@ export interface ApiCommands extends AppsCommands {
     args: { paths?: string[] }
     result: { usage: CacheUsage; kept: { path: string; kept: boolean }[] }
   }
+  /** Shares a file or folder of the drive read-only by a link (docs/DRIVE.md, "Sharing"). */
+  'share-create': { args: { path: string; expires_ms?: number }; result: ShareSummary }
+  'share-list': { args: Record<string, never>; result: { shares: ShareSummary[] } }
+  /** Revokes the live shares a share id, link or drive path names. */
+  'share-revoke': { args: { target: string }; result: { shares: ShareSummary[] } }
 }
+
+export type { ShareSummary } from '../share/summary.ts'
 
 export type { AppLogLine, AppSummary, PublicFetched } from '../apps/summary.ts'
 
@@ -233,7 +241,7 @@ export interface AppsCommands {
   /** Takes the app's access away at once. */
   'apps-revoke': { args: { id: string }; result: AppSummary }
   'apps-log': { args: { id: string; limit?: number }; result: { entries: AppLogLine[] } }
-  /** Public data by its pd1: address, from any node. */
+  /** Public data by its pd1: address, or what a pds1: share link names now, from any node. */
   'public-get': { args: { address: string }; result: PublicFetched }
 }
 

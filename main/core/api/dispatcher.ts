@@ -61,6 +61,18 @@ const validators: { [K in CommandName]: (args: unknown) => boolean } = {
       (r.version === undefined || r.at === undefined)
     )
   },
+  'share-create': (a) => {
+    const r = a as Record<string, unknown>
+    return (
+      isDrivePath(r?.path) &&
+      (r.expires_ms === undefined || (Number.isSafeInteger(r.expires_ms) && (r.expires_ms as number) > 0))
+    )
+  },
+  'share-list': () => true,
+  'share-revoke': (a) => {
+    const target = (a as Record<string, unknown>)?.target
+    return typeof target === 'string' && target.length > 0 && target.length <= 4096
+  },
   'files-keep': (a) => isDrivePath((a as Record<string, unknown>)?.path),
   'files-free': (a) => isDrivePath((a as Record<string, unknown>)?.path),
   'files-availability': (a) => {
@@ -148,6 +160,10 @@ const STATUS_BY_ERROR: Record<string, number> = {
   NotLoggedIn: 409,
   AccountNetwork: 503,
   WalletError: 409,
+  ShareLinkError: 400,
+  ShareRevoked: 410,
+  ShareExpired: 410,
+  ShareUnreadable: 404,
   MountPointNotEmpty: 409,
   MountPointBusy: 409,
   MountPointNotDirectory: 409,

@@ -4,6 +4,7 @@
 import type { Drive } from '../drive/index.ts'
 import { FsError } from '../drive/index.ts'
 import { AppRefusedError, badRequest, notFound } from './errors.ts'
+import type { PublicContent } from './public-data.ts'
 
 /** The largest file an app reads or writes in one call. */
 export const MAX_APP_FILE = 4 * 2 ** 20
@@ -28,10 +29,10 @@ export async function asRefusal<T>(path: string, work: () => Promise<T>): Promis
   }
 }
 
-export async function readWhole(drive: Drive, path: string): Promise<Buffer> {
+export async function readWhole(drive: Drive, path: string, maxBytes = MAX_APP_FILE): Promise<Buffer> {
   const attr = await drive.getattr(path)
   if (attr.kind !== 'file') throw badRequest(`${path} is not a file`)
-  if (attr.size > MAX_APP_FILE) throw badRequest(`${path} is larger than ${MAX_APP_FILE} bytes`)
+  if (attr.size > maxBytes) throw badRequest(`${path} is larger than ${maxBytes} bytes`)
   const fh = await drive.open(path, { write: false })
   try {
     return Buffer.from(await drive.read(fh, 0, attr.size))
@@ -73,7 +74,7 @@ export async function listDir(drive: Drive, path: string): Promise<AppDirEntry[]
   if (attr.kind !== 'dir') throw badRequest(`${path} is not a folder`)
   const out: AppDirEntry[] = []
   for (const name of await drive.readdir(path)) {
-    const a = await drive.getattr(`${path}/${name}`).catch(() => undefined)
+    const a = await drive.getattr(path === '/' ? `/${name}` : `${path}/${name}`).catch(() => undefined)
     if (!a) continue
     out.push({
       name,
@@ -102,4 +103,28 @@ export async function bytesUnder(drive: Drive, path: string): Promise<number> {
   let total = 0
   for (const name of await drive.readdir(path)) total += await bytesUnder(drive, `${path}/${name}`)
   return total
+}
+
+/** A file, or a folder with every file below it, read whole from the drive (files of at most `maxFileBytes`). */
+export async function gatherContent(
+  drive: Drive,
+  path: string,
+  name: string,
+  maxFileBytes = MAX_APP_FILE,
+): Promise<PublicContent> {
+  const attr = await drive.getattr(path)
+  if (attr.kind === 'file')
+    return { kind: 'file', name, files: [{ path: '', bytes: await readWhole(drive, path, maxFileBytes) }] }
+  const files: PublicContent['files'] = []
+  const walk = async (dir: string, rel: string): Promise<void> => {
+    for (const entry of await listDir(drive, dir)) {
+      const sub = rel ? `${rel}/${entry.name}` : entry.name
+      const full = dir === '/' ? `/${entry.name}` : `${dir}/${entry.name}`
+      if (entry.kind === 'dir') await walk(full, sub)
+      else if (entry.kind === 'file')
+        files.push({ path: sub, bytes: await readWhole(drive, full, maxFileBytes) })
+    }
+  }
+  await walk(path, '')
+  return { kind: 'folder', name, files }
 }

@@ -22,6 +22,7 @@ import {
   MAX_APP_FILE,
   asRefusal,
   bytesUnder,
+  gatherContent,
   listDir,
   makeFolders,
   readWhole,
@@ -256,7 +257,7 @@ export class AppGate {
   private async publish(call: Call): Promise<{ address: string }> {
     if (!call.app.grant?.publish) throw notGranted('publishing public data')
     return this.inContainer(call, async (drive, path, root) => {
-      const content = await gather(
+      const content = await gatherContent(
         drive,
         path,
         path === root ? call.app.manifest.name : path.slice(path.lastIndexOf('/') + 1),
@@ -281,23 +282,6 @@ export class AppGate {
 }
 
 /** A file, or every file of a folder with paths relative to it, read from the drive. */
-async function gather(drive: Drive, path: string, name: string): Promise<PublicContent> {
-  const attr = await drive.getattr(path)
-  if (attr.kind === 'file')
-    return { kind: 'file', name, files: [{ path: '', bytes: await readWhole(drive, path) }] }
-  const files: PublicContent['files'] = []
-  const walk = async (dir: string, rel: string): Promise<void> => {
-    for (const entry of await listDir(drive, dir)) {
-      const sub = rel ? `${rel}/${entry.name}` : entry.name
-      if (entry.kind === 'dir') await walk(`${dir}/${entry.name}`, sub)
-      else if (entry.kind === 'file')
-        files.push({ path: sub, bytes: await readWhole(drive, `${dir}/${entry.name}`) })
-    }
-  }
-  await walk(path, '')
-  return { kind: 'folder', name, files }
-}
-
 export function contentJson(content: PublicContent): unknown {
   return {
     kind: content.kind,

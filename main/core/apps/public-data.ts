@@ -29,7 +29,7 @@ export interface PublicContent {
   files: PublicFile[]
 }
 
-interface IndexDoc {
+export interface IndexDoc {
   format: string
   kind: 'file' | 'folder'
   name: string
@@ -74,6 +74,18 @@ export async function publish(
   content: PublicContent,
   opts: { developer?: string } = {},
 ): Promise<string> {
+  const bytes = await indexBytes(chunks, content, opts)
+  const address = chunkAddress(bytes)
+  await chunks.put(address, bytes)
+  return publicAddress(address)
+}
+
+/** Stores the content's files in `chunks` (self-encrypted) and returns their index, not yet stored. */
+export async function indexBytes(
+  chunks: Pick<ChunkStore, 'put'>,
+  content: PublicContent,
+  opts: { developer?: string } = {},
+): Promise<Buffer> {
   if (content.files.length > MAX_PUBLIC_FILES) throw new UsageError(`at most ${MAX_PUBLIC_FILES} files`)
   const files: IndexDoc['files'] = []
   for (const f of content.files) {
@@ -94,9 +106,7 @@ export async function publish(
   const bytes = Buffer.from(JSON.stringify(doc))
   if (bytes.length > MAX_INDEX_BYTES)
     throw new UsageError(`too many files for one index (${bytes.length} bytes)`)
-  const address = chunkAddress(bytes)
-  await chunks.put(address, bytes)
-  return publicAddress(address)
+  return bytes
 }
 
 /**
@@ -113,10 +123,19 @@ export async function fetchPublic(
   const raw = await chunks.get(digest)
   if (!Buffer.from(chunkAddress(raw)).equals(Buffer.from(digest)))
     throw new PublicAddressError('the index found does not match the address')
-  const doc = parseIndex(raw)
+  return readIndexed(chunks, parseIndex(raw), address, limits)
+}
+
+/** The files an index names, each checked against its size; `what` names the content in errors. */
+export async function readIndexed(
+  chunks: Pick<ChunkStore, 'get'>,
+  doc: IndexDoc,
+  what: string,
+  limits: { maxBytes?: number; readingFor?: ReadingFor } = {},
+): Promise<PublicContent> {
   const maxBytes = limits.maxBytes ?? Number.MAX_SAFE_INTEGER
   const total = doc.files.reduce((n, f) => n + f.size, 0)
-  if (total > maxBytes) throw new UsageError(`${address} holds ${total} bytes, more than ${maxBytes}`)
+  if (total > maxBytes) throw new UsageError(`${what} holds ${total} bytes, more than ${maxBytes}`)
   const readAll = async (): Promise<PublicFile[]> => {
     const files: PublicFile[] = []
     for (const f of doc.files) {
@@ -134,7 +153,7 @@ export async function fetchPublic(
   return { kind: doc.kind, name: doc.name, files }
 }
 
-function parseIndex(raw: Uint8Array): IndexDoc {
+export function parseIndex(raw: Uint8Array): IndexDoc {
   let doc: IndexDoc
   try {
     doc = JSON.parse(Buffer.from(raw).toString('utf8')) as IndexDoc

@@ -6,6 +6,7 @@ import { Accounts, accountId, fileOnlySealer, forget, recall, remember, wipeKeys
 import type { Credentials, OpenAccount, SecretSealer } from '../account/index.ts'
 import { degradedSummary, endpointFile, startApiServer } from '../api/index.ts'
 import { Apps } from '../apps/index.ts'
+import { Shares } from '../share/index.ts'
 import type { UsageWallet } from '../apps/index.ts'
 import type { AccountStatus, ApiServer, StatusResult } from '../api/index.ts'
 import { Drive } from '../drive/index.ts'
@@ -52,6 +53,8 @@ export class DriveNode {
   readonly feed: NodeFeed
   /** Third-party apps: their requests, grants and calls (docs/APPS.md). */
   readonly apps: Apps
+  /** Files and folders shared by link (docs/DRIVE.md, "Sharing"). */
+  readonly shares: Shares
   private readonly opts: DriveNodeOptions
   private open:
     { account: OpenAccount; drive: Drive; mounted?: MountedDrive; remembered: boolean } | undefined
@@ -64,9 +67,11 @@ export class DriveNode {
     opts: DriveNodeOptions,
     feed: NodeFeed,
     apps: Apps,
+    shares: Shares,
   ) {
     this.node = node
     this.apps = apps
+    this.shares = shares
     this.api = api
     this.opts = opts
     this.feed = feed
@@ -101,13 +106,24 @@ export class DriveNode {
           }),
         log: opts.log,
       })
+      const shares = await Shares.open(opts.home, {
+        drive: () => self.node?.drive,
+        account: () => {
+          const account = self.node?.account
+          return account ? { id: account.id, seed: account.keys.driveOwnerSeed } : undefined
+        },
+        chunks: node.network,
+        records: node.records,
+        log: opts.log,
+      })
       // the API is up before the DriveNode that answers it exists
       const api = await startApiServer(
         driveNodeHandlers(() => self.node!),
         { port: opts.apiPort, events: feed.events, staticDir: opts.dashboardDir, apps: apps.gate },
       )
-      const driveNode = new DriveNode(node, api, opts, feed, apps)
+      const driveNode = new DriveNode(node, api, opts, feed, apps, shares)
       self.node = driveNode
+      shares.start()
       feed.watchStatus(() => driveNode.status())
       try {
         await writeAtomically(endpointFile(opts.home), JSON.stringify({ port: api.port, token: api.token }))
@@ -376,6 +392,7 @@ export class DriveNode {
    */
   async stop(): Promise<void> {
     await this.changing
+    await this.shares.stop()
     const open = this.open
     this.open = undefined
     if (open) {

@@ -14,14 +14,16 @@ import { appsHandlers } from '../apps/dashboard-handlers.ts'
 import type { AppsHandledNode } from '../apps/dashboard-handlers.ts'
 import { cacheHandlers } from './cache-handlers.ts'
 import { historyHandlers } from './history-handlers.ts'
+import { shareHandlers } from './share-handlers.ts'
+import type { ShareHandledNode } from './share-handlers.ts'
 import type { LoginRequest } from './options.ts'
 import type { PeerDriveNode } from './vault-node.ts'
 
 type AppHandlers = Pick<Handlers, 'settings-get' | 'settings-set' | 'logs' | 'files-recent'>
 
 /** What the commands need of a drive node (DriveNode is one). */
-export interface HandledNode extends AppsHandledNode {
-  readonly node: Pick<PeerDriveNode, 'farmer' | 'vault' | 'setCapacity' | 'bandwidth'>
+export interface HandledNode extends AppsHandledNode, ShareHandledNode {
+  readonly node: Pick<PeerDriveNode, 'farmer' | 'vault' | 'setCapacity' | 'bandwidth' | 'network' | 'records'>
   readonly feed: NodeFeed
   readonly drive: Drive | undefined
   readonly mountPoint: string | undefined
@@ -145,5 +147,7 @@ export function driveNodeHandlers(node: () => HandledNode): Handlers {
     ...historyHandlers(node),
     ...appsHandlers(node),
     ...cacheHandlers(node),
+    // after appsHandlers: its public-get also opens share links
+    ...shareHandlers(node),
   }
 }

@@ -62,6 +62,9 @@ const handlers: Handlers = {
   'files-availability': async () => {
     throw new Error('not used here')
   },
+  'share-create': notUsed,
+  'share-list': async () => ({ shares: [] }),
+  'share-revoke': notUsed,
 }
 
 test('the API answers its commands on loopback with the token, and refuses everything else', async (t) => {

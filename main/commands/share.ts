@@ -1,0 +1,91 @@
+// `peerdrive share <path> [--expires 7d]`, `peerdrive unshare <path|link|id>`
+// and `peerdrive shares`: read-only share links to files and folders of the
+// drive, through the running node's API. A link follows the folder as it
+// changes until it expires or is revoked.
+import { callApi } from '../core/api/client.ts'
+import type { ShareSummary } from '../core/api/contract.ts'
+import { UsageError } from '../core/errors.ts'
+import type { Command } from './command.ts'
+import { nodeEndpoint, stringOption } from './command.ts'
+import { target } from './history.ts'
+
+const SPAN = /^(\d+)\s*(m|h|d|w)$/
+const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
+
+/** "7d", "12h", "30m", "2w" in milliseconds. */
+export function parseSpan(text: string): number {
+  const m = SPAN.exec(text.trim())
+  if (!m || Number(m[1]) <= 0)
+    throw new UsageError(`--expires takes a span such as 30m, 12h, 7d or 2w, got "${text}"`)
+  return Number(m[1]) * UNIT_MS[m[2]!]!
+}
+
+export function shareLine(s: ShareSummary): string {
+  const until = s.expires_at
+    ? `until ${new Date(s.expires_at).toISOString().slice(0, 16).replace('T', ' ')}Z`
+    : 'no expiry'
+  return `${s.id}  ${s.path}  ${s.state}${s.state === 'live' ? ` (${until})` : ''}${s.error ? `  last update failed: ${s.error}` : ''}\n  ${s.link}`
+}
+
+const apiPort = { 'api-port': { type: 'string' } } as const
+
+export const shareCommand: Command = {
+  path: ['share'],
+  usage: 'share <path> [--expires <30m|12h|7d|2w>] [--json] [--api-port <port>]',
+  positionals: 1,
+  options: {
+    expires: { type: 'string' },
+    with: { type: 'string' },
+    write: { type: 'boolean' },
+    json: { type: 'boolean' },
+    ...apiPort,
+  },
+  async run(values, [input]) {
+    if (values.with !== undefined || values.write === true)
+      throw new UsageError(
+        'sharing with another account (--with, --write) is not built yet: share by link instead',
+      )
+    const expires = stringOption(values, 'expires')
+    const { endpoint, path } = await target(values, input!)
+    const s = await callApi(
+      endpoint,
+      'share-create',
+      { path, ...(expires ? { expires_ms: parseSpan(expires) } : {}) },
+      { timeoutMs: 600_000 },
+    )
+    if (values.json === true) return void process.stdout.write(`${JSON.stringify(s)}\n`)
+    process.stdout.write(`${s.link}\n`)
+    process.stderr.write(
+      `anyone with this link can read ${s.path} as it is now and as it changes, ${s.expires_at ? `until ${new Date(s.expires_at).toISOString()}` : 'until you run peerdrive unshare'}\n`,
+    )
+  },
+}
+
+export const unshareCommand: Command = {
+  path: ['unshare'],
+  usage: 'unshare <path|link|share id> [--api-port <port>]',
+  positionals: 1,
+  options: { ...apiPort },
+  async run(values, [input]) {
+    const named = input!.startsWith('pds1:') || /^[0-9a-f]{16}$/.test(input!)
+    const { endpoint, path } = named
+      ? { endpoint: await nodeEndpoint(values), path: input! }
+      : await target(values, input!)
+    const { shares } = await callApi(endpoint, 'share-revoke', { target: path }, { timeoutMs: 120_000 })
+    for (const s of shares) process.stdout.write(`revoked: ${s.path} (${s.id})\n`)
+  },
+}
+
+export const sharesCommand: Command = {
+  path: ['shares'],
+  usage: 'shares [--json] [--api-port <port>]',
+  positionals: 0,
+  options: { json: { type: 'boolean' }, ...apiPort },
+  async run(values) {
+    const { shares } = await callApi(await nodeEndpoint(values), 'share-list', {})
+    if (values.json === true) return void process.stdout.write(`${JSON.stringify(shares)}\n`)
+    process.stdout.write(shares.length ? `${shares.map(shareLine).join('\n')}\n` : 'nothing is shared\n')
+  },
+}
+
+export const shareCommands: Command[] = [shareCommand, unshareCommand, sharesCommand]

@@ -1,0 +1,42 @@
+// The API's sharing commands: share a file or folder by a link, list this
+// account's shares, revoke them; and public-get, which reads a pd1: address
+// or what a pds1: share link names now.
+import { ApiError } from '../api/index.ts'
+import type { Handlers } from '../api/index.ts'
+import type { Apps } from '../apps/index.ts'
+import { contentJson } from '../apps/gate.ts'
+import type { ChunkStore } from '../chunk-store.ts'
+import type { NetworkRecordStore } from '../net/network-record-store.ts'
+import type { Shares } from '../share/index.ts'
+import { isShareLink, openShare, parseShareLink } from '../share/index.ts'
+import type { PublicFetched } from '../apps/index.ts'
+
+type ShareHandlers = Pick<Handlers, 'share-create' | 'share-list' | 'share-revoke' | 'public-get'>
+
+/** The most a share link's content read through the API returns. */
+const MAX_SHARE_GET_BYTES = 256 * 2 ** 20
+
+export interface ShareHandledNode {
+  readonly shares: Shares
+  readonly apps: Apps
+  readonly node: { network: Pick<ChunkStore, 'get'>; records: Pick<NetworkRecordStore, 'get' | 'put'> }
+}
+
+export function shareHandlers(node: () => ShareHandledNode): ShareHandlers {
+  return {
+    'share-create': async ({ path, expires_ms }) => node().shares.share(path, expires_ms),
+    'share-list': async () => ({ shares: node().shares.list() }),
+    'share-revoke': async ({ target }) => ({ shares: await node().shares.unshare(target) }),
+    'public-get': async ({ address }) => {
+      const n = node()
+      if (!isShareLink(address)) return n.apps.fetch(address)
+      const content = await openShare(n.node.network, n.node.records, parseShareLink(address), {
+        maxBytes: MAX_SHARE_GET_BYTES,
+      }).catch((err: Error) => {
+        if (err.name === 'ChunkMissing') throw new ApiError(404, 'the share names data that is not found')
+        throw err
+      })
+      return contentJson(content) as PublicFetched
+    },
+  }
+}

@@ -1,0 +1,153 @@
+// A share's state in the network: a record under the share's own key holds,
+// sealed with the share's key, whether the share is live, when it expires and
+// the address of its index; the index is a chunk sealed with the same key,
+// listing the shared files with their data maps (as a public index does). A
+// holder of the link reads the newest index; once the owner seals "revoked"
+// into the record, no later version of any file is ever named under the key.
+import { randomBytes } from 'node:crypto'
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
+import type { ChunkStore } from '../chunk-store.ts'
+import { chunkAddress, fromHex, toHex } from '../chunk-store.ts'
+import { PeerDriveError } from '../errors.ts'
+import type { NetworkRecordStore } from '../net/network-record-store.ts'
+import { recordAddress, signRecord } from '../records/index.ts'
+import { indexBytes, parseIndex, readIndexed } from '../apps/public-data.ts'
+import type { PublicContent, ReadingFor } from '../apps/public-data.ts'
+import type { OpenedLink, ShareKeys } from './link.ts'
+
+const RECORD_NAME = 'share'
+const NONCE_BYTES = 24
+const RECORD_AAD = Buffer.from('peerdrive/share-record/v1')
+const INDEX_AAD = Buffer.from('peerdrive/share-index/v1')
+
+/** What the record says of a share. */
+export interface ShareState {
+  state: 'live' | 'revoked'
+  kind: PublicContent['kind']
+  name: string
+  /** Hex address of the sealed index chunk (live shares only). */
+  index?: string
+  /** Milliseconds since the epoch; null: never. */
+  expires_at: number | null
+  updated_at: number
+}
+
+export class ShareClosedError extends PeerDriveError {
+  constructor(why: 'revoked' | 'expired') {
+    super(
+      why === 'revoked' ? 'ShareRevoked' : 'ShareExpired',
+      why === 'revoked' ? 'the owner revoked this share link' : 'this share link has expired',
+    )
+  }
+}
+
+export class ShareUnreadableError extends PeerDriveError {
+  constructor(why: string) {
+    super('ShareUnreadable', `the share cannot be read: ${why}`)
+  }
+}
+
+type Records = Pick<NetworkRecordStore, 'get' | 'put'>
+
+function seal(key: Uint8Array, aad: Uint8Array, plain: Uint8Array): Buffer {
+  const nonce = randomBytes(NONCE_BYTES)
+  return Buffer.concat([nonce, xchacha20poly1305(key, nonce, aad).encrypt(plain)])
+}
+
+function open(key: Uint8Array, aad: Uint8Array, sealed: Uint8Array, what: string): Uint8Array {
+  try {
+    return xchacha20poly1305(key, sealed.subarray(0, NONCE_BYTES), aad).decrypt(sealed.subarray(NONCE_BYTES))
+  } catch {
+    throw new ShareUnreadableError(`its ${what} does not open with the link's key`)
+  }
+}
+
+/**
+ * Stores `content` (live) or nothing (revoked) as version `version` of the
+ * share's state. A live share's files go in as self-encrypted chunks, its
+ * index sealed beside them.
+ */
+export async function putShareState(
+  chunks: Pick<ChunkStore, 'put'>,
+  records: Records,
+  keys: ShareKeys,
+  version: number,
+  state: {
+    content: PublicContent | null
+    kind: PublicContent['kind']
+    name: string
+    expires_at: number | null
+  },
+): Promise<ShareState> {
+  let index: string | undefined
+  if (state.content) {
+    const sealed = seal(keys.key, INDEX_AAD, await indexBytes(chunks, state.content))
+    const address = chunkAddress(sealed)
+    await chunks.put(address, sealed)
+    index = toHex(address)
+  }
+  const doc: ShareState = {
+    state: state.content ? 'live' : 'revoked',
+    kind: state.kind,
+    name: state.name,
+    ...(index ? { index } : {}),
+    expires_at: state.expires_at,
+    updated_at: Date.now(),
+  }
+  await records.put(
+    signRecord(keys.signer, {
+      name: RECORD_NAME,
+      version: BigInt(version),
+      payload: seal(keys.key, RECORD_AAD, Buffer.from(JSON.stringify(doc))),
+    }),
+  )
+  return doc
+}
+
+/** The share's state as its record says now; undefined when no record is found. */
+export async function readShareState(
+  records: Records,
+  link: OpenedLink,
+): Promise<{ state: ShareState; version: number } | undefined> {
+  const record = await records.get(recordAddress(link.owner, RECORD_NAME))
+  if (!record) return undefined
+  let doc: ShareState
+  try {
+    doc = JSON.parse(
+      Buffer.from(open(link.key, RECORD_AAD, record.payload, 'record')).toString('utf8'),
+    ) as ShareState
+  } catch (err) {
+    if (err instanceof ShareUnreadableError) throw err
+    throw new ShareUnreadableError('its record is not a share record')
+  }
+  const ok =
+    (doc?.state === 'live' || doc?.state === 'revoked') &&
+    (doc.kind === 'file' || doc.kind === 'folder') &&
+    typeof doc.name === 'string' &&
+    (doc.expires_at === null || Number.isSafeInteger(doc.expires_at)) &&
+    (doc.state === 'revoked' || (typeof doc.index === 'string' && /^[0-9a-f]{64}$/.test(doc.index)))
+  if (!ok) throw new ShareUnreadableError('its record is not a share record')
+  return { state: doc, version: Number(record.version) }
+}
+
+/** What a share link names now: refused when revoked or expired. */
+export async function openShare(
+  chunks: Pick<ChunkStore, 'get'>,
+  records: Records,
+  link: OpenedLink,
+  limits: { maxBytes?: number; readingFor?: ReadingFor; now?: number } = {},
+): Promise<PublicContent & { updated_at: number; expires_at: number | null }> {
+  const found = await readShareState(records, link)
+  if (!found) throw new ShareUnreadableError('no record of it was found in the network')
+  const { state } = found
+  if (state.state === 'revoked') throw new ShareClosedError('revoked')
+  if (state.expires_at !== null && state.expires_at <= (limits.now ?? Date.now()))
+    throw new ShareClosedError('expired')
+  const address = fromHex(state.index!)
+  const sealed = await chunks.get(address)
+  if (!Buffer.from(chunkAddress(sealed)).equals(Buffer.from(address)))
+    throw new ShareUnreadableError('its index does not match its address')
+  const doc = parseIndex(open(link.key, INDEX_AAD, sealed, 'index'))
+  const content = await readIndexed(chunks, doc, state.name, limits)
+  return { ...content, updated_at: state.updated_at, expires_at: state.expires_at }
+}

@@ -1,0 +1,103 @@
+// Share links on a real loopback network: a folder shared by one account is
+// read by another node through the link, follows the folder's changes,
+// stops at revocation (nothing written after it is ever named under the
+// link) and at expiry, and a link with a wrong key reads nothing.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { callApi } from '../../../main/core/api/index.ts'
+import { parseShareLink, readShareState } from '../../../main/core/share/index.ts'
+import { everyAddress, startDriveNode, writeDriveFile } from '../account/support.ts'
+import { meshUp, startNodes, waitFor } from '../net/support.ts'
+
+const text = (s: string) => Buffer.from(s)
+
+test('a folder shared by link is read by another account, follows its changes, and stops at revocation and expiry', async (t) => {
+  const vaults = await startNodes(t, 4)
+  const owner = await startDriveNode(t, everyAddress(vaults))
+  const reader = await startDriveNode(t, everyAddress(vaults))
+  await meshUp([...vaults, owner.node, reader.node])
+  await owner.create({ keyword: 'sharer', pin: '1122', password: 'links for friends' })
+  await reader.create({ keyword: 'friend', pin: '3344', password: 'reading what is shared' })
+  const drive = owner.drive!
+  await drive.mkdir('/Trip', 0o755)
+  await writeDriveFile(drive, '/Trip/notes.txt', text('day one: the coast'))
+  await drive.mkdir('/Trip/photos', 0o755)
+  await writeDriveFile(drive, '/Trip/photos/a.jpg', Buffer.alloc(70_000, 9))
+  await writeDriveFile(drive, '/private.txt', text('not shared'))
+
+  const ownerApi = { port: owner.api.port, token: owner.api.token }
+  const readerApi = { port: reader.api.port, token: reader.api.token }
+  const share = await callApi(ownerApi, 'share-create', { path: '/Trip', expires_ms: 7 * 86_400_000 })
+  assert.match(share.link, /^pds1:[A-Za-z0-9_-]{86}$/)
+  assert.equal(share.state, 'live')
+  const read = async () => callApi(readerApi, 'public-get', { address: share.link })
+  const files = (r: Awaited<ReturnType<typeof read>>) =>
+    Object.fromEntries(r.files.map((f) => [f.path, Buffer.from(f.data, 'base64').toString()]))
+
+  const first = await read()
+  assert.equal(first.kind, 'folder')
+  assert.equal(first.name, 'Trip')
+  assert.deepEqual(Object.keys(files(first)).sort(), ['notes.txt', 'photos/a.jpg'])
+  assert.equal(files(first)['notes.txt'], 'day one: the coast')
+
+  // the link follows the folder
+  await writeDriveFile(drive, '/Trip/notes.txt', text('day two: the hills'))
+  await writeDriveFile(drive, '/Trip/new.txt', text('added later'))
+  await waitFor(
+    async () => files(await read())['notes.txt'] === 'day two: the hills',
+    60_000,
+    'the link to show the edit',
+  )
+  assert.equal(files(await read())['new.txt'], 'added later')
+
+  // revoked: the link reads nothing, and the record names nothing written after
+  const revoked = await callApi(ownerApi, 'share-revoke', { target: '/Trip' })
+  assert.deepEqual(
+    revoked.shares.map((s) => s.state),
+    ['revoked'],
+  )
+  await assert.rejects(read(), /revoked/)
+  await writeDriveFile(drive, '/Trip/notes.txt', text('day three: after the revocation'))
+  await owner.shares.check()
+  const state = await readShareState(owner.node.records, parseShareLink(share.link))
+  assert.equal(state?.state.state, 'revoked')
+  assert.equal(state?.state.index, undefined)
+  await assert.rejects(read(), /revoked/)
+
+  // expiry: refused by readers once past, and sealed shut by the owner's next check
+  const brief = await callApi(ownerApi, 'share-create', { path: '/Trip/notes.txt', expires_ms: 3_000 })
+  const file = await callApi(readerApi, 'public-get', { address: brief.link })
+  assert.equal(Buffer.from(file.files[0]!.data, 'base64').toString(), 'day three: after the revocation')
+  await waitFor(
+    async () =>
+      (await callApi(readerApi, 'public-get', { address: brief.link }).then(
+        () => false,
+        (err: Error) => /expired/.test(err.message),
+      )) === true,
+    60_000,
+    'the short link to expire',
+  )
+  await waitFor(
+    async () =>
+      (await readShareState(owner.node.records, parseShareLink(brief.link)))?.state.state === 'revoked',
+    60_000,
+    'the owner to seal the expired share',
+  )
+
+  // a link with another key opens nothing
+  const body = Buffer.from(share.link.slice(5), 'base64url')
+  body[40]! ^= 1
+  await assert.rejects(
+    callApi(readerApi, 'public-get', { address: `pds1:${body.toString('base64url')}` }),
+    /cannot be read/,
+  )
+  assert.deepEqual(
+    (await callApi(ownerApi, 'share-list', {})).shares.map((s) => [s.path, s.state]),
+    [
+      ['/Trip/notes.txt', 'revoked'],
+      ['/Trip', 'revoked'],
+    ],
+  )
+  await owner.stop()
+  await reader.stop()
+})
