@@ -1,0 +1,50 @@
+// Sharing from the dashboard, in a real headless Chromium against a real
+// drive node on a loopback network: the Files view shares a folder by a link
+// that reads it, and its Revoke button shuts the link.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { ensureDashboardBuilt } from '../../main/build/dashboard.ts'
+import { callApi } from '../../main/core/api/index.ts'
+import { tempDir } from '../helpers.ts'
+import { everyAddress, startDriveNode, writeDriveFile } from '../core/account/support.ts'
+import { meshUp, startNodes } from '../core/net/support.ts'
+import { openBrowser } from './support.ts'
+
+const WAIT = { timeout: 60_000 }
+
+test('Files shares a folder by a link that reads it, and revokes the link', async (t) => {
+  const vaults = await startNodes(t, 4)
+  const home = await tempDir(t)
+  const node = await startDriveNode(t, everyAddress(vaults), { home, dashboardDir: ensureDashboardBuilt() })
+  await meshUp([...vaults, node.node])
+  await node.create({ keyword: 'linker', pin: '4455', password: 'share from the window' })
+  await node.drive!.mkdir('/Recipes', 0o755)
+  await writeDriveFile(node.drive!, '/Recipes/bread.txt', Buffer.from('flour, water, salt, time'))
+
+  const browser = await openBrowser(t)
+  const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } })
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(e.message))
+  await page.goto(`${node.api.url}/#token=${node.api.token}&view=files`)
+  await page.getByTestId('share-path').fill('/Recipes')
+  await page.getByTestId('share-expires').selectOption({ label: '30 days' })
+  await page.getByTestId('share-create').click()
+  const link = await page.getByTestId('share-link').inputValue(WAIT)
+  assert.match(link, /^pds1:[A-Za-z0-9_-]{86}$/)
+  assert.match(
+    await page.getByTestId('share-note').innerText(),
+    /Anyone with the link can read \/Recipes until/,
+  )
+
+  const endpoint = { port: node.api.port, token: node.api.token }
+  const got = await callApi(endpoint, 'public-get', { address: link })
+  assert.equal(Buffer.from(got.files[0]!.data, 'base64').toString(), 'flour, water, salt, time')
+  const [share] = (await callApi(endpoint, 'share-list', {})).shares
+  assert.ok(share!.expires_at! - share!.created_at === 30 * 86_400_000, 'the expiry picked')
+
+  await page.getByTestId('share-revoke').click()
+  await page.locator('[data-testid="share-row"][data-state="revoked"]').waitFor(WAIT)
+  await assert.rejects(callApi(endpoint, 'public-get', { address: link }), /revoked/)
+  assert.deepEqual(errors, [], 'no script errors in the page')
+  await node.stop()
+})
