@@ -10,6 +10,7 @@ import type { ChunkStore } from '../chunk-store.ts'
 import { chunkAddress } from '../chunk-store.ts'
 import { UsageError } from '../errors.ts'
 import { SelfEncryptor, parseDataMap, serializeDataMap } from '../selfenc/index.ts'
+import type { DataMap } from '../selfenc/index.ts'
 
 export const PUBLIC_PREFIX = 'pd1:'
 const INDEX_FORMAT = 'peerdrive-public/1'
@@ -78,6 +79,33 @@ export async function publish(
   const address = chunkAddress(bytes)
   await chunks.put(address, bytes)
   return publicAddress(address)
+}
+
+/** An index of files already in the network, by their data maps (an empty file's map is made here). */
+export async function indexOfMaps(
+  kind: PublicContent['kind'],
+  name: string,
+  files: { path: string; size: number; map: DataMap | null }[],
+): Promise<Buffer> {
+  if (files.length > MAX_PUBLIC_FILES) throw new UsageError(`at most ${MAX_PUBLIC_FILES} files`)
+  const listed: IndexDoc['files'] = []
+  for (const f of files) {
+    const map = f.map ?? (await encryptor.encrypt(new Uint8Array(0), NO_CHUNKS))
+    listed.push({ path: f.path, size: f.size, map: Buffer.from(serializeDataMap(map)).toString('base64url') })
+  }
+  const bytes = Buffer.from(
+    JSON.stringify({ format: INDEX_FORMAT, kind, name, files: listed } satisfies IndexDoc),
+  )
+  if (bytes.length > MAX_INDEX_BYTES)
+    throw new UsageError(`too many files for one index (${bytes.length} bytes)`)
+  return bytes
+}
+
+/** An empty file is stored inline in its map: nothing is ever put. */
+const NO_CHUNKS: Pick<ChunkStore, 'put'> = {
+  put: async () => {
+    throw new Error('an empty file has no chunks')
+  },
 }
 
 /** Stores the content's files in `chunks` (self-encrypted) and returns their index, not yet stored. */

@@ -344,6 +344,19 @@ export class Drive implements DriveFs {
     }
   }
 
+  /**
+   * A file's content as it last reached the network: its size and data map
+   * (null for an empty file that never had content). Undefined while the file
+   * has changes that have not reached the network yet.
+   */
+  syncedContent(path: string): { size: number; map: DataMap | null } | undefined {
+    const row = this.resolve(path)
+    if (row.kind !== 'file') throw new FsError('EISDIR', path)
+    if (row.state !== 'synced' && row.state !== 'degraded') return undefined
+    if (!row.handle) return row.size === 0 ? { size: 0, map: null } : undefined
+    return { size: row.size, map: this.mapOf(row.handle) }
+  }
+
   async readdir(path: string): Promise<string[]> {
     const row = this.resolve(path)
     if (row.kind !== 'dir') throw new FsError('ENOTDIR', path)

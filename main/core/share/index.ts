@@ -2,6 +2,6 @@ export { SHARE_PREFIX, ShareLinkError, isShareLink, parseShareLink, shareKeys, s
 export type { OpenedLink, ShareKeys } from './link.ts'
 export { ShareClosedError, ShareUnreadableError, openShare, putShareState, readShareState } from './sealed.ts'
 export type { ShareState } from './sealed.ts'
-export { MAX_SHARED_FILE, Shares } from './shares.ts'
+export { Shares } from './shares.ts'
 export type { ShareEntry, ShareHost } from './shares.ts'
 export type { ShareSummary } from './summary.ts'

@@ -11,7 +11,7 @@ import { chunkAddress, fromHex, toHex } from '../chunk-store.ts'
 import { PeerDriveError } from '../errors.ts'
 import type { NetworkRecordStore } from '../net/network-record-store.ts'
 import { recordAddress, signRecord } from '../records/index.ts'
-import { indexBytes, parseIndex, readIndexed } from '../apps/public-data.ts'
+import { parseIndex, readIndexed } from '../apps/public-data.ts'
 import type { PublicContent, ReadingFor } from '../apps/public-data.ts'
 import type { OpenedLink, ShareKeys } from './link.ts'
 
@@ -63,9 +63,9 @@ function open(key: Uint8Array, aad: Uint8Array, sealed: Uint8Array, what: string
 }
 
 /**
- * Stores `content` (live) or nothing (revoked) as version `version` of the
- * share's state. A live share's files go in as self-encrypted chunks, its
- * index sealed beside them.
+ * Stores a live share's index (the files it lists are in the network
+ * already), sealed, or nothing (revoked) as version `version` of the share's
+ * state.
  */
 export async function putShareState(
   chunks: Pick<ChunkStore, 'put'>,
@@ -73,21 +73,21 @@ export async function putShareState(
   keys: ShareKeys,
   version: number,
   state: {
-    content: PublicContent | null
+    index: Uint8Array | null
     kind: PublicContent['kind']
     name: string
     expires_at: number | null
   },
 ): Promise<ShareState> {
   let index: string | undefined
-  if (state.content) {
-    const sealed = seal(keys.key, INDEX_AAD, await indexBytes(chunks, state.content))
+  if (state.index) {
+    const sealed = seal(keys.key, INDEX_AAD, state.index)
     const address = chunkAddress(sealed)
     await chunks.put(address, sealed)
     index = toHex(address)
   }
   const doc: ShareState = {
-    state: state.content ? 'live' : 'revoked',
+    state: state.index ? 'live' : 'revoked',
     kind: state.kind,
     name: state.name,
     ...(index ? { index } : {}),

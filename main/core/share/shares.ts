@@ -12,14 +12,14 @@ import type { Drive } from '../drive/index.ts'
 import { UsageError } from '../errors.ts'
 import { PRIVATE_FILE_MODE } from '../home.ts'
 import type { NetworkRecordStore } from '../net/network-record-store.ts'
-import { gatherContent } from '../apps/files.ts'
+import { indexOfMaps } from '../apps/public-data.ts'
 import { isShareLink, shareKeys, shareLink } from './link.ts'
 import { putShareState } from './sealed.ts'
 import type { ShareSummary } from './summary.ts'
 
-/** The largest file a share carries (each is read whole to publish it). */
-export const MAX_SHARED_FILE = 64 * 2 ** 20
 const CHECK_EVERY_MS = 3_000
+/** How long `share` waits for the drive's changes to reach the network before it publishes. */
+const SYNC_WAIT_MS = 120_000
 
 export interface ShareEntry {
   id: string
@@ -108,6 +108,8 @@ export class Shares {
         throw new UsageError(`${path} is not a file or folder of the drive`)
       if (expiresInMs !== undefined && (!Number.isSafeInteger(expiresInMs) || expiresInMs <= 0))
         throw new UsageError('a share expires after a positive whole number of milliseconds')
+      // a share names content that is in the network: what is still uploading goes first
+      await drive.syncAll(SYNC_WAIT_MS)
       const now = Date.now()
       const entry: ShareEntry = {
         id: randomBytes(8).toString('hex'),
@@ -121,7 +123,10 @@ export class Shares {
         fingerprint: '',
         published_at: null,
       }
-      await this.publish(entry, drive, account.seed)
+      if (!(await this.publish(entry, drive, account.seed)))
+        throw new UsageError(
+          `${path} has changes that have not reached the network yet: share it once it is synced`,
+        )
       this.entries.push(entry)
       await this.save()
       this.host.log?.(
@@ -164,7 +169,8 @@ export class Shares {
           } else {
             const print = await fingerprint(drive, e.path)
             if (print === e.fingerprint) continue
-            await this.publish(e, drive, account.seed)
+            // a change still uploading is published once it is in the network
+            if (!(await this.publish(e, drive, account.seed))) continue
             this.host.log?.(`the share of ${e.path} now shows its latest version`)
           }
           delete e.error
@@ -179,26 +185,28 @@ export class Shares {
     })
   }
 
-  private async publish(e: ShareEntry, drive: Drive, seed: Uint8Array): Promise<void> {
+  /** Publishes the share's current index; false (nothing published) while part of it has not reached the network. */
+  private async publish(e: ShareEntry, drive: Drive, seed: Uint8Array): Promise<boolean> {
     const print = await fingerprint(drive, e.path)
     const name = e.path === '/' ? 'PeerDrive' : e.path.slice(e.path.lastIndexOf('/') + 1)
-    const content = await gatherContent(drive, e.path, name, MAX_SHARED_FILE)
-    const keys = shareKeys(seed, e.id)
-    await putShareState(this.host.chunks, this.host.records, keys, e.version + 1, {
-      content,
-      kind: content.kind,
+    const index = await indexFromDrive(drive, e.path, name)
+    if (!index) return false
+    await putShareState(this.host.chunks, this.host.records, shareKeys(seed, e.id), e.version + 1, {
+      index: index.bytes,
+      kind: index.kind,
       name,
       expires_at: e.expires_at,
     })
     e.version++
     e.fingerprint = print
     e.published_at = Date.now()
+    return true
   }
 
   private async revoke(e: ShareEntry, seed: Uint8Array, now = Date.now()): Promise<void> {
     const name = e.path === '/' ? 'PeerDrive' : e.path.slice(e.path.lastIndexOf('/') + 1)
     await putShareState(this.host.chunks, this.host.records, shareKeys(seed, e.id), e.version + 1, {
-      content: null,
+      index: null,
       kind: e.kind,
       name,
       expires_at: e.expires_at,
@@ -240,6 +248,42 @@ export class Shares {
     await writeFile(`${this.file}.tmp`, JSON.stringify({ shares: this.entries }), { mode: PRIVATE_FILE_MODE })
     await rename(`${this.file}.tmp`, this.file)
   }
+}
+
+/**
+ * The index of a shared file or folder, from the data maps of its files as
+ * they last reached the network: nothing is read or uploaded again. Undefined
+ * while a file has changes not in the network yet.
+ */
+async function indexFromDrive(
+  drive: Drive,
+  path: string,
+  name: string,
+): Promise<{ kind: 'file' | 'folder'; bytes: Uint8Array } | undefined> {
+  const files: Parameters<typeof indexOfMaps>[2] = []
+  const attr = await drive.getattr(path)
+  if (attr.kind === 'file') {
+    const content = drive.syncedContent(path)
+    if (!content) return undefined
+    return { kind: 'file', bytes: await indexOfMaps('file', name, [{ path: '', ...content }]) }
+  }
+  const walk = async (dir: string, rel: string): Promise<boolean> => {
+    for (const entry of (await drive.readdir(dir)).sort()) {
+      const full = child(dir, entry)
+      const sub = rel ? `${rel}/${entry}` : entry
+      const a = await drive.getattr(full)
+      if (a.kind === 'dir') {
+        if (!(await walk(full, sub))) return false
+      } else if (a.kind === 'file') {
+        const content = drive.syncedContent(full)
+        if (!content) return false
+        files.push({ path: sub, ...content })
+      }
+    }
+    return true
+  }
+  if (!(await walk(path, ''))) return undefined
+  return { kind: 'folder', bytes: await indexOfMaps('folder', name, files) }
 }
 
 /** The shared tree's names, kinds, sizes and modification times, hashed: what a change to it changes. */

@@ -4,6 +4,7 @@
 // share-network.test.ts.)
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { indexBytes } from '../../../main/core/apps/public-data.ts'
 import { MemoryChunkStore, toHex } from '../../../main/core/chunk-store.ts'
 import type { SignedRecord } from '../../../main/core/records/index.ts'
 import { addressOf, verifyRecord } from '../../../main/core/records/index.ts'
@@ -47,20 +48,29 @@ test('the link opens the newest state; revoked and expired states and other keys
   const records = recordTwin()
   const keys = shareKeys(seed, 'aa11bb22cc33dd44')
   const link = parseShareLink(shareLink(keys))
-  await putShareState(chunks, records, keys, 1, { ...meta(), content: content('one') })
+  await putShareState(chunks, records, keys, 1, {
+    ...meta(),
+    index: await indexBytes(chunks, content('one')),
+  })
   assert.equal(text(await openShare(chunks, records, link)), 'one')
-  await putShareState(chunks, records, keys, 2, { ...meta(), content: content('two') })
+  await putShareState(chunks, records, keys, 2, {
+    ...meta(),
+    index: await indexBytes(chunks, content('two')),
+  })
   assert.equal(text(await openShare(chunks, records, link)), 'two')
 
   const other = parseShareLink(shareLink(shareKeys(seed, 'ffffffffffffffff')))
   await assert.rejects(openShare(chunks, records, other), { name: 'ShareUnreadable' })
   await assert.rejects(openShare(chunks, records, { ...link, key: new Uint8Array(32) }), /does not open/)
 
-  await putShareState(chunks, records, keys, 3, { ...meta(), content: null })
+  await putShareState(chunks, records, keys, 3, { ...meta(), index: null })
   await assert.rejects(openShare(chunks, records, link), { name: 'ShareRevoked' })
 
   const brief = shareKeys(seed, '0123456789abcdef')
-  await putShareState(chunks, records, brief, 1, { ...meta(1_000), content: content('short') })
+  await putShareState(chunks, records, brief, 1, {
+    ...meta(1_000),
+    index: await indexBytes(chunks, content('short')),
+  })
   const briefLink = parseShareLink(shareLink(brief))
   assert.equal(text(await openShare(chunks, records, briefLink, { now: 999 })), 'short')
   await assert.rejects(openShare(chunks, records, briefLink, { now: 1_000 }), { name: 'ShareExpired' })
