@@ -11,6 +11,7 @@ import type { NetworkClient } from '../net/client.ts'
 import { measureThroughput } from '../net/throughput-protocol.ts'
 import { compareDistance, kadKey } from '../placement/index.ts'
 import { auditNetwork } from '../replication/network-audit.ts'
+import { retryingPuts } from './retrying-puts.ts'
 import { SelfEncryptor } from '../selfenc/index.ts'
 import { median, percentile } from './stats.ts'
 import { Testnet } from './testnet.ts'
@@ -34,6 +35,8 @@ export interface NetBenchResult {
   get_ratio: number
   /** Chunk bytes the client sent to vaults / the file's bytes after self-encryption (upload once: about 1, not R). */
   client_upload_ratio: number
+  /** Chunk puts that failed and were tried again (as the drive's sync would), counted in put_mbps's time. */
+  put_retries: number
   detect_ms_p50: number
   detect_ms_p99: number
   kills: number
@@ -80,8 +83,9 @@ export async function benchNet(opts: NetBenchOptions = {}): Promise<NetBenchResu
     const raw = median(await sequential(3, () => measure(fileMiB * 2 ** 20)))
 
     log(`put ${fileMiB} MiB`)
+    const putting = retryingPuts(c.store, { log })
     let t = performance.now()
-    const map = await enc.encrypt(file, c.store)
+    const map = await enc.encrypt(file, putting)
     const putSeconds = (performance.now() - t) / 1000
     log('get it back')
     t = performance.now()
@@ -141,6 +145,7 @@ export async function benchNet(opts: NetBenchOptions = {}): Promise<NetBenchResu
       put_ratio: putMbps / raw,
       get_ratio: getMbps / raw,
       client_upload_ratio: c.store.putBytes > 0 ? c.store.uploadedBytes / c.store.putBytes : 0,
+      put_retries: putting.retries,
       detect_ms_p50: percentile(detect, 50),
       detect_ms_p99: percentile(detect, 99),
       kills,

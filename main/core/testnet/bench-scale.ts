@@ -14,6 +14,7 @@ import type { NetworkClient } from '../net/client.ts'
 import { DEFAULT_REPLICAS } from '../placement/index.ts'
 import { SelfEncryptor } from '../selfenc/index.ts'
 import type { DataMap } from '../selfenc/index.ts'
+import { retryingPuts } from './retrying-puts.ts'
 import { percentile } from './stats.ts'
 import { Testnet, defaultPerProcess, sample } from './testnet.ts'
 
@@ -40,6 +41,8 @@ export interface ScaleRun {
   conns_p50: number
   conns_max: number
   rss_mib_per_node: number
+  /** Chunk puts that failed and were tried again (as the drive's sync would), counted in put_ms. */
+  put_retries: number
   put_ms_p50: number
   put_ms_p99: number
   get_ms_p50: number
@@ -89,10 +92,11 @@ async function scaleRun(n: number, opts: ScaleOptions): Promise<ScaleRun> {
     await until(() => c.peers.size >= replicas, 60_000, 'the client to meet a close group')
 
     const stored = new Set<string>()
+    const putting = retryingPuts(c.store, { log })
     const recording: ChunkStore = {
       put: (address, bytes) => {
         stored.add(toHex(address))
-        return c.store.put(address, bytes)
+        return putting.put(address, bytes)
       },
       get: (a) => c.store.get(a),
       has: (a) => c.store.has(a),
@@ -152,6 +156,7 @@ async function scaleRun(n: number, opts: ScaleOptions): Promise<ScaleRun> {
       conns_p50: percentile(counts, 50),
       conns_max: Math.max(0, ...counts),
       rss_mib_per_node: rss,
+      put_retries: putting.retries,
       put_ms_p50: percentile(putMs, 50),
       put_ms_p99: percentile(putMs, 99),
       get_ms_p50: percentile(getMs, 50),
