@@ -32,8 +32,6 @@ export interface AppsNode {
   readingFor?<T>(developerWallet: string, work: () => Promise<T>, onShare: () => void): Promise<T>
   /** The user's wallet, which pays apps' usage prices; without one nothing is paid. */
   wallet?: UsageWallet
-  /** How long one paid period lasts (USAGE_PERIOD_MS unless a test network sets it). */
-  usagePeriodMs?: number
   log?(line: string): void
 }
 
@@ -50,9 +48,7 @@ export class Apps {
     this.log = log
     this.node = node
     this.payments = node.wallet
-      ? new UsagePayments(store, node.wallet, node.usagePeriodMs ?? USAGE_PERIOD_MS, (line) =>
-          node.log?.(line),
-        )
+      ? new UsagePayments(store, node.wallet, USAGE_PERIOD_MS, (line) => node.log?.(line))
       : undefined
     this.gate = new AppGate(store, log, {
       drive: () => node.drive(),

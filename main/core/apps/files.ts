@@ -29,10 +29,10 @@ export async function asRefusal<T>(path: string, work: () => Promise<T>): Promis
   }
 }
 
-export async function readWhole(drive: Drive, path: string, maxBytes = MAX_APP_FILE): Promise<Buffer> {
+export async function readWhole(drive: Drive, path: string): Promise<Buffer> {
   const attr = await drive.getattr(path)
   if (attr.kind !== 'file') throw badRequest(`${path} is not a file`)
-  if (attr.size > maxBytes) throw badRequest(`${path} is larger than ${maxBytes} bytes`)
+  if (attr.size > MAX_APP_FILE) throw badRequest(`${path} is larger than ${MAX_APP_FILE} bytes`)
   const fh = await drive.open(path, { write: false })
   try {
     return Buffer.from(await drive.read(fh, 0, attr.size))
@@ -105,24 +105,18 @@ export async function bytesUnder(drive: Drive, path: string): Promise<number> {
   return total
 }
 
-/** A file, or a folder with every file below it, read whole from the drive (files of at most `maxFileBytes`). */
-export async function gatherContent(
-  drive: Drive,
-  path: string,
-  name: string,
-  maxFileBytes = MAX_APP_FILE,
-): Promise<PublicContent> {
+/** A file, or a folder with every file below it (paths relative to it), read whole from the drive. */
+export async function gatherContent(drive: Drive, path: string, name: string): Promise<PublicContent> {
   const attr = await drive.getattr(path)
   if (attr.kind === 'file')
-    return { kind: 'file', name, files: [{ path: '', bytes: await readWhole(drive, path, maxFileBytes) }] }
+    return { kind: 'file', name, files: [{ path: '', bytes: await readWhole(drive, path) }] }
   const files: PublicContent['files'] = []
   const walk = async (dir: string, rel: string): Promise<void> => {
     for (const entry of await listDir(drive, dir)) {
       const sub = rel ? `${rel}/${entry.name}` : entry.name
       const full = dir === '/' ? `/${entry.name}` : `${dir}/${entry.name}`
       if (entry.kind === 'dir') await walk(full, sub)
-      else if (entry.kind === 'file')
-        files.push({ path: sub, bytes: await readWhole(drive, full, maxFileBytes) })
+      else if (entry.kind === 'file') files.push({ path: sub, bytes: await readWhole(drive, full) })
     }
   }
   await walk(path, '')

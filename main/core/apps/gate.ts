@@ -281,7 +281,7 @@ export class AppGate {
   }
 }
 
-/** A file, or every file of a folder with paths relative to it, read from the drive. */
+/** Public content as the API answers it: each file's bytes as base64. */
 export function contentJson(content: PublicContent): unknown {
   return {
     kind: content.kind,

@@ -86,6 +86,7 @@ export async function indexOfMaps(
   kind: PublicContent['kind'],
   name: string,
   files: { path: string; size: number; map: DataMap | null }[],
+  opts: { developer?: string } = {},
 ): Promise<Buffer> {
   if (files.length > MAX_PUBLIC_FILES) throw new UsageError(`at most ${MAX_PUBLIC_FILES} files`)
   const listed: IndexDoc['files'] = []
@@ -93,9 +94,14 @@ export async function indexOfMaps(
     const map = f.map ?? (await encryptor.encrypt(new Uint8Array(0), NO_CHUNKS))
     listed.push({ path: f.path, size: f.size, map: Buffer.from(serializeDataMap(map)).toString('base64url') })
   }
-  const bytes = Buffer.from(
-    JSON.stringify({ format: INDEX_FORMAT, kind, name, files: listed } satisfies IndexDoc),
-  )
+  const doc: IndexDoc = {
+    format: INDEX_FORMAT,
+    kind,
+    name,
+    files: listed,
+    ...(isWallet(opts.developer) ? { developer: opts.developer } : {}),
+  }
+  const bytes = Buffer.from(JSON.stringify(doc))
   if (bytes.length > MAX_INDEX_BYTES)
     throw new UsageError(`too many files for one index (${bytes.length} bytes)`)
   return bytes
@@ -115,26 +121,10 @@ export async function indexBytes(
   opts: { developer?: string } = {},
 ): Promise<Buffer> {
   if (content.files.length > MAX_PUBLIC_FILES) throw new UsageError(`at most ${MAX_PUBLIC_FILES} files`)
-  const files: IndexDoc['files'] = []
-  for (const f of content.files) {
-    const map = await encryptor.encrypt(f.bytes, chunks)
-    files.push({
-      path: f.path,
-      size: f.bytes.length,
-      map: Buffer.from(serializeDataMap(map)).toString('base64url'),
-    })
-  }
-  const doc: IndexDoc = {
-    format: INDEX_FORMAT,
-    kind: content.kind,
-    name: content.name,
-    files,
-    ...(isWallet(opts.developer) ? { developer: opts.developer } : {}),
-  }
-  const bytes = Buffer.from(JSON.stringify(doc))
-  if (bytes.length > MAX_INDEX_BYTES)
-    throw new UsageError(`too many files for one index (${bytes.length} bytes)`)
-  return bytes
+  const files = []
+  for (const f of content.files)
+    files.push({ path: f.path, size: f.bytes.length, map: await encryptor.encrypt(f.bytes, chunks) })
+  return indexOfMaps(content.kind, content.name, files, opts)
 }
 
 /**

@@ -170,7 +170,7 @@ export class Shares {
             const print = await fingerprint(drive, e.path)
             if (print === e.fingerprint) continue
             // a change still uploading is published once it is in the network
-            if (!(await this.publish(e, drive, account.seed))) continue
+            if (!(await this.publish(e, drive, account.seed, print))) continue
             this.host.log?.(`the share of ${e.path} now shows its latest version`)
           }
           delete e.error
@@ -186,8 +186,8 @@ export class Shares {
   }
 
   /** Publishes the share's current index; false (nothing published) while part of it has not reached the network. */
-  private async publish(e: ShareEntry, drive: Drive, seed: Uint8Array): Promise<boolean> {
-    const print = await fingerprint(drive, e.path)
+  private async publish(e: ShareEntry, drive: Drive, seed: Uint8Array, print?: string): Promise<boolean> {
+    print ??= await fingerprint(drive, e.path)
     const name = e.path === '/' ? 'PeerDrive' : e.path.slice(e.path.lastIndexOf('/') + 1)
     const index = await indexFromDrive(drive, e.path, name)
     if (!index) return false
