@@ -7,13 +7,13 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
-import { PeerDriveApp } from 'peerdrive/sdk'
 import { callApi } from '../../../main/core/api/index.ts'
 import { publish } from '../../../main/core/apps/index.ts'
 import { tempDir } from '../../helpers.ts'
 import { everyAddress, startDriveNode } from '../account/support.ts'
 import { EVERY_GET_WINS } from '../farming/support.ts'
 import { meshUp, startNodes, waitFor } from '../net/support.ts'
+import { grantedApp } from './support.ts'
 
 /** Every GET wins, every coin an app's GET mints is its developer's, and a client has slots to spare. */
 const FARMING = { ...EVERY_GET_WINS, developerShare: 1, clientSlots: 256 }
@@ -27,28 +27,13 @@ test("coins minted on an app's reads and on reads of its published data go to it
   const developer = vaults[4]!.farmer
   const endpoint = { port: node.api.port, token: node.api.token }
 
-  const asking = PeerDriveApp.requestAccess({
-    manifest: {
-      name: 'Album',
-      version: '1.0.0',
-      developer_wallet: developer.walletId,
-      usage_price: 0,
-      permissions: { container: true, publish: true, storage_bytes: 4 * 2 ** 20 },
-    },
-    home,
-    pollMs: 100,
-    timeoutMs: 120_000,
+  const { app } = await grantedApp(node, home, {
+    name: 'Album',
+    version: '1.0.0',
+    developer_wallet: developer.walletId,
+    usage_price: 0,
+    permissions: { container: true, publish: true, storage_bytes: 4 * 2 ** 20 },
   })
-  let id: string | undefined
-  await waitFor(
-    async () =>
-      (id = (await callApi(endpoint, 'apps-list', {})).apps.find((a) => a.state === 'pending')?.id) !==
-      undefined,
-    60_000,
-    'the request to reach the node',
-  )
-  await callApi(endpoint, 'apps-grant', { id: id! })
-  const app = await asking
   for (let i = 0; i < 6; i++) await app.writeFile(`album/photo-${i}.bin`, randomBytes(20_000))
   const address = await app.publish('album')
 

@@ -1,5 +1,8 @@
 // An app's raw calls to a node's loopback API, as any process could make them.
+import { PeerDriveApp } from 'peerdrive/sdk'
+import { callApi } from '../../../main/core/api/index.ts'
 import type { DriveNode } from '../../../main/core/node/index.ts'
+import { waitFor } from '../net/support.ts'
 
 export const DEVELOPER = 'd0'.repeat(32)
 
@@ -45,3 +48,27 @@ export async function requestAccess(
 }
 
 export const b64 = (text: string): string => Buffer.from(text).toString('base64')
+
+/**
+ * An SDK app that asks `node` for access and is granted through the
+ * dashboard's API, as a user's click would: the app, once its answer came,
+ * and its id.
+ */
+export async function grantedApp(
+  node: DriveNode,
+  home: string,
+  manifest: Parameters<typeof PeerDriveApp.requestAccess>[0]['manifest'],
+): Promise<{ app: PeerDriveApp; id: string }> {
+  const asking = PeerDriveApp.requestAccess({ manifest, home, pollMs: 100, timeoutMs: 120_000 })
+  const endpoint = { port: node.api.port, token: node.api.token }
+  let id: string | undefined
+  await waitFor(
+    async () =>
+      (id = (await callApi(endpoint, 'apps-list', {})).apps.find((a) => a.state === 'pending')?.id) !==
+      undefined,
+    60_000,
+    'the request to reach the node',
+  )
+  await callApi(endpoint, 'apps-grant', { id: id! })
+  return { app: await asking, id: id! }
+}

@@ -3,13 +3,13 @@
 // the developer through its inbox and verify against their groups.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { PeerDriveApp } from 'peerdrive/sdk'
 import { USAGE_PERIOD_MS } from '../../../main/core/apps/index.ts'
 import { callApi } from '../../../main/core/api/index.ts'
 import { tempDir } from '../../helpers.ts'
 import { everyAddress, startDriveNode } from '../account/support.ts'
 import { EVERY_GET_WINS, farm } from '../farming/support.ts'
 import { meshUp, startNodes, waitFor } from '../net/support.ts'
+import { grantedApp } from './support.ts'
 
 test("a priced app's developer is paid from the user's wallet once a period, and no more", async (t) => {
   const vaults = await startNodes(t, 5, { farming: EVERY_GET_WINS })
@@ -22,29 +22,14 @@ test("a priced app's developer is paid from the user's wallet once a period, and
   const developer = vaults[4]!.farmer
   const devBefore = developer.balance().coins
 
-  const asking = PeerDriveApp.requestAccess({
-    manifest: {
-      name: 'Priced',
-      version: '1.0.0',
-      developer_wallet: developer.walletId,
-      usage_price: 2,
-      permissions: { container: true, storage_bytes: 2 ** 20 },
-    },
-    home,
-    pollMs: 100,
-    timeoutMs: 120_000,
+  const { id } = await grantedApp(node, home, {
+    name: 'Priced',
+    version: '1.0.0',
+    developer_wallet: developer.walletId,
+    usage_price: 2,
+    permissions: { container: true, storage_bytes: 2 ** 20 },
   })
   const endpoint = { port: node.api.port, token: node.api.token }
-  let id: string | undefined
-  await waitFor(
-    async () =>
-      (id = (await callApi(endpoint, 'apps-list', {})).apps.find((a) => a.state === 'pending')?.id) !==
-      undefined,
-    60_000,
-    'the request to reach the node',
-  )
-  await callApi(endpoint, 'apps-grant', { id: id! })
-  await asking
 
   // granting pays the first period at once
   const paidTo = () =>
@@ -69,7 +54,7 @@ test("a priced app's developer is paid from the user's wallet once a period, and
   for (const coin of received)
     assert.equal(await developer.verify(coin), true, 'each coin verifies in its group')
 
-  await callApi(endpoint, 'apps-revoke', { id: id! })
+  await callApi(endpoint, 'apps-revoke', { id })
   await node.apps.payments!.payDue(Date.now() + 2 * USAGE_PERIOD_MS)
   assert.equal(paidTo(), 4, 'a revoked app is paid nothing')
   await node.stop()
