@@ -42,7 +42,8 @@ test('over its link budget a vault closes the idle links it dialled to vaults th
         if (dialledToOthers(n) === 0 || n.host.getConnections().length <= budget) trimmed.add(n)
       return trimmed.size === nodes.length
     },
-    120_000,
+    // generous: on a loaded machine streams stay open longer, so links are seldom idle at a trim round
+    300_000,
     'idle links to non-neighbours closed down to the budget',
   )
   // neighbours keep their links whatever the budget
