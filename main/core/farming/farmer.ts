@@ -148,6 +148,7 @@ export class Farmer {
   #timer: NodeJS.Timeout | undefined
   #inboxTimer: NodeJS.Timeout | undefined
   #round: Promise<void> = Promise.resolve()
+  #roundRunning = false
   readonly #claims = new Set<Promise<unknown>>()
   #deviceSeed!: Uint8Array
   /** As a client: per farming period, the next coin slot a winning receipt fills. */
@@ -226,9 +227,14 @@ export class Farmer {
     farmer.#slots = new Map(JSON.parse(farmer.db.setting('coin-slots') ?? '[]') as [number, number][])
     await serveOneShot(components.host, PROTOCOL, (req, from) => farmer.answer(req, from), components.scores)
     farmer.#timer = setInterval(() => {
+      // a round still waiting on slow answers is not joined by another: rounds piling up on a
+      // loaded machine would flood every neighbour with challenges and slow the answers further
+      if (farmer.#roundRunning) return
+      farmer.#roundRunning = true
       farmer.#round = farmer
         .#tick()
         .catch((err) => farmer.#o.log(`farming round failed: ${(err as Error).message}`))
+        .finally(() => (farmer.#roundRunning = false))
     }, farmer.#o.proofIntervalMs)
     farmer.#timer.unref()
     farmer.#inboxTimer = setInterval(() => farmer.collectInbox(), farmer.#o.inboxIntervalMs)

@@ -161,12 +161,20 @@ test('a vault that silently deleted its chunks fails storage proofs and its clai
       }
   }
   assert.ok(witnesses.length > 0, 'a vault shares a chunk with the liar')
+  // on a timeout, what each witness saw of the liar says which step did not happen
+  const seen = () =>
+    witnesses
+      .map((w) => {
+        const shared = held.filter((a) => w.farmer.validator.inGroup(toHex(a), liar.peers.self.key))
+        return `${w.peers.self.key.slice(-6)}: trusted ${w.farmer.trust.isTrusted(liar.peers.self.key)}, rounds ${w.farmer.prover.rounds}, knows it ${w.peers.has(liar.peers.self.key)}, chunks in its groups ${shared.length}`
+      })
+      .join('; ')
   await waitFor(
     () => witnesses.every((w) => !w.farmer.trust.isTrusted(liar.peers.self.key)),
     // generous: proof rounds answer slowly when the machine is loaded
     120_000,
     'every group peer to distrust the lying vault',
-  )
+  ).catch((err: Error) => assert.fail(`${err.message} (${seen()})`))
   const reasons = witnesses.map(
     (w) => w.farmer.trust.distrusted().find((d) => d.peer === liar.peers.self.key)!.why,
   )
