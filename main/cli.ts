@@ -22,6 +22,9 @@ commands:
   share <path> [--expires <7d>]   share a file or folder read-only by a link that follows its changes
   unshare <path|link|id>          revoke a share: the link reads nothing written after it
   shares [--json]                 this account's share links and their state
+  shared [--json]                 what others shared with you, under "Shared with me/" in the drive
+  shared add <link>               open a share link read-only into "Shared with me/"
+  shared remove <name|link>       take a share out of "Shared with me/"
   account create|login [--remember]
   account logout [--force]
   account passwd                  open, close or re-key the account on the running node; credentials

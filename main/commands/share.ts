@@ -3,7 +3,7 @@
 // drive, through the running node's API. A link follows the folder as it
 // changes until it expires or is revoked.
 import { callApi } from '../core/api/client.ts'
-import type { ShareSummary } from '../core/api/contract.ts'
+import type { ReceivedSummary, ShareSummary } from '../core/api/contract.ts'
 import { UsageError } from '../core/errors.ts'
 import type { Command } from './command.ts'
 import { nodeEndpoint, stringOption } from './command.ts'
@@ -88,4 +88,55 @@ export const sharesCommand: Command = {
   },
 }
 
-export const shareCommands: Command[] = [shareCommand, unshareCommand, sharesCommand]
+export function receivedLine(s: ReceivedSummary): string {
+  const what =
+    s.kind === 'file' ? 'file' : s.kind === 'folder' ? `folder, ${s.files} file(s)` : 'not read yet'
+  return `${s.name}  ${s.state} (${what}, ${s.bytes} bytes)${s.from ? `  from ${s.from}` : ''}${s.error ? `  last read failed: ${s.error}` : ''}`
+}
+
+export const sharedAddCommand: Command = {
+  path: ['shared', 'add'],
+  usage: 'shared add <link> [--json] [--api-port <port>]',
+  positionals: 1,
+  options: { json: { type: 'boolean' }, ...apiPort },
+  async run(values, [link]) {
+    const s = await callApi(await nodeEndpoint(values), 'shared-add', { link: link! }, { timeoutMs: 120_000 })
+    if (values.json === true) return void process.stdout.write(`${JSON.stringify(s)}\n`)
+    process.stdout.write(`${receivedLine(s)}\n  read-only in your drive under "Shared with me/${s.name}"\n`)
+  },
+}
+
+export const sharedRemoveCommand: Command = {
+  path: ['shared', 'remove'],
+  usage: 'shared remove <name|link> [--api-port <port>]',
+  positionals: 1,
+  options: { ...apiPort },
+  async run(values, [target]) {
+    const s = await callApi(await nodeEndpoint(values), 'shared-remove', { target: target! })
+    process.stdout.write(`removed: ${s.name}\n`)
+  },
+}
+
+export const sharedCommand: Command = {
+  path: ['shared'],
+  usage: 'shared [--json] [--api-port <port>]',
+  positionals: 0,
+  options: { json: { type: 'boolean' }, ...apiPort },
+  async run(values) {
+    const { shared } = await callApi(await nodeEndpoint(values), 'shared-list', {})
+    if (values.json === true) return void process.stdout.write(`${JSON.stringify(shared)}\n`)
+    process.stdout.write(
+      shared.length ? `${shared.map(receivedLine).join('\n')}\n` : 'nothing is shared with you\n',
+    )
+  },
+}
+
+export const shareCommands: Command[] = [
+  shareCommand,
+  unshareCommand,
+  sharesCommand,
+  // the longer paths first: the first command whose words match is the one run
+  sharedAddCommand,
+  sharedRemoveCommand,
+  sharedCommand,
+]

@@ -2,7 +2,7 @@
 // tray, window): commands with their arguments and results.
 import type { LogEntry, LogLevel } from './log-ring.ts'
 import type { AppLogLine, AppSummary, PublicFetched } from '../apps/summary.ts'
-import type { ShareSummary } from '../share/summary.ts'
+import type { ReceivedSummary, ShareSummary } from '../share/summary.ts'
 export interface StatusResult {
   mounted: boolean
   mount: string | null
@@ -226,9 +226,15 @@ export interface ApiCommands extends AppsCommands {
   'share-list': { args: Record<string, never>; result: { shares: ShareSummary[] } }
   /** Revokes the live shares a share id, link or drive path names. */
   'share-revoke': { args: { target: string }; result: { shares: ShareSummary[] } }
+  /** Opens a share link into "Shared with me/" in the mount (read-only). */
+  'shared-add': { args: { link: string }; result: ReceivedSummary }
+  /** What this account opened, with each share's state now. */
+  'shared-list': { args: Record<string, never>; result: { shared: ReceivedSummary[] } }
+  /** Takes an opened share out of "Shared with me/", by its name there or its link. */
+  'shared-remove': { args: { target: string }; result: ReceivedSummary }
 }
 
-export type { ShareSummary } from '../share/summary.ts'
+export type { ReceivedSummary, ShareSummary } from '../share/summary.ts'
 
 export type { AppLogLine, AppSummary, PublicFetched } from '../apps/summary.ts'
 

@@ -73,6 +73,15 @@ const validators: { [K in CommandName]: (args: unknown) => boolean } = {
     const target = (a as Record<string, unknown>)?.target
     return typeof target === 'string' && target.length > 0 && target.length <= 4096
   },
+  'shared-add': (a) => {
+    const link = (a as Record<string, unknown>)?.link
+    return typeof link === 'string' && link.length > 0 && link.length <= 256
+  },
+  'shared-list': () => true,
+  'shared-remove': (a) => {
+    const target = (a as Record<string, unknown>)?.target
+    return typeof target === 'string' && target.length > 0 && target.length <= 4096
+  },
   'files-keep': (a) => isDrivePath((a as Record<string, unknown>)?.path),
   'files-free': (a) => isDrivePath((a as Record<string, unknown>)?.path),
   'files-availability': (a) => {

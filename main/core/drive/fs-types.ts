@@ -60,6 +60,7 @@ export type FsErrorCode =
   | 'EBUSY'
   | 'EMLINK'
   | 'EFBIG'
+  | 'EROFS'
 
 export class FsError extends PeerDriveError {
   readonly code: FsErrorCode

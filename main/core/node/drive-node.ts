@@ -6,7 +6,7 @@ import { Accounts, accountId, fileOnlySealer, forget, recall, remember, wipeKeys
 import type { Credentials, OpenAccount, SecretSealer } from '../account/index.ts'
 import { degradedSummary, endpointFile, startApiServer } from '../api/index.ts'
 import { Apps } from '../apps/index.ts'
-import { Shares } from '../share/index.ts'
+import { ReceivedShares, SharedWithMeFs, Shares, withSharedWithMe } from '../share/index.ts'
 import type { UsageWallet } from '../apps/index.ts'
 import type { AccountStatus, ApiServer, StatusResult } from '../api/index.ts'
 import { Drive } from '../drive/index.ts'
@@ -15,7 +15,7 @@ import { RecordRootStore } from '../drive/record-root-store.ts'
 import { DEFAULT_HISTORY_DAYS } from '../drive/versions.ts'
 import { DRIVE_HISTORY_RECORD } from '../drive/versions-remote.ts'
 import type { Farmer } from '../farming/index.ts'
-import { checkMountable, mountDrive } from '../fuse/index.ts'
+import { checkMountable, currentOwner, mountDrive } from '../fuse/index.ts'
 import type { MountedDrive } from '../fuse/index.ts'
 import { ensurePrivateDir } from '../home.ts'
 import { DEFAULT_REPLICAS } from '../placement/index.ts'
@@ -55,6 +55,8 @@ export class DriveNode {
   readonly apps: Apps
   /** Files and folders shared by link (docs/DRIVE.md, "Sharing"). */
   readonly shares: Shares
+  /** Shares this account opened, shown under "Shared with me/" in the mount. */
+  readonly received: ReceivedShares
   private readonly opts: DriveNodeOptions
   private open:
     { account: OpenAccount; drive: Drive; mounted?: MountedDrive; remembered: boolean } | undefined
@@ -68,10 +70,12 @@ export class DriveNode {
     feed: NodeFeed,
     apps: Apps,
     shares: Shares,
+    received: ReceivedShares,
   ) {
     this.node = node
     this.apps = apps
     this.shares = shares
+    this.received = received
     this.api = api
     this.opts = opts
     this.feed = feed
@@ -116,14 +120,21 @@ export class DriveNode {
         records: node.records,
         log: opts.log,
       })
+      const received = await ReceivedShares.open(opts.home, {
+        account: () => self.node?.account,
+        chunks: node.network,
+        records: node.records,
+        log: opts.log,
+      })
       // the API is up before the DriveNode that answers it exists
       const api = await startApiServer(
         driveNodeHandlers(() => self.node!),
         { port: opts.apiPort, events: feed.events, staticDir: opts.dashboardDir, apps: apps.gate },
       )
-      const driveNode = new DriveNode(node, api, opts, feed, apps, shares)
+      const driveNode = new DriveNode(node, api, opts, feed, apps, shares, received)
       self.node = driveNode
       shares.start()
+      received.start()
       feed.watchStatus(() => driveNode.status())
       try {
         await writeAtomically(endpointFile(opts.home), JSON.stringify({ port: api.port, token: api.token }))
@@ -277,7 +288,14 @@ export class DriveNode {
     })
     let mounted: MountedDrive | undefined
     try {
-      if (this.opts.mount) mounted = await mountDrive(drive, this.opts.mount, { log })
+      // what was shared with this account shows beside its own files
+      const shared = new SharedWithMeFs(
+        this.received,
+        throttledStore(this.node.network, this.node.bandwidth),
+        currentOwner(),
+      )
+      if (this.opts.mount)
+        mounted = await mountDrive(withSharedWithMe(drive, shared), this.opts.mount, { log })
     } catch (err) {
       await drive.close()
       throw err
@@ -393,6 +411,7 @@ export class DriveNode {
   async stop(): Promise<void> {
     await this.changing
     await this.shares.stop()
+    await this.received.stop()
     const open = this.open
     this.open = undefined
     if (open) {

@@ -7,17 +7,27 @@ import type { Apps } from '../apps/index.ts'
 import { contentJson } from '../apps/gate.ts'
 import type { ChunkStore } from '../chunk-store.ts'
 import type { NetworkRecordStore } from '../net/network-record-store.ts'
-import type { Shares } from '../share/index.ts'
+import type { ReceivedShares, Shares } from '../share/index.ts'
 import { isShareLink, openShare, parseShareLink } from '../share/index.ts'
 import type { PublicFetched } from '../apps/index.ts'
 
-type ShareHandlers = Pick<Handlers, 'share-create' | 'share-list' | 'share-revoke' | 'public-get'>
+type ShareHandlers = Pick<
+  Handlers,
+  | 'share-create'
+  | 'share-list'
+  | 'share-revoke'
+  | 'shared-add'
+  | 'shared-list'
+  | 'shared-remove'
+  | 'public-get'
+>
 
 /** The most a share link's content read through the API returns. */
 const MAX_SHARE_GET_BYTES = 256 * 2 ** 20
 
 export interface ShareHandledNode {
   readonly shares: Shares
+  readonly received: ReceivedShares
   readonly apps: Apps
   readonly node: { network: Pick<ChunkStore, 'get'>; records: Pick<NetworkRecordStore, 'get' | 'put'> }
 }
@@ -27,6 +37,9 @@ export function shareHandlers(node: () => ShareHandledNode): ShareHandlers {
     'share-create': async ({ path, expires_ms }) => node().shares.share(path, expires_ms),
     'share-list': async () => ({ shares: node().shares.list() }),
     'share-revoke': async ({ target }) => ({ shares: await node().shares.unshare(target) }),
+    'shared-add': async ({ link }) => node().received.add(link),
+    'shared-list': async () => ({ shared: node().received.list() }),
+    'shared-remove': async ({ target }) => node().received.remove(target),
     'public-get': async ({ address }) => {
       const n = node()
       if (!isShareLink(address)) return n.apps.fetch(address)

@@ -1,7 +1,18 @@
 export { SHARE_PREFIX, ShareLinkError, isShareLink, parseShareLink, shareKeys, shareLink } from './link.ts'
 export type { OpenedLink, ShareKeys } from './link.ts'
-export { ShareClosedError, ShareUnreadableError, openShare, putShareState, readShareState } from './sealed.ts'
+export {
+  ShareClosedError,
+  ShareUnreadableError,
+  openShare,
+  openShareIndex,
+  putShareState,
+  readShareState,
+} from './sealed.ts'
 export type { ShareState } from './sealed.ts'
 export { Shares } from './shares.ts'
 export type { ShareEntry, ShareHost } from './shares.ts'
 export type { ShareSummary } from './summary.ts'
+export { ReceivedShares, safeName, viewOf } from './received.ts'
+export type { ReceivedEntry, ReceivedHost, ShareView } from './received.ts'
+export { SHARED_DIR, SharedWithMeFs, withSharedWithMe } from './shared-fs.ts'
+export type { ReceivedSummary } from './summary.ts'

@@ -12,7 +12,7 @@ import { PeerDriveError } from '../errors.ts'
 import type { NetworkRecordStore } from '../net/network-record-store.ts'
 import { recordAddress, signRecord } from '../records/index.ts'
 import { parseIndex, readIndexed } from '../apps/public-data.ts'
-import type { PublicContent, ReadingFor } from '../apps/public-data.ts'
+import type { IndexDoc, PublicContent, ReadingFor } from '../apps/public-data.ts'
 import type { OpenedLink, ShareKeys } from './link.ts'
 
 const RECORD_NAME = 'share'
@@ -106,7 +106,7 @@ export async function putShareState(
 
 /** The share's state as its record says now; undefined when no record is found. */
 export async function readShareState(
-  records: Records,
+  records: Pick<Records, 'get'>,
   link: OpenedLink,
 ): Promise<{ state: ShareState; version: number } | undefined> {
   const record = await records.get(recordAddress(link.owner, RECORD_NAME))
@@ -130,24 +130,33 @@ export async function readShareState(
   return { state: doc, version: Number(record.version) }
 }
 
-/** What a share link names now: refused when revoked or expired. */
-export async function openShare(
+/** The index a share link names now, unread files and all: refused when revoked or expired. */
+export async function openShareIndex(
   chunks: Pick<ChunkStore, 'get'>,
-  records: Records,
+  records: Pick<Records, 'get'>,
   link: OpenedLink,
-  limits: { maxBytes?: number; readingFor?: ReadingFor; now?: number } = {},
-): Promise<PublicContent & { updated_at: number; expires_at: number | null }> {
+  now = Date.now(),
+): Promise<{ state: ShareState; index: IndexDoc }> {
   const found = await readShareState(records, link)
   if (!found) throw new ShareUnreadableError('no record of it was found in the network')
   const { state } = found
   if (state.state === 'revoked') throw new ShareClosedError('revoked')
-  if (state.expires_at !== null && state.expires_at <= (limits.now ?? Date.now()))
-    throw new ShareClosedError('expired')
+  if (state.expires_at !== null && state.expires_at <= now) throw new ShareClosedError('expired')
   const address = fromHex(state.index!)
   const sealed = await chunks.get(address)
   if (!Buffer.from(chunkAddress(sealed)).equals(Buffer.from(address)))
     throw new ShareUnreadableError('its index does not match its address')
-  const doc = parseIndex(open(link.key, INDEX_AAD, sealed, 'index'))
-  const content = await readIndexed(chunks, doc, state.name, limits)
+  return { state, index: parseIndex(open(link.key, INDEX_AAD, sealed, 'index')) }
+}
+
+/** What a share link names now: refused when revoked or expired. */
+export async function openShare(
+  chunks: Pick<ChunkStore, 'get'>,
+  records: Pick<Records, 'get'>,
+  link: OpenedLink,
+  limits: { maxBytes?: number; readingFor?: ReadingFor; now?: number } = {},
+): Promise<PublicContent & { updated_at: number; expires_at: number | null }> {
+  const { state, index } = await openShareIndex(chunks, records, link, limits.now)
+  const content = await readIndexed(chunks, index, state.name, limits)
   return { ...content, updated_at: state.updated_at, expires_at: state.expires_at }
 }

@@ -11,3 +11,18 @@ export interface ShareSummary {
   published_at: number | null
   error: string | null
 }
+
+/** What the dashboard and the CLI see of a share opened into "Shared with me/". */
+export interface ReceivedSummary {
+  /** Its folder (or file) name under "Shared with me/". */
+  name: string
+  link: string
+  /** The account that sent it, when it was sent to this account rather than opened from a link. */
+  from: string | null
+  added_at: number
+  kind: 'file' | 'folder' | null
+  state: 'live' | 'revoked' | 'expired' | 'unreachable' | 'removed'
+  files: number
+  bytes: number
+  error: string | null
+}

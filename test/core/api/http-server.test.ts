@@ -65,6 +65,9 @@ const handlers: Handlers = {
   'share-create': notUsed,
   'share-list': async () => ({ shares: [] }),
   'share-revoke': notUsed,
+  'shared-add': notUsed,
+  'shared-list': notUsed,
+  'shared-remove': notUsed,
 }
 
 test('the API answers its commands on loopback with the token, and refuses everything else', async (t) => {
