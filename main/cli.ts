@@ -20,11 +20,13 @@ commands:
   keep <path>                     keep a file or folder on this device (it opens with the network gone)
   free <path>                     make it online only again and free its space in the local cache
   share <path> [--expires <7d>]   share a file or folder read-only by a link that follows its changes
+  share <path> --with <account>  send it read-only to another account's "Shared with me/"
   unshare <path|link|id>          revoke a share: the link reads nothing written after it
   shares [--json]                 this account's share links and their state
   shared [--json]                 what others shared with you, under "Shared with me/" in the drive
   shared add <link>               open a share link read-only into "Shared with me/"
   shared remove <name|link>       take a share out of "Shared with me/"
+  account                         the open account's id (what others send shares to)
   account create|login [--remember]
   account logout [--force]
   account passwd                  open, close or re-key the account on the running node; credentials

@@ -21,6 +21,7 @@ export class Notifier {
       'journal-full': 'PeerDrive is out of local space for changes',
       conflict: 'A file was edited on two devices at once',
       'app-request': 'An app asks for access to your PeerDrive',
+      'share-received': 'Something was shared with you',
     }
     const title = titles[event.kind]
     if (!title) return null

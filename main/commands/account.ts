@@ -80,4 +80,21 @@ export const accountCommands: Command[] = [
       )
     },
   },
+  // last: the first command whose words match is the one run
+  {
+    path: ['account'],
+    usage: 'account [--api-port <port>] [--json]',
+    positionals: 0,
+    options: nodeOptions,
+    async run(values) {
+      const status = await callApi(await nodeEndpoint(values), 'account-status', {})
+      report(
+        values,
+        status,
+        status.account_id
+          ? `Account ${status.account_id} is open${status.remembered ? ' (remembered on this device)' : ''}.`
+          : 'No account is open: peerdrive account create, or peerdrive account login.',
+      )
+    },
+  },
 ]

@@ -33,6 +33,7 @@ export const commandModules: CommandModule[] = [
       ['account', 'login'],
       ['account', 'logout'],
       ['account', 'passwd'],
+      ['account'],
     ],
     load: () => import('./account.ts').then((m) => m.accountCommands),
   },

@@ -24,14 +24,14 @@ export function shareLine(s: ShareSummary): string {
   const until = s.expires_at
     ? `until ${new Date(s.expires_at).toISOString().slice(0, 16).replace('T', ' ')}Z`
     : 'no expiry'
-  return `${s.id}  ${s.path}  ${s.state}${s.state === 'live' ? ` (${until})` : ''}${s.error ? `  last update failed: ${s.error}` : ''}\n  ${s.link}`
+  return `${s.id}  ${s.path}${s.with ? `  with ${s.with.slice(0, 16)}…` : ''}  ${s.state}${s.state === 'live' ? ` (${until})` : ''}${s.error ? `  last update failed: ${s.error}` : ''}\n  ${s.link}`
 }
 
 const apiPort = { 'api-port': { type: 'string' } } as const
 
 export const shareCommand: Command = {
   path: ['share'],
-  usage: 'share <path> [--expires <30m|12h|7d|2w>] [--json] [--api-port <port>]',
+  usage: 'share <path> [--expires <30m|12h|7d|2w>] [--with <account id>] [--json] [--api-port <port>]',
   positionals: 1,
   options: {
     expires: { type: 'string' },
@@ -41,19 +41,22 @@ export const shareCommand: Command = {
     ...apiPort,
   },
   async run(values, [input]) {
-    if (values.with !== undefined || values.write === true)
-      throw new UsageError(
-        'sharing with another account (--with, --write) is not built yet: share by link instead',
-      )
+    if (values.write === true)
+      throw new UsageError('sharing for writing (--write) is not built yet: a share is read-only')
     const expires = stringOption(values, 'expires')
+    const to = stringOption(values, 'with')
     const { endpoint, path } = await target(values, input!)
     const s = await callApi(
       endpoint,
       'share-create',
-      { path, ...(expires ? { expires_ms: parseSpan(expires) } : {}) },
+      { path, ...(expires ? { expires_ms: parseSpan(expires) } : {}), ...(to ? { with: to } : {}) },
       { timeoutMs: 600_000 },
     )
     if (values.json === true) return void process.stdout.write(`${JSON.stringify(s)}\n`)
+    if (s.with) {
+      process.stdout.write(`sent ${s.path} to account ${s.with}: it shows in their "Shared with me"\n`)
+      return
+    }
     process.stdout.write(`${s.link}\n`)
     process.stderr.write(
       `anyone with this link can read ${s.path} as it is now and as it changes, ${s.expires_at ? `until ${new Date(s.expires_at).toISOString()}` : 'until you run peerdrive unshare'}\n`,

@@ -174,7 +174,14 @@ export type ApiEvent =
        * `conflict`: one file was edited on two devices at once; both edits are kept (docs/DRIVE.md).
        * `app-request`: an app asks for access and waits for the user's answer (docs/APPS.md).
        */
-      kind: 'vault-full' | 'sync-error' | 'journal-full' | 'synced' | 'conflict' | 'app-request'
+      kind:
+        | 'vault-full'
+        | 'sync-error'
+        | 'journal-full'
+        | 'synced'
+        | 'conflict'
+        | 'app-request'
+        | 'share-received'
       message: string
     }
 
@@ -222,7 +229,8 @@ export interface ApiCommands extends AppsCommands {
     result: { usage: CacheUsage; kept: { path: string; kept: boolean }[] }
   }
   /** Shares a file or folder of the drive read-only by a link (docs/DRIVE.md, "Sharing"). */
-  'share-create': { args: { path: string; expires_ms?: number }; result: ShareSummary }
+  /** With `with` (an account id), the link is sent, sealed, to that account's inbox, and shows in its "Shared with me/". */
+  'share-create': { args: { path: string; expires_ms?: number; with?: string }; result: ShareSummary }
   'share-list': { args: Record<string, never>; result: { shares: ShareSummary[] } }
   /** Revokes the live shares a share id, link or drive path names. */
   'share-revoke': { args: { target: string }; result: { shares: ShareSummary[] } }

@@ -65,7 +65,8 @@ const validators: { [K in CommandName]: (args: unknown) => boolean } = {
     const r = a as Record<string, unknown>
     return (
       isDrivePath(r?.path) &&
-      (r.expires_ms === undefined || (Number.isSafeInteger(r.expires_ms) && (r.expires_ms as number) > 0))
+      (r.expires_ms === undefined || (Number.isSafeInteger(r.expires_ms) && (r.expires_ms as number) > 0)) &&
+      (r.with === undefined || (typeof r.with === 'string' && r.with.length <= 128))
     )
   },
   'share-list': () => true,

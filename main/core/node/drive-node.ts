@@ -6,7 +6,14 @@ import { Accounts, accountId, fileOnlySealer, forget, recall, remember, wipeKeys
 import type { Credentials, OpenAccount, SecretSealer } from '../account/index.ts'
 import { degradedSummary, endpointFile, startApiServer } from '../api/index.ts'
 import { Apps } from '../apps/index.ts'
-import { ReceivedShares, SharedWithMeFs, Shares, withSharedWithMe } from '../share/index.ts'
+import {
+  ReceivedShares,
+  SharedWithMeFs,
+  Shares,
+  openOffer,
+  sealOffer,
+  withSharedWithMe,
+} from '../share/index.ts'
 import type { UsageWallet } from '../apps/index.ts'
 import type { AccountStatus, ApiServer, StatusResult } from '../api/index.ts'
 import { Drive } from '../drive/index.ts'
@@ -118,12 +125,29 @@ export class DriveNode {
         },
         chunks: node.network,
         records: node.records,
+        send: async (to, offer) => {
+          const account = self.node?.account
+          if (!account) return 0
+          return node.shareInbox.deliver(to, sealOffer(account.keys.accountSeed, to, offer))
+        },
         log: opts.log,
       })
       const received = await ReceivedShares.open(opts.home, {
         account: () => self.node?.account,
         chunks: node.network,
         records: node.records,
+        offers: async () => {
+          const account = self.node?.account
+          if (!account) return []
+          const sealed = await node.shareInbox.collect(account.id)
+          return sealed.flatMap((s) => openOffer(account.keys.accountSeed, s) ?? [])
+        },
+        onReceived: (share) =>
+          feed.events.emit({
+            type: 'notice',
+            kind: 'share-received',
+            message: `${share.from?.slice(0, 12)}… shared "${share.name}" with you: it is in "Shared with me"`,
+          }),
         log: opts.log,
       })
       // the API is up before the DriveNode that answers it exists

@@ -34,7 +34,7 @@ export interface ShareHandledNode {
 
 export function shareHandlers(node: () => ShareHandledNode): ShareHandlers {
   return {
-    'share-create': async ({ path, expires_ms }) => node().shares.share(path, expires_ms),
+    'share-create': async ({ path, expires_ms, with: to }) => node().shares.share(path, expires_ms, to),
     'share-list': async () => ({ shares: node().shares.list() }),
     'share-revoke': async ({ target }) => ({ shares: await node().shares.unshare(target) }),
     'shared-add': async ({ link }) => node().received.add(link),

@@ -3,6 +3,7 @@
 // periodic audit and farming.
 import type { PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { join } from 'node:path'
 import { Farmer } from '../farming/index.ts'
 import { Bandwidth, throttledServing } from '../net/bandwidth.ts'
 import { answerChunkRequest } from '../net/chunk-service.ts'
@@ -30,6 +31,8 @@ import type { OwnerKey } from '../records/index.ts'
 import type { SignedRecord } from '../records/format.ts'
 import { Repairer } from '../replication/repairer.ts'
 import type { Vault } from '../vault/index.ts'
+import { ShareInbox } from '../share/inbox.ts'
+import { OfferBox } from '../share/offer-box.ts'
 import { Neighbourhood } from './neighbourhood.ts'
 import type { NodeOptions } from './options.ts'
 import { openNodeParts } from './start.ts'
@@ -64,6 +67,9 @@ export class PeerDriveNode {
   readonly repairer: Repairer
   /** Storage proofs, receipts, coin claims and the wallet; set once the node is wired. */
   farmer!: Farmer
+  /** Shares sent to accounts: kept here for the accounts whose inbox group this vault is in, and sent and collected. */
+  shareInbox!: ShareInbox
+  private offerBox: OfferBox | undefined
   /** Strikes against peers that sent malformed, oversized or no requests. */
   readonly scores = new PeerScores()
   /** This node's identity as a signing key (receipts, coin countersignatures). */
@@ -222,6 +228,18 @@ export class PeerDriveNode {
       },
       { ...this.opts.farming, dir: vault.dir, replicas: this.opts.replicas, log },
     )
+    this.offerBox = new OfferBox(join(vault.dir, 'share-inbox.db'))
+    const box = this.offerBox
+    vault.countAlso(() => box.bytesOnDisk())
+    this.shareInbox = new ShareInbox({
+      host: this.host,
+      scores: this.scores,
+      self: () => this.peers.self,
+      box,
+      lookupGroup: (hex) => this.farmer.validator.lookupGroup(hex),
+      near: (hex, peer) => this.farmer.validator.near(hex, peer),
+    })
+    await this.shareInbox.serve()
     // a vault that fails its proofs is treated as lost: its chunks and records are restored elsewhere
     this.farmer.trust.onDistrust((key) => {
       const peer = this.peers.list().find((p) => p.key === key)
@@ -425,6 +443,7 @@ export class PeerDriveNode {
     await this.reachability.stop()
     await this.auditing
     await this.farmer.stop()
+    this.offerBox?.close()
     await this.records.settled()
     await this.host.stop()
     await this.vault.close()

@@ -1,6 +1,6 @@
 // records/ owns signed mutable records: their format, owner keys, signatures and addresses.
 // Storing them in the network is the network's part (net/network-record-store.ts).
-export { OwnerKey, OWNER_SEED_BYTES } from './owner-key.ts'
+export { OwnerKey, OWNER_SEED_BYTES, ownerPublicKey } from './owner-key.ts'
 export {
   MAX_NAME_BYTES,
   MAX_PAYLOAD_BYTES,

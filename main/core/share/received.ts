@@ -12,7 +12,8 @@ import type { NetworkRecordStore } from '../net/network-record-store.ts'
 import { parseDataMap } from '../selfenc/index.ts'
 import type { DataMap } from '../selfenc/index.ts'
 import { parseShareLink } from './link.ts'
-import { ShareClosedError, openShareIndex } from './sealed.ts'
+import { ShareClosedError, ShareUnreadableError, openShareIndex } from './sealed.ts'
+import type { ShareOffer } from './offer.ts'
 import type { ReceivedSummary } from './summary.ts'
 
 /** How often every opened share's record is read again. */
@@ -44,8 +45,15 @@ export interface ReceivedHost {
   account(): { id: string } | undefined
   chunks: Pick<ChunkStore, 'get'>
   records: Pick<NetworkRecordStore, 'get'>
+  /** The offers other accounts sent the open account, opened and checked (inbox.ts, offer.ts). */
+  offers?(): Promise<ShareOffer[]>
+  /** A share another account sent arrived in "Shared with me/". */
+  onReceived?(share: ReceivedSummary): void
   log?(line: string): void
 }
+
+/** Links the user took out of "Shared with me/" are remembered, so an offer still in the inbox does not bring them back. */
+const MAX_DISMISSED = 1024
 
 interface Known {
   state: ReceivedSummary['state']
@@ -59,6 +67,7 @@ export class ReceivedShares {
   private readonly file: string
   private readonly host: ReceivedHost
   private entries: ReceivedEntry[] = []
+  private dismissed: { account: string; link: string }[] = []
   private readonly known = new Map<string, Known>()
   private timer: NodeJS.Timeout | undefined
   private refreshing: Promise<void> | undefined
@@ -73,8 +82,9 @@ export class ReceivedShares {
     const text = await readFile(received.file, 'utf8').catch(() => undefined)
     if (text) {
       try {
-        const list = (JSON.parse(text) as { shares: ReceivedEntry[] }).shares
-        if (Array.isArray(list)) received.entries = list
+        const saved = JSON.parse(text) as { shares: ReceivedEntry[]; dismissed?: ReceivedShares['dismissed'] }
+        if (Array.isArray(saved.shares)) received.entries = saved.shares
+        if (Array.isArray(saved.dismissed)) received.dismissed = saved.dismissed
       } catch {
         await rename(received.file, `${received.file}.damaged`).catch(() => {})
       }
@@ -112,6 +122,7 @@ export class ReceivedShares {
       from,
     }
     this.entries.push(entry)
+    this.dismissed = this.dismissed.filter((d) => !(d.account === account && d.link === canonical))
     this.known.set(keyOf(entry), live(viewOf(index.kind, index.files, state.updated_at)))
     await this.save()
     return this.summary(entry)
@@ -125,6 +136,7 @@ export class ReceivedShares {
     if (!entry) throw new UsageError(`nothing shared with you is named ${target}`)
     this.entries = this.entries.filter((e) => e !== entry)
     this.known.delete(keyOf(entry))
+    this.dismiss(account, entry.link)
     await this.save()
     return { ...this.summary(entry), state: 'removed' }
   }
@@ -159,6 +171,7 @@ export class ReceivedShares {
   private async refreshAll(): Promise<void> {
     const account = this.host.account()
     if (!account) return
+    await this.takeOffers(account.id)
     for (const e of this.mine(account.id)) {
       const key = keyOf(e)
       try {
@@ -185,6 +198,39 @@ export class ReceivedShares {
         })
       }
     }
+  }
+
+  /** Opens what other accounts sent into "Shared with me/"; an offer that cannot be opened is not tried again. */
+  private async takeOffers(account: string): Promise<void> {
+    const offers = await this.host.offers?.().catch((err: Error) => {
+      this.host.log?.(`collecting shares sent to this account failed: ${err.message}`)
+      return []
+    })
+    for (const offer of offers ?? []) {
+      const link = offer.link.trim()
+      if (this.mine(account).some((e) => e.link === link)) continue
+      if (this.dismissed.some((d) => d.account === account && d.link === link)) continue
+      try {
+        const added = await this.add(link, offer.from)
+        this.host.log?.(`${offer.from.slice(0, 12)}… shared "${added.name}" with this account`)
+        this.host.onReceived?.(added)
+      } catch (err) {
+        // revoked, expired or not a share at all: dropped; an outage: tried again at the next refresh
+        if (
+          err instanceof UsageError ||
+          err instanceof ShareClosedError ||
+          err instanceof ShareUnreadableError
+        ) {
+          this.dismiss(account, link)
+          await this.save()
+        }
+      }
+    }
+  }
+
+  private dismiss(account: string, link: string): void {
+    this.dismissed.push({ account, link })
+    if (this.dismissed.length > MAX_DISMISSED) this.dismissed = this.dismissed.slice(-MAX_DISMISSED)
   }
 
   private summary(e: ReceivedEntry): ReceivedSummary {
@@ -220,7 +266,9 @@ export class ReceivedShares {
 
   private async save(): Promise<void> {
     const tmp = `${this.file}.tmp`
-    await writeFile(tmp, JSON.stringify({ shares: this.entries }, null, 2), { mode: 0o600 })
+    await writeFile(tmp, JSON.stringify({ shares: this.entries, dismissed: this.dismissed }, null, 2), {
+      mode: 0o600,
+    })
     await rename(tmp, this.file)
   }
 }

@@ -6,7 +6,7 @@
 // expired share is sealed "revoked" and never published again.
 import { createHash, randomBytes } from 'node:crypto'
 import { readFile, rename, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import type { ChunkStore } from '../chunk-store.ts'
 import type { Drive } from '../drive/index.ts'
 import { UsageError } from '../errors.ts'
@@ -15,6 +15,7 @@ import type { NetworkRecordStore } from '../net/network-record-store.ts'
 import { indexOfMaps } from '../apps/public-data.ts'
 import { isShareLink, shareKeys, shareLink } from './link.ts'
 import { putShareState } from './sealed.ts'
+import { isAccountId } from './offer.ts'
 import type { ShareSummary } from './summary.ts'
 
 const CHECK_EVERY_MS = 3_000
@@ -37,6 +38,8 @@ export interface ShareEntry {
   published_at: number | null
   /** Why the last publish failed, if it did. */
   error?: string
+  /** The account it was sent to, when it was sent to one rather than handed out as a link. */
+  with?: string
 }
 
 export interface ShareHost {
@@ -45,6 +48,8 @@ export interface ShareHost {
   account(): { id: string; seed: Uint8Array } | undefined
   chunks: Pick<ChunkStore, 'get' | 'put'>
   records: Pick<NetworkRecordStore, 'get' | 'put'>
+  /** Sends a share's link, sealed, to another account's inbox; how many vaults kept it. */
+  send?(to: string, offer: { link: string; name: string }): Promise<number>
   log?(line: string): void
 }
 
@@ -100,9 +105,14 @@ export class Shares {
   }
 
   /** Shares a file or folder of the drive by a link, for `expiresInMs` or until revoked. */
-  share(path: string, expiresInMs?: number): Promise<ShareSummary> {
+  share(path: string, expiresInMs?: number, to?: string): Promise<ShareSummary> {
     return this.serial(async () => {
       const { drive, account } = this.ready()
+      if (to !== undefined && !isAccountId(to))
+        throw new UsageError(
+          `an account id is 64 hex characters (peerdrive account shows yours), got "${to}"`,
+        )
+      if (to === account.id) throw new UsageError('that is this account: a share is sent to another one')
       const attr = await drive.getattr(path).catch(() => undefined)
       if (!attr || (attr.kind !== 'file' && attr.kind !== 'dir'))
         throw new UsageError(`${path} is not a file or folder of the drive`)
@@ -122,6 +132,7 @@ export class Shares {
         version: 0,
         fingerprint: '',
         published_at: null,
+        ...(to ? { with: to } : {}),
       }
       if (!(await this.publish(entry, drive, account.seed)))
         throw new UsageError(
@@ -129,6 +140,17 @@ export class Shares {
         )
       this.entries.push(entry)
       await this.save()
+      if (to) {
+        const link = shareLink(shareKeys(account.seed, entry.id))
+        const kept = await (this.host.send?.(to, { link, name: basename(path) }) ?? Promise.resolve(0)).catch(
+          () => 0,
+        )
+        if (kept === 0) {
+          // a share nobody can find is only a risk: it is taken back at once
+          await this.revoke(entry, account.seed)
+          throw new UsageError(`no vault took the share for account ${to}: nothing was sent; try again`)
+        }
+      }
       this.host.log?.(
         `shared ${path} by a link${entry.expires_at ? ` until ${new Date(entry.expires_at).toISOString()}` : ''}`,
       )
@@ -235,6 +257,7 @@ export class Shares {
       revoked_at: e.revoked_at,
       published_at: e.published_at,
       error: e.error ?? null,
+      with: e.with ?? null,
     }
   }
 

@@ -10,6 +10,8 @@ export interface ShareSummary {
   revoked_at: number | null
   published_at: number | null
   error: string | null
+  /** The account it was sent to; null for a share handed out as a link. */
+  with: string | null
 }
 
 /** What the dashboard and the CLI see of a share opened into "Shared with me/". */

@@ -3,6 +3,7 @@
 // through the mount, and goes once the owner revokes it. A folder of the
 // user's own with that name is never hidden by it.
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,7 +11,8 @@ import { test } from 'node:test'
 import { callApi } from '../../../main/core/api/index.ts'
 import type { DriveNode } from '../../../main/core/node/index.ts'
 import { serializeDataMap } from '../../../main/core/selfenc/index.ts'
-import { SHARED_DIR, safeName, viewOf } from '../../../main/core/share/index.ts'
+import { OwnerKey } from '../../../main/core/records/index.ts'
+import { SHARED_DIR, safeName, sealOffer, viewOf } from '../../../main/core/share/index.ts'
 import { detachMount } from '../../../native/mount-point.ts'
 import { everyAddress, startDriveNode, writeDriveFile } from '../account/support.ts'
 import { meshUp, startNodes, waitFor } from '../net/support.ts'
@@ -174,3 +176,64 @@ function inlineMap(text: string): string {
   const bytes = Buffer.from(text)
   return Buffer.from(serializeDataMap({ kind: 'inline', size: bytes.length, bytes })).toString('base64url')
 }
+
+test('a folder sent to another account by its id arrives in its "Shared with me", and nothing forged does', async (t) => {
+  const vaults = await startNodes(t, 4)
+  const owner = await startDriveNode(t, everyAddress(vaults))
+  const reader = await startDriveNode(t, everyAddress(vaults))
+  await meshUp([...vaults, owner.node, reader.node])
+  await owner.create({ keyword: 'sender', pin: '1122', password: 'sending to a friend' })
+  const friend = await reader.create({
+    keyword: 'receiver',
+    pin: '3344',
+    password: 'receiving from a friend',
+  })
+  const notices: string[] = []
+  t.after(
+    reader.feed.events.on(
+      (e) => void (e.type === 'notice' && e.kind === 'share-received' && notices.push(e.message)),
+    ),
+  )
+  await owner.drive!.mkdir('/Plans', 0o755)
+  await writeDriveFile(owner.drive!, '/Plans/route.txt', Buffer.from('north along the coast'))
+  const ownerApi = { port: owner.api.port, token: owner.api.token }
+  await assert.rejects(callApi(ownerApi, 'share-create', { path: '/Plans', with: 'bob' }), /64 hex/)
+  await assert.rejects(
+    callApi(ownerApi, 'share-create', { path: '/Plans', with: owner.account!.id }),
+    /another one/,
+  )
+  // garbage and an offer sealed to someone else wait in the reader's inbox beside the real one
+  assert.ok((await owner.node.shareInbox.deliver(friend.account_id!, randomBytes(300))) > 0)
+  const stranger = Buffer.from(OwnerKey.generate().publicKey).toString('hex')
+  assert.ok(
+    (await owner.node.shareInbox.deliver(
+      friend.account_id!,
+      sealOffer(owner.account!.keys.accountSeed, stranger, { link: `pds1:${'A'.repeat(86)}`, name: 'x' }),
+    )) > 0,
+  )
+  const sent = await callApi(ownerApi, 'share-create', { path: '/Plans', with: friend.account_id! })
+  assert.equal(sent.with, friend.account_id)
+  assert.equal(sent.state, 'live')
+
+  await waitFor(
+    async () => {
+      await reader.received.refresh()
+      return reader.received.list().length > 0
+    },
+    120_000,
+    'the share to arrive in the reader’s inbox',
+  )
+  const [got] = (await callApi({ port: reader.api.port, token: reader.api.token }, 'shared-list', {})).shared
+  assert.equal(got?.name, 'Plans')
+  assert.equal(got?.from, owner.account!.id)
+  assert.equal(got?.state, 'live')
+  assert.equal(reader.received.list().length, 1, 'the garbage and the stranger’s offer are not opened')
+  assert.equal(notices.length, 1)
+  assert.match(notices[0]!, /shared "Plans" with you/)
+  const view = reader.received.views().get('Plans')!
+  assert.deepEqual([...view.files.keys()], ['route.txt'])
+  // taken out by the user, it does not come back from the inbox
+  await reader.received.remove('Plans')
+  await reader.received.refresh()
+  assert.deepEqual(reader.received.list(), [])
+})
