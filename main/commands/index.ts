@@ -20,7 +20,7 @@ export const commandModules: CommandModule[] = [
     load: () => import('./history.ts').then((m) => m.historyCommands),
   },
   {
-    paths: [['share'], ['unshare'], ['shares'], ['shared']],
+    paths: [['share'], ['unshare'], ['shares'], ['shared', 'add'], ['shared', 'remove'], ['shared']],
     load: () => import('./share.ts').then((m) => m.shareCommands),
   },
   {

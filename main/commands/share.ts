@@ -5,6 +5,7 @@
 import { callApi } from '../core/api/client.ts'
 import type { ReceivedSummary, ShareSummary } from '../core/api/contract.ts'
 import { UsageError } from '../core/errors.ts'
+import { isAccountId } from '../core/share/offer.ts'
 import type { Command } from './command.ts'
 import { nodeEndpoint, stringOption } from './command.ts'
 import { target } from './history.ts'
@@ -45,6 +46,10 @@ export const shareCommand: Command = {
       throw new UsageError('sharing for writing (--write) is not built yet: a share is read-only')
     const expires = stringOption(values, 'expires')
     const to = stringOption(values, 'with')
+    if (to !== undefined && !isAccountId(to))
+      throw new UsageError(
+        `--with takes an account id, 64 hex characters (peerdrive account shows yours), got "${to}"`,
+      )
     const { endpoint, path } = await target(values, input!)
     const s = await callApi(
       endpoint,
