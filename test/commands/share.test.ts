@@ -66,7 +66,7 @@ test('share --with sends a folder to an account; shared lists, adds and removes 
   assert.equal(added.code, 0, added.stderr)
   assert.match(
     added.stdout,
-    /^menu\.txt  live \(file, 4 bytes\)\n {2}read-only in your drive under "Shared with me\/menu\.txt"\n$/,
+    /^menu\.txt {2}live \(file, 4 bytes\)\n {2}read-only in your drive under "Shared with me\/menu\.txt"\n$/,
   )
   assert.match((await readerCli('shared', 'add', 'pds1:nope')).stderr, /not a share link/)
   assert.equal((await readerCli('shared', 'remove', 'menu.txt')).stdout, 'removed: menu.txt\n')
