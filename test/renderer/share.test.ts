@@ -48,3 +48,60 @@ test('Files shares a folder by a link that reads it, and revokes the link', asyn
   assert.deepEqual(errors, [], 'no script errors in the page')
   await node.stop()
 })
+
+test('Files sends a folder to another account, whose Files view lists it under Shared with me and removes it', async (t) => {
+  const vaults = await startNodes(t, 4)
+  const dashboardDir = ensureDashboardBuilt()
+  const owner = await startDriveNode(t, everyAddress(vaults), { home: await tempDir(t), dashboardDir })
+  const reader = await startDriveNode(t, everyAddress(vaults), { home: await tempDir(t), dashboardDir })
+  await meshUp([...vaults, owner.node, reader.node])
+  await owner.create({ keyword: 'sender', pin: '4455', password: 'send from the window' })
+  const friend = await reader.create({ keyword: 'receiver', pin: '6677', password: 'read in the window' })
+  await owner.drive!.mkdir('/Recipes', 0o755)
+  await writeDriveFile(owner.drive!, '/Recipes/bread.txt', Buffer.from('flour, water, salt, time'))
+  await writeDriveFile(owner.drive!, '/menu.txt', Buffer.from('soup'))
+
+  const browser = await openBrowser(t)
+  const errors: string[] = []
+  const ownerPage = await browser.newPage({ viewport: { width: 1200, height: 1000 } })
+  ownerPage.on('pageerror', (e) => errors.push(e.message))
+  await ownerPage.goto(`${owner.api.url}/#token=${owner.api.token}&view=files`)
+  await ownerPage.getByTestId('share-path').fill('/Recipes')
+  await ownerPage.getByTestId('share-with').fill(friend.account_id!)
+  await ownerPage.getByTestId('share-create').click()
+  await ownerPage
+    .getByTestId('share-note')
+    .filter({ hasText: /is sent to account/ })
+    .waitFor(WAIT)
+  const [sent] = (await callApi({ port: owner.api.port, token: owner.api.token }, 'share-list', {})).shares
+  assert.equal(sent!.with, friend.account_id)
+
+  const readerPage = await browser.newPage({ viewport: { width: 1200, height: 1000 } })
+  readerPage.on('pageerror', (e) => errors.push(e.message))
+  await reader.received.refresh()
+  await readerPage.goto(`${reader.api.url}/#token=${reader.api.token}&view=files`)
+  const row = readerPage.getByTestId('shared-row').filter({ hasText: 'Recipes' })
+  await row.waitFor(WAIT)
+  assert.match(await row.innerText(), /1 file, 24 B[\s\S]*from /)
+  // a link given by hand opens beside it
+  const { link } = await callApi({ port: owner.api.port, token: owner.api.token }, 'share-create', {
+    path: '/menu.txt',
+  })
+  await readerPage.getByTestId('shared-link').fill(link)
+  await readerPage.getByTestId('shared-add').click()
+  await readerPage
+    .getByTestId('shared-note')
+    .filter({ hasText: /menu\.txt is in "Shared with me"/ })
+    .waitFor(WAIT)
+  assert.equal(await readerPage.getByTestId('shared-row').count(), 2)
+  await row.getByTestId('shared-remove').click()
+  await readerPage
+    .getByTestId('shared-note')
+    .filter({ hasText: /Recipes is no longer/ })
+    .waitFor(WAIT)
+  assert.deepEqual(
+    reader.received.list().map((s) => s.name),
+    ['menu.txt'],
+  )
+  assert.deepEqual(errors, [], 'no script errors in the page')
+})
