@@ -1,4 +1,4 @@
-// A vault keeps only chunks placed on it. A PUT is stored only when the
+// A vault keeps only chunks (and records) placed on it. A PUT is stored only when the
 // chunk's key falls in this vault's close group by its own view, with the
 // tolerance REPLICATE uses (the 2R closest, the sender left out): a full
 // member is passed over to the next closest, repairs and hand-offs go to the
@@ -12,6 +12,10 @@ import { answerChunkRequest } from './chunk-service.ts'
 import type { Request, Response } from './messages.ts'
 import type { ReplicateComponents } from './replicate-service.ts'
 import type { VaultPeer } from './vault-peer.ts'
+import { addressOf } from '../records/index.ts'
+import type { RecordRequest, RecordResponse } from './record-messages.ts'
+import { answerRecordRequest } from './record-service.ts'
+import type { RecordHolder } from './record-service.ts'
 
 export const NOT_IN_GROUP = 'not in the close group of this chunk: a vault keeps only chunks placed on it'
 
@@ -19,6 +23,32 @@ export const NOT_IN_GROUP = 'not in the close group of this chunk: a vault keeps
 const LOOKUP_TIMEOUT_MS = 5_000
 
 type PutRequest = Extract<Request, { type: 'put' }>
+type RecordPutRequest = Extract<RecordRequest, { type: 'record-put' }>
+
+export const RECORD_NOT_IN_GROUP =
+  'not in the close group of this record: a vault keeps only records placed on it'
+
+/**
+ * The same rule for a signed record, by the address its owner and name give:
+ * a record this vault does not hold yet is kept only in its close group (a
+ * newer version of one it holds is taken wherever the view has moved since).
+ */
+export async function answerRecordPut(
+  c: ReplicateComponents,
+  holder: RecordHolder,
+  req: RecordPutRequest,
+  from: PeerId,
+): Promise<RecordResponse> {
+  let address: Uint8Array
+  try {
+    address = addressOf(req.record)
+  } catch {
+    return answerRecordRequest(holder, req)
+  }
+  if (!(await holder.getRecord(address)) && !(await inCloseGroup(c, address, from.toString())))
+    return { status: 'bad-request', reason: RECORD_NOT_IN_GROUP }
+  return answerRecordRequest(holder, req)
+}
 
 export async function answerPut(
   c: ReplicateComponents,

@@ -16,6 +16,8 @@ import {
 } from './record-messages.ts'
 import { answerRecordRequest } from './record-service.ts'
 import type { RecordHolder } from './record-service.ts'
+import { answerRecordPut } from './put-guard.ts'
+import type { ReplicateComponents } from './replicate-service.ts'
 
 export const RECORD_PROTOCOL = '/peerdrive/record/2.0.0'
 
@@ -32,9 +34,19 @@ export async function serveRecords(
   host: Host,
   holder: RecordHolder,
   scores: PeerScores,
-  opts: ServeOptions = {},
+  opts: ServeOptions & { guard?: ReplicateComponents } = {},
 ): Promise<void> {
-  await serveOneShot(host, PROTOCOL, (req) => answerRecordRequest(holder, req), scores, opts)
+  const { guard } = opts
+  await serveOneShot(
+    host,
+    PROTOCOL,
+    (req, from) =>
+      req.type === 'record-put' && guard
+        ? answerRecordPut(guard, holder, req, from)
+        : answerRecordRequest(holder, req),
+    scores,
+    opts,
+  )
 }
 
 export async function requestRecord(

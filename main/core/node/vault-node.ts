@@ -325,7 +325,8 @@ export class PeerDriveNode {
       // what this vault sends to others shares the node's upload limit
       const served = throttledServing(this.holder(), this.bandwidth)
       await serveChunks(this.host, served, this.scores, { ...serveOptions, replicate })
-      await serveRecords(this.host, this.vault, this.scores, serveOptions)
+      // a record, as a chunk, is kept only by the close group of its address
+      await serveRecords(this.host, this.vault, this.scores, { ...serveOptions, guard: replicate })
     } else {
       await this.host.unhandle([CHUNK_PROTOCOL, RECORD_PROTOCOL])
     }

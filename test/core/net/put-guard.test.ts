@@ -7,7 +7,9 @@ import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
 import { chunkAddress } from '../../../main/core/chunk-store.ts'
 import { requestChunk } from '../../../main/core/net/chunk-protocol.ts'
-import { NOT_IN_GROUP } from '../../../main/core/net/put-guard.ts'
+import { NOT_IN_GROUP, RECORD_NOT_IN_GROUP } from '../../../main/core/net/put-guard.ts'
+import { requestRecord } from '../../../main/core/net/record-protocol.ts'
+import { OwnerKey, addressOf, signRecord } from '../../../main/core/records/index.ts'
 import type { PeerDriveNode } from '../../../main/core/node/index.ts'
 import { closestFirst, kadKey } from '../../../main/core/placement/index.ts'
 import { startNodes } from './support.ts'
@@ -47,4 +49,37 @@ test('a vault refuses a PUT of a chunk whose close group it is not in, and keeps
   assert.equal(await vault.vault.has(near.address), true)
   // a copy already held is accepted again whatever the view: it costs nothing
   assert.deepEqual(await requestChunk(client.host, target.id, { type: 'put', ...near }), { status: 'ok' })
+})
+
+/** A record under a throwaway key whose address puts `vault` at `want` in its ranking, without the sender. */
+function recordRanked(vault: PeerDriveNode, sender: PeerDriveNode, want: (position: number) => boolean) {
+  for (;;) {
+    const record = signRecord(OwnerKey.generate(), { name: 'free', version: 1n, payload: randomBytes(4096) })
+    const address = addressOf(record)
+    const ranked = closestFirst(kadKey(address), vault.peers.withSelf()).filter(
+      (p) => p.key !== sender.peers.self.key,
+    )
+    if (want(ranked.findIndex((p) => p.key === vault.peers.self.key))) return { address, record }
+  }
+}
+
+test('a vault refuses a record whose close group it is not in, and keeps one placed on it', async (t) => {
+  const nodes = await startNodes(t, 10)
+  const [vault, client] = [nodes[0]!, nodes[9]!]
+  const target = client.peers.list().find((p) => p.key === vault.peers.self.key)!
+  const put = (r: ReturnType<typeof recordRanked>) =>
+    requestRecord(client.host, target.id, { type: 'record-put', ...r })
+
+  for (let i = 0; i < 3; i++) {
+    const far = recordRanked(vault, client, (position) => position === nodes.length - 2)
+    assert.deepEqual(await put(far), { status: 'bad-request', reason: RECORD_NOT_IN_GROUP })
+    assert.equal(await vault.vault.getRecord(far.address), undefined, 'nothing kept')
+    // stored the honest way, it reaches its group and never the far vault
+    await client.records.put(far.record)
+    assert.equal(await vault.vault.getRecord(far.address), undefined)
+    assert.ok(await client.records.get(far.address))
+  }
+  const near = recordRanked(vault, client, (position) => position === 0)
+  assert.deepEqual(await put(near), { status: 'ok' })
+  assert.ok(await vault.vault.getRecord(near.address))
 })
