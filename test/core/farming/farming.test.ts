@@ -12,6 +12,7 @@ import type { VaultPeer } from '../../../main/core/net/vault-peer.ts'
 import { PeerDriveNode } from '../../../main/core/node/index.ts'
 import { closeGroup } from '../../../main/core/placement/index.ts'
 import { startNodes, waitFor } from '../net/support.ts'
+import { dropPuts, fourCopies } from './support.ts'
 
 /** Every served chunk wins, and a vault vouches for a client as soon as it knows it: farming figures appear at once. */
 const EVERY_GET_WINS = { target: 1, proofIntervalMs: 3_600_000, clientMinAgeMs: 0 }
@@ -143,12 +144,13 @@ test('a vault that silently deleted its chunks fails storage proofs and its clai
     farming: { target: 1, proofIntervalMs: 250, proofTimeoutMs: 10_000 },
   })
   const addresses = await putChunks(nodes[0]!, 8)
+  await fourCopies(nodes, addresses)
   const liar = nodes.find((n) => [...n.vault.addresses()].length >= 3 && n !== nodes[0])!
+  // it goes on lying: a copy placed on it again (a repair by a vault that has not judged it yet)
+  // is acknowledged and dropped, so no proof it answers later can pass and win its trust back
+  dropPuts(liar)
   const held = [...liar.vault.addresses()]
   for (const a of held) await liar.vault.delete(a)
-  // and it goes on lying: a copy placed on it again (a repair by a vault that has not judged it yet)
-  // is acknowledged and dropped, so no proof it answers later can pass and win its trust back
-  ;(liar.vault as unknown as { put(a: Uint8Array, b: Uint8Array): Promise<void> }).put = async () => {}
   // the vaults that challenge it: each holds a chunk the liar held, in whose group both are (a
   // member whose copy went to the next vault when a put timed out on a loaded machine holds none)
   const witnesses: PeerDriveNode[] = []

@@ -10,6 +10,7 @@ import type { FarmResponse } from '../../../main/core/farming/index.ts'
 import { PeerDriveNode } from '../../../main/core/node/index.ts'
 import { closeGroup } from '../../../main/core/placement/index.ts'
 import { startNodes, waitFor } from '../net/support.ts'
+import { dropPuts, fourCopies } from './support.ts'
 
 async function putChunks(node: PeerDriveNode, count: number): Promise<Uint8Array[]> {
   const addresses: Uint8Array[] = []
@@ -95,8 +96,11 @@ test('every close-group neighbour is challenged every round: a vault holding not
     farming: { target: 1e-12, proofIntervalMs: 3_600_000, proofTimeoutMs: 10_000 },
   })
   const addresses = await putChunks(nodes[0]!, 24)
+  await fourCopies(nodes, addresses)
   const holding = await Promise.all(nodes.map(async (n) => [...n.vault.addresses()].length))
   const empty = nodes.find((n, i) => n !== nodes[0] && holding[i]! >= 2)!
+  // it keeps nothing placed on it later either, so no challenge can find a chunk on it
+  dropPuts(empty)
   for (const a of [...empty.vault.addresses()]) await empty.vault.delete(a)
   // witnesses: honest vaults that hold a chunk whose group, as they see it, includes the emptied vault
   const witnesses: PeerDriveNode[] = []
