@@ -8,10 +8,14 @@ import { promisify } from 'node:util'
 
 export const repoRoot = new URL('..', import.meta.url).pathname
 
-/** A fresh directory removed when the test ends. */
+/**
+ * A fresh directory removed when the test ends. Clean-ups run in the order
+ * they were registered, so what was started in it after it was made (a drive
+ * writing its cache) may still be finishing a write: the removal tries again.
+ */
 export async function tempDir(t: TestContext, prefix = 'peerdrive-test-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix))
-  t.after(() => rm(dir, { recursive: true, force: true }))
+  t.after(() => rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }))
   return dir
 }
 
