@@ -269,9 +269,18 @@ export class DriveNode {
         throw err
       }
       const { account, retired } = rotation
+      // shares follow the account to its new keys: links handed out and shares opened keep working
+      await this.shares
+        .carryOver(
+          { id: retired.id, seed: retired.keys.driveOwnerSeed },
+          { id: account.id, seed: account.keys.driveOwnerSeed },
+        )
+        .catch((err) => this.opts.log?.(`moving shares to the new keys failed: ${(err as Error).message}`))
+      await this.received.carryOver(retired.id, account.id)
       if (reopen) {
         wipeKeys(reopen.previous.keys)
         await this.openAccount(account, reopen.remembered)
+        await this.shares.check().catch(() => {})
       }
       const walletId = Buffer.from(OwnerKey.fromSeed(account.keys.walletSeed).publicKey).toString('hex')
       await this.node.farmer

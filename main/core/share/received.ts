@@ -141,6 +141,21 @@ export class ReceivedShares {
     return { ...this.summary(entry), state: 'removed' }
   }
 
+  /** After a password change gave the account a new id: what it opened stays in its "Shared with me/". */
+  async carryOver(oldId: string, newId: string): Promise<void> {
+    let changed = false
+    for (const e of this.entries) {
+      if (e.account !== oldId) continue
+      const known = this.known.get(keyOf(e))
+      this.known.delete(keyOf(e))
+      e.account = newId
+      if (known) this.known.set(keyOf(e), known)
+      changed = true
+    }
+    for (const d of this.dismissed) if (d.account === oldId) d.account = newId
+    if (changed) await this.save()
+  }
+
   /** The open account's opened shares, newest first. */
   list(): ReceivedSummary[] {
     const account = this.host.account()

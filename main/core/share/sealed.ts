@@ -13,20 +13,26 @@ import type { NetworkRecordStore } from '../net/network-record-store.ts'
 import { recordAddress, signRecord } from '../records/index.ts'
 import { parseIndex, readIndexed } from '../apps/public-data.ts'
 import type { IndexDoc, PublicContent, ReadingFor } from '../apps/public-data.ts'
+import { isShareLink, parseShareLink } from './link.ts'
 import type { OpenedLink, ShareKeys } from './link.ts'
 
 const RECORD_NAME = 'share'
 const NONCE_BYTES = 24
 const RECORD_AAD = Buffer.from('peerdrive/share-record/v1')
 const INDEX_AAD = Buffer.from('peerdrive/share-index/v1')
+/** Forwards followed before a link is given up on (each password change adds one). */
+const MAX_MOVES = 16
 
 /** What the record says of a share. */
 export interface ShareState {
-  state: 'live' | 'revoked'
+  /** 'moved': the owner's keys rotated (a password change); `next` is the link the share lives at now. */
+  state: 'live' | 'revoked' | 'moved'
   kind: PublicContent['kind']
   name: string
   /** Hex address of the sealed index chunk (live shares only). */
   index?: string
+  /** Where a moved share lives now: a link, sealed here under the old key. */
+  next?: string
   /** Milliseconds since the epoch; null: never. */
   expires_at: number | null
   updated_at: number
@@ -77,6 +83,8 @@ export async function putShareState(
     kind: PublicContent['kind']
     name: string
     expires_at: number | null
+    /** The link the share moved to; with it, the record forwards there. */
+    next?: string
   },
 ): Promise<ShareState> {
   let index: string | undefined
@@ -87,10 +95,11 @@ export async function putShareState(
     index = toHex(address)
   }
   const doc: ShareState = {
-    state: state.index ? 'live' : 'revoked',
+    state: state.next ? 'moved' : state.index ? 'live' : 'revoked',
     kind: state.kind,
     name: state.name,
-    ...(index ? { index } : {}),
+    ...(index && !state.next ? { index } : {}),
+    ...(state.next ? { next: state.next } : {}),
     expires_at: state.expires_at,
     updated_at: Date.now(),
   }
@@ -121,11 +130,12 @@ export async function readShareState(
     throw new ShareUnreadableError('its record is not a share record')
   }
   const ok =
-    (doc?.state === 'live' || doc?.state === 'revoked') &&
+    (doc?.state === 'live' || doc?.state === 'revoked' || doc?.state === 'moved') &&
+    (doc.state !== 'moved' || (typeof doc.next === 'string' && isShareLink(doc.next))) &&
     (doc.kind === 'file' || doc.kind === 'folder') &&
     typeof doc.name === 'string' &&
     (doc.expires_at === null || Number.isSafeInteger(doc.expires_at)) &&
-    (doc.state === 'revoked' || (typeof doc.index === 'string' && /^[0-9a-f]{64}$/.test(doc.index)))
+    (doc.state !== 'live' || (typeof doc.index === 'string' && /^[0-9a-f]{64}$/.test(doc.index)))
   if (!ok) throw new ShareUnreadableError('its record is not a share record')
   return { state: doc, version: Number(record.version) }
 }
@@ -137,7 +147,13 @@ export async function openShareIndex(
   link: OpenedLink,
   now = Date.now(),
 ): Promise<{ state: ShareState; index: IndexDoc }> {
-  const found = await readShareState(records, link)
+  let found = await readShareState(records, link)
+  // a share whose owner changed their password forwards to where it lives now
+  for (let hops = 0; found?.state.state === 'moved'; hops++) {
+    if (hops === MAX_MOVES) throw new ShareUnreadableError('it moved too many times')
+    link = parseShareLink(found.state.next)
+    found = await readShareState(records, link)
+  }
   if (!found) throw new ShareUnreadableError('no record of it was found in the network')
   const { state } = found
   if (state.state === 'revoked') throw new ShareClosedError('revoked')

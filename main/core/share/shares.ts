@@ -40,6 +40,8 @@ export interface ShareEntry {
   error?: string
   /** The account it was sent to, when it was sent to one rather than handed out as a link. */
   with?: string
+  /** Links it had under the account's earlier keys: each forwards to the current one. */
+  former_links?: string[]
 }
 
 export interface ShareHost {
@@ -52,6 +54,9 @@ export interface ShareHost {
   send?(to: string, offer: { link: string; name: string }): Promise<number>
   log?(line: string): void
 }
+
+/** The name a share goes by: its file or folder's, "PeerDrive" for the whole drive. */
+const shareName = (path: string): string => (path === '/' ? 'PeerDrive' : path.slice(path.lastIndexOf('/') + 1))
 
 const child = (dir: string, name: string): string => (dir === '/' ? `/${name}` : `${dir}/${name}`)
 
@@ -165,13 +170,49 @@ export class Shares {
       const mine = this.entries.filter((e) => e.account === account.id && e.revoked_at === null)
       const hits = mine.filter((e) =>
         isShareLink(target)
-          ? shareLink(shareKeys(account.seed, e.id)) === target.trim()
+          ? shareLink(shareKeys(account.seed, e.id)) === target.trim() ||
+            (e.former_links ?? []).includes(target.trim())
           : e.id === target || e.path === target,
       )
       if (hits.length === 0) throw new UsageError(`no live share of this account is ${target}`)
       for (const e of hits) await this.revoke(e, account.seed)
       await this.save()
       return hits.map((e) => this.summary(e, account.seed))
+    })
+  }
+
+  /**
+   * After a password change rotated the account's keys: every live share
+   * moves to keys derived from the new seed, and its record under the old
+   * key forwards there, so every link handed out goes on following the
+   * folder (and stops at a revocation made later). The new records are
+   * published by the next check with the drive open.
+   */
+  carryOver(old: { id: string; seed: Uint8Array }, next: { id: string; seed: Uint8Array }): Promise<number> {
+    return this.serial(async () => {
+      let moved = 0
+      for (const e of this.entries) {
+        if (e.account !== old.id || e.revoked_at !== null) continue
+        if (e.expires_at !== null && e.expires_at <= Date.now()) continue
+        const oldLink = shareLink(shareKeys(old.seed, e.id))
+        await putShareState(this.host.chunks, this.host.records, shareKeys(old.seed, e.id), e.version + 1, {
+          index: null,
+          kind: e.kind,
+          name: shareName(e.path),
+          expires_at: e.expires_at,
+          next: shareLink(shareKeys(next.seed, e.id)),
+        })
+        e.former_links = [...(e.former_links ?? []), oldLink]
+        e.account = next.id
+        e.version = 0
+        e.fingerprint = ''
+        moved++
+      }
+      if (moved > 0) {
+        await this.save()
+        this.host.log?.(`${moved} share(s) moved to the account's new keys; their links still work`)
+      }
+      return moved
     })
   }
 
@@ -210,7 +251,7 @@ export class Shares {
   /** Publishes the share's current index; false (nothing published) while part of it has not reached the network. */
   private async publish(e: ShareEntry, drive: Drive, seed: Uint8Array, print?: string): Promise<boolean> {
     print ??= await fingerprint(drive, e.path)
-    const name = e.path === '/' ? 'PeerDrive' : e.path.slice(e.path.lastIndexOf('/') + 1)
+    const name = shareName(e.path)
     const index = await indexFromDrive(drive, e.path, name)
     if (!index) return false
     await putShareState(this.host.chunks, this.host.records, shareKeys(seed, e.id), e.version + 1, {
@@ -226,7 +267,7 @@ export class Shares {
   }
 
   private async revoke(e: ShareEntry, seed: Uint8Array, now = Date.now()): Promise<void> {
-    const name = e.path === '/' ? 'PeerDrive' : e.path.slice(e.path.lastIndexOf('/') + 1)
+    const name = shareName(e.path)
     await putShareState(this.host.chunks, this.host.records, shareKeys(seed, e.id), e.version + 1, {
       index: null,
       kind: e.kind,

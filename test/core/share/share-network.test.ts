@@ -101,3 +101,64 @@ test('a folder shared by link is read by another account, follows its changes, a
   await owner.stop()
   await reader.stop()
 })
+
+test('after a password change, links handed out and shares opened keep working, and a revocation still stops them', async (t) => {
+  const vaults = await startNodes(t, 4)
+  const owner = await startDriveNode(t, everyAddress(vaults))
+  const reader = await startDriveNode(t, everyAddress(vaults))
+  await meshUp([...vaults, owner.node, reader.node])
+  const ownerCreds = { keyword: 'rotating-sharer', pin: '1122', password: 'before the change' }
+  const readerCreds = { keyword: 'rotating-reader', pin: '3344', password: 'reader before' }
+  await owner.create(ownerCreds)
+  await reader.create(readerCreds)
+  await owner.drive!.mkdir('/Trip', 0o755)
+  await writeDriveFile(owner.drive!, '/Trip/notes.txt', text('before the password change'))
+  const ownerApi = { port: owner.api.port, token: owner.api.token }
+  const readerApi = { port: reader.api.port, token: reader.api.token }
+  const share = await callApi(ownerApi, 'share-create', { path: '/Trip' })
+  await callApi(readerApi, 'shared-add', { link: share.link })
+  const read = async () => {
+    const got = await callApi(readerApi, 'public-get', { address: share.link })
+    return Buffer.from(got.files.find((f) => f.path === 'notes.txt')!.data, 'base64').toString()
+  }
+  assert.equal(await read(), 'before the password change')
+
+  const oldId = owner.account!.id
+  await owner.changePassword({ ...ownerCreds, new_password: 'after the change' })
+  assert.notEqual(owner.account!.id, oldId, 'every key rotated')
+  const [moved] = (await callApi(ownerApi, 'share-list', {})).shares
+  assert.equal(moved?.state, 'live')
+  assert.notEqual(moved?.link, share.link, 'the share lives under the new keys')
+  // the old link forwards to it, and follows the folder as it changes
+  assert.equal(await read(), 'before the password change')
+  await writeDriveFile(owner.drive!, '/Trip/notes.txt', text('after the password change'))
+  await waitFor(
+    async () => {
+      await owner.shares.check()
+      return (await read()) === 'after the password change'
+    },
+    60_000,
+    'the old link to show an edit made after the change',
+  )
+
+  // the reader's own password change keeps what it opened
+  await reader.changePassword({ ...readerCreds, new_password: 'reader after' })
+  await reader.received.refresh()
+  assert.deepEqual(
+    reader.received.list().map((s) => [s.name, s.state]),
+    [['Trip', 'live']],
+  )
+
+  // revoked by the link handed out before the change: the old link reads nothing more
+  const revoked = await callApi(ownerApi, 'share-revoke', { target: share.link })
+  assert.deepEqual(
+    revoked.shares.map((s) => s.state),
+    ['revoked'],
+  )
+  await assert.rejects(read(), /revoked/)
+  await reader.received.refresh()
+  assert.deepEqual(
+    reader.received.list().map((s) => s.state),
+    ['revoked'],
+  )
+})
