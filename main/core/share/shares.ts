@@ -56,7 +56,8 @@ export interface ShareHost {
 }
 
 /** The name a share goes by: its file or folder's, "PeerDrive" for the whole drive. */
-const shareName = (path: string): string => (path === '/' ? 'PeerDrive' : path.slice(path.lastIndexOf('/') + 1))
+const shareName = (path: string): string =>
+  path === '/' ? 'PeerDrive' : path.slice(path.lastIndexOf('/') + 1)
 
 const child = (dir: string, name: string): string => (dir === '/' ? `/${name}` : `${dir}/${name}`)
 
