@@ -164,6 +164,13 @@ export class FarmDb {
       .run(proof.owner, proof.owner, perOwner)
   }
 
+  /** Every wallet with deliveries kept here. */
+  inboxOwners(): string[] {
+    return (this.#db.prepare('SELECT DISTINCT owner FROM inbox').all() as { owner: string }[]).map(
+      (r) => r.owner,
+    )
+  }
+
   /** The coins delivered to `owner`, newest first, passing over the `skip` newest. */
   inbox(owner: string, limit: number, skip = 0): CoinProof[] {
     return (

@@ -212,6 +212,7 @@ export class Farmer {
       self: () => components.peers.self,
       db: this.db,
       lookupGroup: (hex) => this.validator.lookupGroup(hex),
+      group: (hex) => this.validator.group(hex),
       near: (hex, peer) => this.validator.near(hex, peer),
       ask: (peer, req) => this.ask(peer, req),
     })

@@ -6,6 +6,7 @@
 // only proofs signed by a quorum of the coin's group, so filling an inbox
 // costs a real transfer per entry.
 import { createHash } from 'node:crypto'
+import { HandOverMemory } from '../net/hand-over.ts'
 import type { VaultPeer } from '../net/peer-table.ts'
 import { proofHasQuorum } from './coin.ts'
 import type { CoinProof } from './coin.ts'
@@ -22,8 +23,10 @@ export function inboxKey(wallet: string): string {
 
 export interface InboxComponents {
   self(): VaultPeer
-  db: Pick<FarmDb, 'post' | 'inbox'>
+  db: Pick<FarmDb, 'post' | 'inbox' | 'inboxOwners'>
   lookupGroup(addressHex: string): Promise<VaultPeer[]>
+  /** An id's close group as this vault sees it now. */
+  group(addressHex: string): VaultPeer[]
   /** Whether a peer is near enough to an id (a coin's, an inbox's) to be in its group. */
   near(idHex: string, peer: string): boolean
   ask(peer: VaultPeer, req: FarmRequest): Promise<FarmResponse>
@@ -39,6 +42,7 @@ const GROUP_KEEP_MS = 5 * 60_000
 
 export class CoinInbox {
   readonly #c: InboxComponents
+  readonly #handed = new HandOverMemory()
   readonly #groups = new Map<string, { peers: VaultPeer[]; until: number }>()
 
   constructor(components: InboxComponents) {
@@ -52,6 +56,31 @@ export class CoinInbox {
     const peers = await this.#c.lookupGroup(inboxKey(wallet))
     if (peers.length > 0) this.#groups.set(wallet, { peers, until: Date.now() + GROUP_KEEP_MS })
     return peers
+  }
+
+  /**
+   * Tells the members that joined an inbox group this vault is in what it
+   * keeps for it (a vault that joined, or the next closest after a loss), so
+   * a delivery outlives the members that first kept it; how many proofs
+   * were handed over.
+   */
+  async handOver(): Promise<number> {
+    const self = this.#c.self().key
+    let handed = 0
+    for (const owner of this.#c.db.inboxOwners()) {
+      const key = inboxKey(owner)
+      if (!this.#c.near(key, self)) continue
+      for (const peer of this.#handed.newcomers(key, this.#c.group(key), self)) {
+        const proofs = this.#c.db.inbox(owner, MAX_INBOX_SKIP)
+        const answers = await Promise.all(
+          proofs.map((proof) => this.#c.ask(peer, { t: 'deliver', proof }).catch(() => undefined)),
+        )
+        // one that did not answer is tried again at the next hand-over
+        if (answers.every((a) => a?.s === 'ok')) this.#handed.told(key, peer.key)
+        handed += answers.filter((a) => a?.s === 'ok').length
+      }
+    }
+    return handed
   }
 
   /** Hands a transferred coin's proof to its new owner's inbox group; how many members took it. */

@@ -237,6 +237,7 @@ export class PeerDriveNode {
       self: () => this.peers.self,
       box,
       lookupGroup: (hex) => this.farmer.validator.lookupGroup(hex),
+      group: (hex) => this.farmer.validator.group(hex),
       near: (hex, peer) => this.farmer.validator.near(hex, peer),
     })
     await this.shareInbox.serve()
@@ -263,7 +264,10 @@ export class PeerDriveNode {
     })
     const every = this.opts.auditIntervalMs ?? 30_000
     this.auditTimer = setInterval(() => {
-      this.auditing = this.repairer.audit().catch((err) => log(`audit failed: ${(err as Error).message}`))
+      this.auditing = this.repairer
+        .audit()
+        .catch((err) => log(`audit failed: ${(err as Error).message}`))
+        .then(() => this.handOverInboxes())
     }, every)
     this.auditTimer.unref()
     this.neighbourhood.start()
@@ -292,6 +296,20 @@ export class PeerDriveNode {
     log(`lost vault ${peer.key}`)
     this.neighbourhood.refreshSoon()
     this.repairer.afterLoss(peer).catch((err) => log(`repair after loss failed: ${(err as Error).message}`))
+    void this.handOverInboxes()
+  }
+
+  /**
+   * Coin deliveries and share offers this vault keeps for an inbox group
+   * reach the members new to it (a vault that joined, the next closest after
+   * a loss), so they outlive the members that first kept them.
+   */
+  private async handOverInboxes(): Promise<void> {
+    if (this.stopped) return
+    const log = this.opts.log ?? (() => {})
+    await Promise.all([this.farmer.inbox.handOver(), this.shareInbox.handOver()]).catch((err) =>
+      log(`handing inboxes over failed: ${(err as Error).message}`),
+    )
   }
 
   /** Runs an audit a second from now, unless one is due sooner: several vaults joining at once cause one. */
@@ -304,6 +322,7 @@ export class PeerDriveNode {
       this.auditing = this.auditing
         .then(() => this.repairer.audit())
         .catch((err) => log(`audit failed: ${(err as Error).message}`))
+        .then(() => this.handOverInboxes())
     }, 1_000)
     this.auditSoonTimer.unref()
   }

@@ -10,6 +10,7 @@ import type { Host } from '../net/host.ts'
 import { requestOneShot, serveOneShot } from '../net/one-shot.ts'
 import type { OneShotProtocol } from '../net/one-shot.ts'
 import type { PeerScores } from '../net/peer-scores.ts'
+import { HandOverMemory } from '../net/hand-over.ts'
 import type { VaultPeer } from '../net/peer-table.ts'
 import type { OfferBox } from './offer-box.ts'
 import { MAX_PER_ACCOUNT } from './offer-box.ts'
@@ -72,12 +73,15 @@ export interface ShareInboxComponents {
   /** Where this vault keeps offers, or undefined on a node that keeps none (a client). */
   box?: OfferBox
   lookupGroup(addressHex: string): Promise<VaultPeer[]>
+  /** An id's close group as this vault sees it now. */
+  group(addressHex: string): VaultPeer[]
   /** Whether a peer is near enough to an id to be in its group. */
   near(idHex: string, peer: string): boolean
 }
 
 export class ShareInbox {
   readonly #c: ShareInboxComponents
+  readonly #handed = new HandOverMemory()
 
   constructor(components: ShareInboxComponents) {
     this.#c = components
@@ -95,6 +99,33 @@ export class ShareInbox {
     if (req.t === 'list') return { s: 'ok', offers: box.offers(req.to) }
     box.keep(req.to, req.offer)
     return { s: 'ok' }
+  }
+
+  /**
+   * Tells the members that joined an inbox group this vault is in what it
+   * keeps for it (a vault that joined, or the next closest after a loss);
+   * how many offers were handed over.
+   */
+  async handOver(): Promise<number> {
+    const box = this.#c.box
+    if (!box) return 0
+    const self = this.#c.self().key
+    let handed = 0
+    for (const account of box.accounts()) {
+      const key = shareInboxKey(account)
+      if (!this.#c.near(key, self)) continue
+      const group = this.#c.group(key)
+      for (const peer of this.#handed.newcomers(key, group, self)) {
+        const offers = box.offers(account)
+        const answers = await Promise.all(
+          offers.map((offer) => this.#ask(peer, { t: 'keep', to: account, offer })),
+        )
+        // one that did not answer is tried again at the next hand-over
+        if (answers.every((a) => a?.s === 'ok')) this.#handed.told(key, peer.key)
+        handed += answers.filter((a) => a?.s === 'ok').length
+      }
+    }
+    return handed
   }
 
   /** Hands a sealed offer to the account's inbox group; how many members kept it. */

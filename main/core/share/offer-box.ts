@@ -53,6 +53,13 @@ export class OfferBox {
     return rows.map((r) => Uint8Array.from(r.offer))
   }
 
+  /** Every account with offers kept here. */
+  accounts(): string[] {
+    return (this.#db.prepare('SELECT DISTINCT account FROM offers').all() as { account: string }[]).map(
+      (r) => r.account,
+    )
+  }
+
   count(): number {
     return (this.#db.prepare('SELECT count(*) AS n FROM offers').get() as { n: number }).n
   }

@@ -33,11 +33,18 @@ async function proofOf(id: string, seq: number, by: Awaited<ReturnType<typeof si
   return { id, owner, seq, signatures }
 }
 
-function member(db: FarmDb, self: VaultPeer, members: VaultPeer[], asks: CoinInbox[]): CoinInbox {
+function member(
+  db: FarmDb,
+  self: VaultPeer,
+  members: VaultPeer[],
+  asks: CoinInbox[],
+  groupNow: () => VaultPeer[] = () => members,
+): CoinInbox {
   return new CoinInbox({
     self: () => self,
     db,
-    lookupGroup: async () => members,
+    lookupGroup: async () => groupNow(),
+    group: () => groupNow(),
     // every vault of this small world is near every id
     near: () => true,
     ask: async (peer, req) => {
@@ -72,6 +79,7 @@ test('an inbox member refuses a proof that no quorum signed', async (t) => {
     self: () => group[0]!.peer,
     db: new FarmDb(`${dir}/m.db`),
     lookupGroup: async () => [],
+    group: () => [],
     near: () => true,
     ask: async () => ({ s: 'ok' }),
   })
@@ -80,4 +88,30 @@ test('an inbox member refuses a proof that no quorum signed', async (t) => {
   assert.deepEqual(inbox.answer(owner, 0), { s: 'ok', proofs: [] })
   const forged = { ...(await proofOf('02'.repeat(32), 2, group.slice(0, 3))), seq: 3 }
   assert.equal(inbox.keep(forged).s, 'refused', 'signatures over another sequence do not count')
+})
+
+test('deliveries reach a vault that joins the inbox group, told once, and outlive the members that first kept them', async (t) => {
+  const dir = await tempDir(t)
+  const all = await signers(7)
+  const members = all.map((g) => g.peer)
+  // the group starts as the first four; then three of them leave and three others take their places
+  let group = members.slice(0, 4)
+  const inboxes: CoinInbox[] = []
+  members.forEach((m, i) =>
+    inboxes.push(member(new FarmDb(`${dir}/m${i}.db`), m, members, inboxes, () => group)),
+  )
+  const ids = Array.from({ length: 5 }, (_, i) => (i + 1).toString(16).padStart(2, '0').repeat(32))
+  for (const id of ids) assert.equal(await inboxes[0]!.deliver(await proofOf(id, 2, all.slice(0, 3))), 4)
+  // nothing changed: the members already have everything, and each is told once
+  assert.equal(await inboxes[0]!.handOver(), 5 * 3)
+  assert.equal(await inboxes[0]!.handOver(), 0, 'a group that has not changed costs nothing')
+
+  group = [members[0]!, members[4]!, members[5]!, members[6]!]
+  assert.equal(await inboxes[0]!.handOver(), 5 * 3, 'each newcomer is told every delivery')
+  assert.equal(await inboxes[0]!.handOver(), 0)
+  // the first members are gone: the newcomers alone answer a collect
+  group = members.slice(4)
+  const held = new Set<string>()
+  const take = (p: CoinProof) => !held.has(p.id) && held.add(p.id) !== undefined
+  assert.equal(await inboxes[4]!.collect(owner, take), 5)
 })

@@ -11,6 +11,29 @@ export async function startNodes(
   count: number,
   opts: Partial<NodeOptions> = {},
 ): Promise<PeerDriveNode[]> {
+  const { nodes, start } = await nodeStarter(t, opts)
+  nodes.push(await start(0, []))
+  const boot = nodes[0]!.multiaddrs()
+  nodes.push(...(await Promise.all(Array.from({ length: count - 1 }, (_, i) => start(i + 1, boot)))))
+  await meshUp(nodes)
+  return nodes
+}
+
+/** `count` more vaults joining `network` (through its first vault), once all of them know each other. */
+export async function joinNodes(
+  t: TestContext,
+  network: PeerDriveNode[],
+  count: number,
+  opts: Partial<NodeOptions> = {},
+): Promise<PeerDriveNode[]> {
+  const { nodes, start } = await nodeStarter(t, opts)
+  const boot = network[0]!.multiaddrs()
+  nodes.push(...(await Promise.all(Array.from({ length: count }, (_, i) => start(i, boot)))))
+  await meshUp([...network, ...nodes])
+  return nodes
+}
+
+async function nodeStarter(t: TestContext, opts: Partial<NodeOptions>) {
   const nodes: PeerDriveNode[] = []
   // registered before the temp dir's own clean-up, so nodes stop before their files go
   t.after(() => Promise.all(nodes.map((n) => n.stop().catch(() => {}))))
@@ -25,11 +48,7 @@ export async function startNodes(
       heartbeatMs: 10_000,
       ...opts,
     })
-  nodes.push(await start(0, []))
-  const boot = nodes[0]!.multiaddrs()
-  nodes.push(...(await Promise.all(Array.from({ length: count - 1 }, (_, i) => start(i + 1, boot)))))
-  await meshUp(nodes)
-  return nodes
+  return { nodes, start }
 }
 
 /**
