@@ -75,8 +75,8 @@ export class CoinInbox {
         const answers = await Promise.all(
           proofs.map((proof) => this.#c.ask(peer, { t: 'deliver', proof }).catch(() => undefined)),
         )
-        // one that did not answer is tried again at the next hand-over
-        if (answers.every((a) => a?.s === 'ok')) this.#handed.told(key, peer.key)
+        // one that did not answer is tried again at the next hand-over; a refusal is its answer
+        if (answers.every((a) => a !== undefined)) this.#handed.told(key, peer.key)
         handed += answers.filter((a) => a?.s === 'ok').length
       }
     }

@@ -24,6 +24,9 @@ export type InboxResponse = { s: 'ok'; offers?: Uint8Array[] } | { s: 'refused';
 /** The largest message: a full page of offers in base64, with room for the JSON around them. */
 const MAX_MESSAGE_BYTES = Math.ceil((MAX_PER_ACCOUNT * MAX_OFFER_BYTES * 4) / 3) + 16_384
 
+/** How long a collecting node trusts its last lookup of an inbox group. */
+const GROUP_KEEP_MS = 5 * 60_000
+
 export function shareInboxKey(account: string): string {
   return createHash('sha256').update('peerdrive/share-inbox/').update(account).digest('hex')
 }
@@ -82,6 +85,7 @@ export interface ShareInboxComponents {
 export class ShareInbox {
   readonly #c: ShareInboxComponents
   readonly #handed = new HandOverMemory()
+  readonly #groups = new Map<string, { peers: VaultPeer[]; until: number }>()
 
   constructor(components: ShareInboxComponents) {
     this.#c = components
@@ -120,8 +124,8 @@ export class ShareInbox {
         const answers = await Promise.all(
           offers.map((offer) => this.#ask(peer, { t: 'keep', to: account, offer })),
         )
-        // one that did not answer is tried again at the next hand-over
-        if (answers.every((a) => a?.s === 'ok')) this.#handed.told(key, peer.key)
+        // one that did not answer is tried again at the next hand-over; a refusal is its answer
+        if (answers.every((a) => a !== undefined)) this.#handed.told(key, peer.key)
         handed += answers.filter((a) => a?.s === 'ok').length
       }
     }
@@ -137,13 +141,28 @@ export class ShareInbox {
 
   /** Every offer the account's inbox group keeps for it, each once. */
   async collect(account: string): Promise<Uint8Array[]> {
-    const group = await this.#c.lookupGroup(shareInboxKey(account))
+    const group = await this.#collectGroup(account)
     const answers = await Promise.all(group.map((peer) => this.#ask(peer, { t: 'list', to: account })))
+    // a member that did not answer may be gone: the group is looked up again next time
+    if (answers.some((a) => a === undefined)) this.#groups.delete(account)
     const seen = new Map<string, Uint8Array>()
     for (const a of answers)
       for (const offer of a?.s === 'ok' ? (a.offers ?? []) : [])
         seen.set(Buffer.from(offer).toString('base64'), offer)
     return [...seen.values()]
+  }
+
+  /**
+   * The account's inbox group, looked up again when old or when a member
+   * failed: the account's node collects every few seconds, and a lookup each
+   * time would be most of an idle node's traffic.
+   */
+  async #collectGroup(account: string): Promise<VaultPeer[]> {
+    const kept = this.#groups.get(account)
+    if (kept && kept.until > Date.now()) return kept.peers
+    const peers = await this.#c.lookupGroup(shareInboxKey(account))
+    if (peers.length > 0) this.#groups.set(account, { peers, until: Date.now() + GROUP_KEEP_MS })
+    return peers
   }
 
   async #ask(peer: VaultPeer, req: InboxRequest): Promise<InboxResponse | undefined> {
