@@ -105,7 +105,12 @@ test('read repair and audits bring stale or empty holders up to date', async (t)
   assert.deepEqual(await reader.records.get(address), v2)
   await reader.records.settled()
   assert.deepEqual(await versionsHeld([stale!, empty!, ...fresh], address), [2n, 2n, 2n, 2n])
-  assert.equal(reader.records.readRepairs, 2)
+  // the read repaired what it found behind: both, unless the audit a vault runs a second after
+  // the network's last join reached one of them first (seen once under load)
+  assert.ok(
+    reader.records.readRepairs >= 1 && reader.records.readRepairs <= 2,
+    `${reader.records.readRepairs}`,
+  )
 
   // An audit does the same without a reader: the holder with v3 pushes it to the group.
   const v3 = signRecord(owner, { name: 'coin', version: 3, payload: randomBytes(100) })
