@@ -90,6 +90,13 @@ test("coins minted on an app's reads and on reads of its published data go to it
   })
   assert.equal((await callApi(endpoint, 'public-get', { address: plain })).files.length, 6)
   await settle()
-  await waitFor(() => vaultCoins() > vaultsAfterIndex, 60_000, 'the serving vaults to mint')
+  // generous: each claim asks the coin's group, the chunk's holders and the client's vouchers, slow under load;
+  // on a timeout, what each vault has pending says whether claims stalled or never began
+  await waitFor(() => vaultCoins() > vaultsAfterIndex, 180_000, 'the serving vaults to mint').catch(
+    (err: Error) =>
+      assert.fail(
+        `${err.message} (pending claims per vault: ${vaults.map((v) => v.farmer.balance().pending).join(', ')})`,
+      ),
+  )
   await node.stop()
 })
