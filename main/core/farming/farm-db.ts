@@ -4,9 +4,8 @@
 // claims still pending, and the history the "earned" figures come from. As a
 // member of a wallet's inbox group it keeps the coins delivered to that wallet.
 // As a challenger it keeps its trust judgements of other vaults.
-import { statSync } from 'node:fs'
-import Database from 'better-sqlite3'
 import type { Database as SqliteDb } from 'better-sqlite3'
+import { countedDbBytes, openCountedDb } from '../vault/counted-db.ts'
 import type { CoinProof } from './coin.ts'
 
 export interface LedgerRow {
@@ -48,13 +47,8 @@ export class FarmDb {
 
   constructor(path: string) {
     this.#path = path
-    this.#db = new Database(path)
+    this.#db = openCountedDb(path)
     this.#db.exec(`
-      PRAGMA journal_mode = WAL;
-      -- the WAL is counted against the donation: checkpoint at 1 MiB and give the file back to that
-      -- (at every 64 pages, a checkpoint about every 16 receipts, a receipt cost 3 ms more)
-      PRAGMA wal_autocheckpoint = 256;
-      PRAGMA journal_size_limit = 1048576;
       CREATE TABLE IF NOT EXISTS ledger (id TEXT PRIMARY KEY, owner TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS coins (id TEXT PRIMARY KEY, owner TEXT NOT NULL, seq INTEGER NOT NULL,
         proof TEXT NOT NULL, state TEXT NOT NULL, at INTEGER NOT NULL);
@@ -300,12 +294,7 @@ export class FarmDb {
 
   /** farm.db's files on disk (database, WAL, shared memory): counted against the vault's donation. */
   bytesOnDisk(): number {
-    let bytes = 0
-    for (const suffix of ['', '-wal', '-shm']) {
-      const stat = statSync(`${this.#path}${suffix}`, { throwIfNoEntry: false })
-      if (stat) bytes += Math.max(stat.blocks * 512, stat.size)
-    }
-    return bytes
+    return countedDbBytes(this.#path)
   }
 
   // trust: this node's judgements of the vaults it challenges (trust.ts)

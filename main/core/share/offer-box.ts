@@ -4,24 +4,21 @@
 // MAX_OFFERS in all (the newest), and none older than KEEP_MS. Its files are
 // counted against the vault's donation.
 import { createHash } from 'node:crypto'
-import { statSync } from 'node:fs'
-import Database from 'better-sqlite3'
+import type { Database as SqliteDb } from 'better-sqlite3'
+import { countedDbBytes, openCountedDb } from '../vault/counted-db.ts'
 
 export const MAX_PER_ACCOUNT = 64
 export const MAX_OFFERS = 4096
 export const KEEP_MS = 30 * 24 * 3600_000
 
 export class OfferBox {
-  readonly #db: Database.Database
+  readonly #db: SqliteDb
   readonly #path: string
 
   constructor(path: string) {
     this.#path = path
-    this.#db = new Database(path)
+    this.#db = openCountedDb(path)
     this.#db.exec(`
-      PRAGMA journal_mode = WAL;
-      PRAGMA wal_autocheckpoint = 256;
-      PRAGMA journal_size_limit = 1048576;
       CREATE TABLE IF NOT EXISTS offers (account TEXT NOT NULL, id TEXT NOT NULL, offer BLOB NOT NULL,
         at INTEGER NOT NULL, PRIMARY KEY (account, id));
       CREATE INDEX IF NOT EXISTS offers_at ON offers (at);
@@ -66,12 +63,7 @@ export class OfferBox {
 
   /** The database's files on disk (database, WAL, shared memory). */
   bytesOnDisk(): number {
-    let bytes = 0
-    for (const suffix of ['', '-wal', '-shm']) {
-      const stat = statSync(`${this.#path}${suffix}`, { throwIfNoEntry: false })
-      if (stat) bytes += Math.max(stat.blocks * 512, stat.size)
-    }
-    return bytes
+    return countedDbBytes(this.#path)
   }
 
   close(): void {

@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, unlink, writeFile } from '
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import type { TestContext } from 'node:test'
 import { callApi } from '../../../main/core/api/index.ts'
 import type { DriveNode } from '../../../main/core/node/index.ts'
 import { serializeDataMap } from '../../../main/core/selfenc/index.ts'
@@ -40,21 +41,7 @@ test('an index becomes folders and files; a path both file and folder in a hosti
 })
 
 test('a share link opened by another account is read-only under "Shared with me/" in its mount, follows changes, and goes at revocation', async (t) => {
-  const vaults = await startNodes(t, 4)
-  // not tempDir(t): the mount must be gone before the directory is removed
-  const readerHome = await mkdtemp(join(tmpdir(), 'peerdrive-shared-'))
-  const mnt = join(readerHome, 'mnt')
-  await mkdir(mnt)
-  const started: { reader?: DriveNode } = {}
-  t.after(async () => {
-    await started.reader?.stop().catch(() => {})
-    await detachMount(mnt).catch(() => {})
-    await rm(readerHome, { recursive: true, force: true, maxRetries: 5 })
-  })
-  const owner = await startDriveNode(t, everyAddress(vaults))
-  const reader = await startDriveNode(t, everyAddress(vaults), { home: readerHome, mount: mnt })
-  started.reader = reader
-  await meshUp([...vaults, owner.node, reader.node])
+  const { owner, reader, mnt } = await ownerAndMountedReader(t)
   await owner.create({ keyword: 'sharer', pin: '1122', password: 'links for friends' })
   await reader.create({ keyword: 'friend', pin: '3344', password: 'reading what is shared' })
   const drive = owner.drive!
@@ -136,20 +123,7 @@ test('a share link opened by another account is read-only under "Shared with me/
 })
 
 test('a folder of the user’s own named "Shared with me" is never hidden by what is shared', async (t) => {
-  const vaults = await startNodes(t, 4)
-  const readerHome = await mkdtemp(join(tmpdir(), 'peerdrive-shared-'))
-  const mnt = join(readerHome, 'mnt')
-  await mkdir(mnt)
-  const started: { reader?: DriveNode } = {}
-  t.after(async () => {
-    await started.reader?.stop().catch(() => {})
-    await detachMount(mnt).catch(() => {})
-    await rm(readerHome, { recursive: true, force: true, maxRetries: 5 })
-  })
-  const owner = await startDriveNode(t, everyAddress(vaults))
-  const reader = await startDriveNode(t, everyAddress(vaults), { home: readerHome, mount: mnt })
-  started.reader = reader
-  await meshUp([...vaults, owner.node, reader.node])
+  const { owner, reader, mnt } = await ownerAndMountedReader(t)
   await owner.create({ keyword: 'sharer2', pin: '1122', password: 'links for friends' })
   await reader.create({ keyword: 'friend2', pin: '3344', password: 'reading what is shared' })
   await writeDriveFile(owner.drive!, '/poem.txt', Buffer.from('a short poem'))
@@ -170,6 +144,26 @@ test('a folder of the user’s own named "Shared with me" is never hidden by wha
   assert.deepEqual(await readdir(join(mnt, SHARED_DIR)), ['own.txt'])
   assert.equal((await readdir(mnt)).filter((n) => n === SHARED_DIR).length, 1)
 })
+
+/** Four vaults, an owner's drive node, and a reader's with its drive mounted with FUSE, all met. */
+async function ownerAndMountedReader(t: TestContext) {
+  const vaults = await startNodes(t, 4)
+  // not tempDir(t): the mount must be gone before the directory is removed
+  const readerHome = await mkdtemp(join(tmpdir(), 'peerdrive-shared-'))
+  const mnt = join(readerHome, 'mnt')
+  await mkdir(mnt)
+  const started: { reader?: DriveNode } = {}
+  t.after(async () => {
+    await started.reader?.stop().catch(() => {})
+    await detachMount(mnt).catch(() => {})
+    await rm(readerHome, { recursive: true, force: true, maxRetries: 5 })
+  })
+  const owner = await startDriveNode(t, everyAddress(vaults))
+  const reader = await startDriveNode(t, everyAddress(vaults), { home: readerHome, mount: mnt })
+  started.reader = reader
+  await meshUp([...vaults, owner.node, reader.node])
+  return { owner, reader, mnt }
+}
 
 /** A data map that holds its bytes inline (a file under 3 bytes). */
 function inlineMap(text: string): string {
