@@ -1,7 +1,8 @@
 // `peerdrive share <path> [--expires 7d]`, `peerdrive unshare <path|link|id>`
 // and `peerdrive shares`: read-only share links to files and folders of the
 // drive, through the running node's API. A link follows the folder as it
-// changes until it expires or is revoked.
+// changes until it expires or is revoked. `--with <id> --write` shares a
+// folder for writing with another account.
 import { callApi } from '../core/api/client.ts'
 import type { ReceivedSummary, ShareSummary } from '../core/api/contract.ts'
 import { UsageError } from '../core/errors.ts'
@@ -25,6 +26,8 @@ export function shareLine(s: ShareSummary): string {
   const until = s.expires_at
     ? `until ${new Date(s.expires_at).toISOString().slice(0, 16).replace('T', ' ')}Z`
     : 'no expiry'
+  if (s.write)
+    return `${s.id}  ${s.path}  with ${s.with?.slice(0, 16)}…  ${s.state} (for writing, no expiry)${s.error ? `  last update failed: ${s.error}` : ''}`
   return `${s.id}  ${s.path}${s.with ? `  with ${s.with.slice(0, 16)}…` : ''}  ${s.state}${s.state === 'live' ? ` (${until})` : ''}${s.error ? `  last update failed: ${s.error}` : ''}\n  ${s.link}`
 }
 
@@ -32,7 +35,8 @@ const apiPort = { 'api-port': { type: 'string' } } as const
 
 export const shareCommand: Command = {
   path: ['share'],
-  usage: 'share <path> [--expires <30m|12h|7d|2w>] [--with <account id>] [--json] [--api-port <port>]',
+  usage:
+    'share <path> [--expires <30m|12h|7d|2w>] [--with <account id> [--write]] [--json] [--api-port <port>]',
   positionals: 1,
   options: {
     expires: { type: 'string' },
@@ -42,10 +46,13 @@ export const shareCommand: Command = {
     ...apiPort,
   },
   async run(values, [input]) {
-    if (values.write === true)
-      throw new UsageError('sharing for writing (--write) is not built yet: a share is read-only')
     const expires = stringOption(values, 'expires')
     const to = stringOption(values, 'with')
+    const write = values.write === true
+    if (write && !to)
+      throw new UsageError('--write shares a folder with one account: name it with --with <account id>')
+    if (write && expires)
+      throw new UsageError('a folder shared for writing does not expire: unshare it instead')
     if (to !== undefined && !isAccountId(to))
       throw new UsageError(
         `--with takes an account id, 64 hex characters (peerdrive account shows yours), got "${to}"`,
@@ -54,10 +61,21 @@ export const shareCommand: Command = {
     const s = await callApi(
       endpoint,
       'share-create',
-      { path, ...(expires ? { expires_ms: parseSpan(expires) } : {}), ...(to ? { with: to } : {}) },
+      {
+        path,
+        ...(expires ? { expires_ms: parseSpan(expires) } : {}),
+        ...(to ? { with: to } : {}),
+        ...(write ? { write } : {}),
+      },
       { timeoutMs: 600_000 },
     )
     if (values.json === true) return void process.stdout.write(`${JSON.stringify(s)}\n`)
+    if (s.write) {
+      process.stdout.write(
+        `shared ${s.path} for writing with account ${s.with}: it shows in their "Shared with me", and edits on either side reach the other\n`,
+      )
+      return
+    }
     if (s.with) {
       process.stdout.write(`sent ${s.path} to account ${s.with}: it shows in their "Shared with me"\n`)
       return
@@ -80,7 +98,12 @@ export const unshareCommand: Command = {
       ? { endpoint: await nodeEndpoint(values), path: input! }
       : await target(values, input!)
     const { shares } = await callApi(endpoint, 'share-revoke', { target: path }, { timeoutMs: 120_000 })
-    for (const s of shares) process.stdout.write(`revoked: ${s.path} (${s.id})\n`)
+    for (const s of shares)
+      process.stdout.write(
+        s.write
+          ? `stopped sharing ${s.path} for writing: it is yours alone again\n`
+          : `revoked: ${s.path} (${s.id})\n`,
+      )
   },
 }
 
@@ -99,7 +122,7 @@ export const sharesCommand: Command = {
 export function receivedLine(s: ReceivedSummary): string {
   const what =
     s.kind === 'file' ? 'file' : s.kind === 'folder' ? `folder, ${s.files} file(s)` : 'not read yet'
-  return `${s.name}  ${s.state} (${what}, ${s.bytes} bytes)${s.from ? `  from ${s.from}` : ''}${s.error ? `  last read failed: ${s.error}` : ''}`
+  return `${s.name}  ${s.state} (${what}, ${s.bytes} bytes${s.write ? ', for writing' : ''})${s.from ? `  from ${s.from}` : ''}${s.error ? `  last read failed: ${s.error}` : ''}`
 }
 
 export const sharedAddCommand: Command = {

@@ -230,7 +230,11 @@ export interface ApiCommands extends AppsCommands {
   }
   /** Shares a file or folder of the drive read-only by a link (docs/DRIVE.md, "Sharing"). */
   /** With `with` (an account id), the link is sent, sealed, to that account's inbox, and shows in its "Shared with me/". */
-  'share-create': { args: { path: string; expires_ms?: number; with?: string }; result: ShareSummary }
+  /** `write`: the folder is shared for writing with the account `with` (a drive of its own, mounted in both). */
+  'share-create': {
+    args: { path: string; expires_ms?: number; with?: string; write?: boolean }
+    result: ShareSummary
+  }
   'share-list': { args: Record<string, never>; result: { shares: ShareSummary[] } }
   /** Revokes the live shares a share id, link or drive path names. */
   'share-revoke': { args: { target: string }; result: { shares: ShareSummary[] } }

@@ -66,7 +66,8 @@ const validators: { [K in CommandName]: (args: unknown) => boolean } = {
     return (
       isDrivePath(r?.path) &&
       (r.expires_ms === undefined || (Number.isSafeInteger(r.expires_ms) && (r.expires_ms as number) > 0)) &&
-      (r.with === undefined || (typeof r.with === 'string' && r.with.length <= 128))
+      (r.with === undefined || (typeof r.with === 'string' && r.with.length <= 128)) &&
+      (r.write === undefined || typeof r.write === 'boolean')
     )
   },
   'share-list': () => true,

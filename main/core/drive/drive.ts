@@ -357,6 +357,18 @@ export class Drive implements DriveFs {
     return { size: row.size, map: this.mapOf(row.handle) }
   }
 
+  /**
+   * A folder's directory handle as the drive's tree last reached the network;
+   * undefined while anything in the drive has changes the network lacks.
+   */
+  syncedDirHandle(path: string): string | undefined {
+    const row = this.resolve(path)
+    if (row.kind !== 'dir') throw new FsError('ENOTDIR', path)
+    const { state } = this.syncer.status()
+    if (state === 'syncing' || state === 'error') return undefined
+    return this.db.meta(`dir:${row.ino}`)
+  }
+
   async readdir(path: string): Promise<string[]> {
     const row = this.resolve(path)
     if (row.kind !== 'dir') throw new FsError('ENOTDIR', path)

@@ -1,6 +1,6 @@
 // drive owns the file tree, the write-back journal, sync state and the read cache.
 export { Drive } from './drive.ts'
-export type { DriveEvent, DriveOptions } from './drive.ts'
+export type { DriveChunks, DriveEvent, DriveOptions } from './drive.ts'
 export type { SyncStatus } from './syncer.ts'
 export { FsError } from './fs-types.ts'
 export type { Attr, DriveFs, EntryKind, FsErrorCode, OpenFlags, StatFs } from './fs-types.ts'
@@ -9,3 +9,5 @@ export type { RootRecord, RootStore } from './root.ts'
 export { newDriveKeys } from './keys.ts'
 export type { DriveKeys } from './keys.ts'
 export { ChunkCache } from './chunk-cache.ts'
+export { MAX_MOUNTS, withMounts } from './mounted-fs.ts'
+export type { Mounts } from './mounted-fs.ts'

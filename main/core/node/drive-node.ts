@@ -8,15 +8,18 @@ import { degradedSummary, endpointFile, startApiServer } from '../api/index.ts'
 import { Apps } from '../apps/index.ts'
 import {
   ReceivedShares,
+  SharedFolders,
   SharedWithMeFs,
   Shares,
+  moveFolderList,
   openOffer,
   sealOffer,
   withSharedWithMe,
 } from '../share/index.ts'
 import type { UsageWallet } from '../apps/index.ts'
+import type { ReceivedSummary } from '../share/index.ts'
 import type { AccountStatus, ApiServer, StatusResult } from '../api/index.ts'
-import { Drive } from '../drive/index.ts'
+import { Drive, withMounts } from '../drive/index.ts'
 import type { SyncStatus } from '../drive/index.ts'
 import { RecordRootStore } from '../drive/record-root-store.ts'
 import { DEFAULT_HISTORY_DAYS } from '../drive/versions.ts'
@@ -66,7 +69,15 @@ export class DriveNode {
   readonly received: ReceivedShares
   private readonly opts: DriveNodeOptions
   private open:
-    { account: OpenAccount; drive: Drive; mounted?: MountedDrive; remembered: boolean } | undefined
+    | {
+        account: OpenAccount
+        drive: Drive
+        /** Folders shared for writing, each a drive of its own mounted inside this one. */
+        folders: SharedFolders
+        mounted?: MountedDrive
+        remembered: boolean
+      }
+    | undefined
   /** One account change at a time: a login racing a logout would mount a closed drive. */
   private changing: Promise<unknown> = Promise.resolve()
 
@@ -142,12 +153,8 @@ export class DriveNode {
           const sealed = await node.shareInbox.collect(account.id)
           return sealed.flatMap((s) => openOffer(account.keys.accountSeed, s) ?? [])
         },
-        onReceived: (share) =>
-          feed.events.emit({
-            type: 'notice',
-            kind: 'share-received',
-            message: `${share.from?.slice(0, 12)}… shared "${share.name}" with you: it is in "Shared with me"`,
-          }),
+        onReceived: (share) => announceReceived(feed, share),
+        folderOffer: async (offer) => self.node?.folders?.accept(offer),
         log: opts.log,
       })
       // the API is up before the DriveNode that answers it exists
@@ -184,6 +191,11 @@ export class DriveNode {
 
   get account(): OpenAccount | undefined {
     return this.open?.account
+  }
+
+  /** The open account's folders shared for writing. */
+  get folders(): SharedFolders | undefined {
+    return this.open?.folders
   }
 
   /** Where the drive mounts when an account opens. */
@@ -277,6 +289,14 @@ export class DriveNode {
         )
         .catch((err) => this.opts.log?.(`moving shares to the new keys failed: ${(err as Error).message}`))
       await this.received.carryOver(retired.id, account.id)
+      // folders shared for writing keep their own keys; the account's list of them moves to its new keys
+      await moveFolderList(
+        this.node.records,
+        { seed: retired.keys.driveOwnerSeed, key: retired.keys.driveKey },
+        { seed: account.keys.driveOwnerSeed, key: account.keys.driveKey },
+      ).catch((err) =>
+        this.opts.log?.(`moving the shared folders to the new keys failed: ${(err as Error).message}`),
+      )
       if (reopen) {
         wipeKeys(reopen.previous.keys)
         await this.openAccount(account, reopen.remembered)
@@ -320,20 +340,35 @@ export class DriveNode {
       ),
     })
     let mounted: MountedDrive | undefined
+    let folders: SharedFolders | undefined
     try {
+      const chunks = throttledStore(this.node.network, this.node.bandwidth)
+      folders = await SharedFolders.open({
+        records: this.node.records,
+        chunks,
+        dir: join(this.opts.home, 'drives', account.id.slice(0, 16)),
+        account: { id: account.id, seed: account.keys.driveOwnerSeed, key: account.keys.driveKey },
+        send: (to, offer) => this.node.shareInbox.deliver(to, sealOffer(account.keys.accountSeed, to, offer)),
+        capacityBytes: () => this.node.vault.stats().capacity,
+        cacheLimitBytes: () => this.feed.settings.get().cache_limit_bytes ?? DEFAULT_CACHE_LIMIT_BYTES,
+        log,
+        onEvent: this.opts.onDriveEvent,
+        onReceived: (share) => announceReceived(this.feed, share),
+      })
       // what was shared with this account shows beside its own files
-      const shared = new SharedWithMeFs(
-        this.received,
-        throttledStore(this.node.network, this.node.bandwidth),
-        currentOwner(),
-      )
+      const shared = new SharedWithMeFs(this.received, chunks, currentOwner())
       if (this.opts.mount)
-        mounted = await mountDrive(withSharedWithMe(drive, shared), this.opts.mount, { log })
+        mounted = await mountDrive(
+          withMounts(withSharedWithMe(drive, shared), folders, currentOwner()),
+          this.opts.mount,
+          { log },
+        )
     } catch (err) {
+      await folders?.close()
       await drive.close()
       throw err
     }
-    this.open = { account, drive, mounted, remembered: false }
+    this.open = { account, drive, folders, mounted, remembered: false }
     await this.setRemembered(remembered)
     log(`account ${account.id.slice(0, 12)} open${mounted ? `; drive mounted at ${mounted.mountPoint}` : ''}`)
     // farmed coin is paid to the account's wallet while it is open, and what the vault farmed before follows
@@ -354,7 +389,9 @@ export class DriveNode {
   private async closeAccount(force: boolean): Promise<void> {
     const open = this.open
     if (!open) return
-    const synced = await this.settleForLogout(open.drive, force ? 5_000 : 30_000)
+    const synced =
+      (await this.settleForLogout(open.drive, force ? 5_000 : 30_000)) &&
+      (await open.folders.syncAll(force ? 5_000 : 30_000))
     if (!force) {
       // the only copy of a degraded file may be on this device: leaving would lose it with the machine
       const below = degradedSummary(this.syncStatus(open.drive))
@@ -362,6 +399,7 @@ export class DriveNode {
       if (!synced) throw new UnsyncedLogoutError(open.drive.status().files_pending)
     }
     await open.mounted?.unmount()
+    await open.folders.close()
     await open.drive.close()
     this.open = undefined
     await forget(this.opts.home)
@@ -449,7 +487,9 @@ export class DriveNode {
     this.open = undefined
     if (open) {
       await open.drive.syncAll(30_000).catch(() => false)
+      await open.folders.syncAll(30_000)
       await open.mounted?.unmount()
+      await open.folders.close()
       await open.drive.close()
       wipeKeys(open.account.keys)
     }
@@ -459,6 +499,15 @@ export class DriveNode {
     await rm(endpointFile(this.opts.home), { force: true })
     await this.node.stop()
   }
+}
+
+/** A share another account sent arrived: a notice (a desktop notification with the tray). */
+function announceReceived(feed: NodeFeed, share: ReceivedSummary): void {
+  feed.events.emit({
+    type: 'notice',
+    kind: 'share-received',
+    message: `${share.from?.slice(0, 12)}… shared "${share.name}" with you${share.write ? ' for writing' : ''}: it is in "Shared with me"`,
+  })
 }
 
 /** The open account's wallet, paying apps' usage prices one coin at a time. */

@@ -6,7 +6,11 @@
 // links two offers together.
 //
 //   sealed = ephemeral X25519 public key (32) ‖ nonce (24) ‖ XChaCha20-Poly1305(body)
-//   body   = JSON { link, name, from, to, at, sig }, sig = Ed25519(from, "peerdrive/share-offer/v1" ‖ to ‖ at ‖ link ‖ name)
+//   body   = JSON { link, name, from, to, at, folder?, sig },
+//   sig    = Ed25519(from, "peerdrive/share-offer/v1" ‖ to ‖ at ‖ JSON [link, name, folder?])
+//
+// A folder shared for writing carries its keys (`folder`) instead of a link:
+// the receiver becomes a member of the folder's own drive.
 import { hkdfSync, randomBytes, verify } from 'node:crypto'
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { ed25519, x25519 } from '@noble/curves/ed25519.js'
@@ -18,12 +22,33 @@ export const MAX_OFFER_BYTES = 2048
 const NONCE_BYTES = 24
 const CONTEXT = Buffer.from('peerdrive/share-offer/v1')
 
+/** A folder shared for writing: its id and the keys of its own drive (hex), which both accounts hold. */
+export interface FolderKeys {
+  id: string
+  owner_seed: string
+  key: string
+}
+
 export interface ShareOffer {
   link: string
   name: string
   /** The sending account's id. */
   from: string
   at: number
+  /** Present when the folder is shared for writing (then `link` is empty). */
+  folder?: FolderKeys
+}
+
+export function isFolderKeys(v: unknown): v is FolderKeys {
+  const f = v as Record<string, unknown>
+  return (
+    typeof f?.id === 'string' &&
+    /^[0-9a-f]{16}$/.test(f.id) &&
+    typeof f.owner_seed === 'string' &&
+    /^[0-9a-f]{64}$/.test(f.owner_seed) &&
+    typeof f.key === 'string' &&
+    /^[0-9a-f]{64}$/.test(f.key)
+  )
 }
 
 export function isAccountId(text: unknown): text is string {
@@ -34,7 +59,7 @@ export function isAccountId(text: unknown): text is string {
 export function sealOffer(
   senderSeed: Uint8Array,
   to: string,
-  offer: { link: string; name: string },
+  offer: { link: string; name: string; folder?: FolderKeys },
   at = Date.now(),
 ): Uint8Array {
   if (!isAccountId(to)) throw new UsageError(`an account id is 64 hex characters, got "${to}"`)
@@ -46,8 +71,13 @@ export function sealOffer(
   }
   const sender = OwnerKey.fromSeed(senderSeed)
   const from = Buffer.from(sender.publicKey).toString('hex')
-  const sig = Buffer.from(sender.sign(signed(to, at, offer.link, offer.name))).toString('hex')
-  const body = Buffer.from(JSON.stringify({ link: offer.link, name: offer.name, from, to, at, sig }))
+  const folder = offer.folder && {
+    id: offer.folder.id,
+    owner_seed: offer.folder.owner_seed,
+    key: offer.folder.key,
+  }
+  const sig = Buffer.from(sender.sign(signed(to, at, offer.link, offer.name, folder))).toString('hex')
+  const body = Buffer.from(JSON.stringify({ link: offer.link, name: offer.name, from, to, at, folder, sig }))
   const ephemeral = x25519.utils.randomSecretKey()
   const ephemeralPublic = x25519.getPublicKey(ephemeral)
   const key = sealingKey(x25519.getSharedSecret(ephemeral, recipient), ephemeralPublic, recipient)
@@ -83,26 +113,33 @@ export function openOffer(recipientSeed: Uint8Array, sealed: Uint8Array): ShareO
       !isAccountId(o.from) ||
       o.to !== to ||
       !Number.isSafeInteger(o.at) ||
-      typeof o.sig !== 'string'
+      typeof o.sig !== 'string' ||
+      (o.folder !== undefined && !isFolderKeys(o.folder))
     )
       return undefined
     const at = o.at as number
+    const folder = o.folder as FolderKeys | undefined
     const ok = verify(
       null,
-      signed(to, at, o.link, o.name),
+      signed(to, at, o.link, o.name, folder),
       ownerPublicKey(Buffer.from(o.from, 'hex')),
       Buffer.from(o.sig, 'hex'),
     )
-    return ok ? { link: o.link, name: o.name, from: o.from, at } : undefined
+    if (!ok) return undefined
+    return folder
+      ? { link: o.link, name: o.name, from: o.from, at, folder }
+      : { link: o.link, name: o.name, from: o.from, at }
   } catch {
     return undefined
   }
 }
 
-function signed(to: string, at: number, link: string, name: string): Buffer {
+function signed(to: string, at: number, link: string, name: string, folder?: FolderKeys): Buffer {
   const when = Buffer.alloc(8)
   when.writeBigUInt64BE(BigInt(at))
-  const text = Buffer.from(JSON.stringify([link, name]))
+  const text = Buffer.from(
+    JSON.stringify(folder ? [link, name, [folder.id, folder.owner_seed, folder.key]] : [link, name]),
+  )
   return Buffer.concat([CONTEXT, Buffer.from(to, 'hex'), when, text])
 }
 

@@ -49,6 +49,8 @@ export interface ReceivedHost {
   offers?(): Promise<ShareOffer[]>
   /** A share another account sent arrived in "Shared with me/". */
   onReceived?(share: ReceivedSummary): void
+  /** An offer of a folder shared for writing: it is mounted as a folder of its own (shared-folders.ts). */
+  folderOffer?(offer: ShareOffer): Promise<unknown>
   log?(line: string): void
 }
 
@@ -222,6 +224,12 @@ export class ReceivedShares {
       return []
     })
     for (const offer of offers ?? []) {
+      if (offer.folder) {
+        await this.host
+          .folderOffer?.(offer)
+          .catch((err: Error) => this.host.log?.(`taking a folder shared for writing failed: ${err.message}`))
+        continue
+      }
       const link = offer.link.trim()
       if (this.mine(account).some((e) => e.link === link)) continue
       if (this.dismissed.some((d) => d.account === account && d.link === link)) continue

@@ -55,12 +55,14 @@ export class ShareUnreadableError extends PeerDriveError {
 
 type Records = Pick<NetworkRecordStore, 'get' | 'put'>
 
-function seal(key: Uint8Array, aad: Uint8Array, plain: Uint8Array): Buffer {
+/** Seals `plain` with `key` (XChaCha20-Poly1305, `aad` naming what it is): nonce ‖ ciphertext. */
+export function sealWith(key: Uint8Array, aad: Uint8Array, plain: Uint8Array): Buffer {
   const nonce = randomBytes(NONCE_BYTES)
   return Buffer.concat([nonce, xchacha20poly1305(key, nonce, aad).encrypt(plain)])
 }
 
-function open(key: Uint8Array, aad: Uint8Array, sealed: Uint8Array, what: string): Uint8Array {
+/** Opens what sealWith sealed; a wrong key or a changed byte is ShareUnreadableError naming `what`. */
+export function openWith(key: Uint8Array, aad: Uint8Array, sealed: Uint8Array, what: string): Uint8Array {
   try {
     return xchacha20poly1305(key, sealed.subarray(0, NONCE_BYTES), aad).decrypt(sealed.subarray(NONCE_BYTES))
   } catch {
@@ -89,7 +91,7 @@ export async function putShareState(
 ): Promise<ShareState> {
   let index: string | undefined
   if (state.index) {
-    const sealed = seal(keys.key, INDEX_AAD, state.index)
+    const sealed = sealWith(keys.key, INDEX_AAD, state.index)
     const address = chunkAddress(sealed)
     await chunks.put(address, sealed)
     index = toHex(address)
@@ -107,7 +109,7 @@ export async function putShareState(
     signRecord(keys.signer, {
       name: RECORD_NAME,
       version: BigInt(version),
-      payload: seal(keys.key, RECORD_AAD, Buffer.from(JSON.stringify(doc))),
+      payload: sealWith(keys.key, RECORD_AAD, Buffer.from(JSON.stringify(doc))),
     }),
   )
   return doc
@@ -123,7 +125,7 @@ export async function readShareState(
   let doc: ShareState
   try {
     doc = JSON.parse(
-      Buffer.from(open(link.key, RECORD_AAD, record.payload, 'record')).toString('utf8'),
+      Buffer.from(openWith(link.key, RECORD_AAD, record.payload, 'record')).toString('utf8'),
     ) as ShareState
   } catch (err) {
     if (err instanceof ShareUnreadableError) throw err
@@ -162,7 +164,7 @@ export async function openShareIndex(
   const sealed = await chunks.get(address)
   if (!Buffer.from(chunkAddress(sealed)).equals(Buffer.from(address)))
     throw new ShareUnreadableError('its index does not match its address')
-  return { state, index: parseIndex(open(link.key, INDEX_AAD, sealed, 'index')) }
+  return { state, index: parseIndex(openWith(link.key, INDEX_AAD, sealed, 'index')) }
 }
 
 /** What a share link names now: refused when revoked or expired. */

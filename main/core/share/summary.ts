@@ -12,6 +12,8 @@ export interface ShareSummary {
   error: string | null
   /** The account it was sent to; null for a share handed out as a link. */
   with: string | null
+  /** A folder shared for writing: its own drive, mounted at `path` (then `link` is empty). */
+  write?: boolean
 }
 
 /** What the dashboard and the CLI see of a share opened into "Shared with me/". */
@@ -27,4 +29,6 @@ export interface ReceivedSummary {
   files: number
   bytes: number
   error: string | null
+  /** A folder shared with this account for writing (then `link` is empty). */
+  write?: boolean
 }
