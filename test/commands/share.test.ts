@@ -42,7 +42,7 @@ test('share --with sends a folder to an account; shared lists, adds and removes 
   assert.match(refused.stderr, /--with takes an account id, 64 hex characters/)
   assert.match(
     (await ownerCli('share', join(mount, 'Recipes'), '--write')).stderr,
-    /--write\) is not built yet/,
+    /--write shares a folder with one account: name it with --with/,
   )
   const sent = await ownerCli('share', join(mount, 'Recipes'), '--with', id!)
   assert.equal(sent.code, 0, sent.stderr)
@@ -75,4 +75,32 @@ test('share --with sends a folder to an account; shared lists, adds and removes 
     /nothing shared with you is named menu\.txt/,
   )
   assert.equal(JSON.parse((await readerCli('shared', '--json')).stdout).length, 1)
+
+  // a folder shared for writing: said so by share, shares and shared; unshare makes it the owner's alone
+  await owner.drive!.mkdir('/Workshop', 0o755)
+  await writeDriveFile(owner.drive!, '/Workshop/bench.txt', Buffer.from('oak'))
+  const together = await ownerCli('share', join(mount, 'Workshop'), '--with', id!, '--write')
+  assert.equal(together.code, 0, together.stderr)
+  assert.match(together.stdout, new RegExp(`^shared /Workshop for writing with account ${id}: `))
+  assert.match(
+    (await ownerCli('shares')).stdout,
+    /\/Workshop {2}with [0-9a-f]{16}… {2}live \(for writing, no expiry\)/,
+  )
+  await waitFor(
+    async () => {
+      await reader.received.refresh()
+      return /Workshop/.test((await readerCli('shared')).stdout)
+    },
+    120_000,
+    'the folder shared for writing in the reader’s list',
+  )
+  assert.match(
+    (await readerCli('shared')).stdout,
+    /^Workshop {2}live \(folder, 1 file\(s\), 3 bytes, for writing\)/m,
+  )
+  const stopped = await ownerCli('unshare', join(mount, 'Workshop'))
+  assert.equal(stopped.code, 0, stopped.stderr)
+  assert.equal(stopped.stdout, 'stopped sharing /Workshop for writing: it is yours alone again\n')
+  assert.doesNotMatch((await ownerCli('shares')).stdout, /Workshop/)
+  assert.equal((await readerCli('shared', 'remove', 'Workshop')).stdout, 'removed: Workshop\n')
 })

@@ -56,7 +56,8 @@ export function shareHandlers(node: () => ShareHandledNode): ShareHandlers {
       const n = node()
       const folder = n.folders?.find(target)
       if (folder?.entry.role === 'owner') {
-        const summary = n.folders!.sharedByMe().find((s) => s.id === folder.entry.id)!
+        const summary = n.folders!.sharedByMe().find((s) => s.id === folder.entry.id)
+        if (!summary) throw new UsageError(`${folder.entry.at} is not shared with anyone`)
         await n.folders!.leave(target)
         return { shares: [{ ...summary, state: 'revoked', revoked_at: Date.now() }] }
       }

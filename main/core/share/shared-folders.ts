@@ -87,7 +87,9 @@ export class SharedFolders implements Mounts {
 
   /** Folders this account shared for writing, as `peerdrive shares` lists them. */
   sharedByMe(): ShareSummary[] {
-    return this.opened('owner').map((f) => this.summaryOf(f.entry, f.drive.status().errors[0]?.error ?? null))
+    return this.opened('owner')
+      .filter((f) => f.entry.with.length > 0)
+      .map((f) => this.summaryOf(f.entry, f.drive.status().errors[0]?.error ?? null))
   }
 
   /** Folders other accounts shared with this one for writing, as `peerdrive shared` lists them. */

@@ -46,6 +46,26 @@ test('an offer whose signature is not the named sender’s is refused', () => {
   assert.equal(openOffer(bob.seed, sealRaw(bob.id, { ...genuine, to: eve.id })), undefined)
 })
 
+test('a folder shared for writing carries its keys under the signature: changed keys, or none, open nothing', () => {
+  const [alice, bob] = [account(), account()]
+  const folder = { id: 'ab'.repeat(8), owner_seed: 'cd'.repeat(32), key: 'ef'.repeat(32) }
+  const sealed = sealOffer(alice.seed, bob.id, { link: '', name: 'Project', folder })
+  assert.deepEqual(openOffer(bob.seed, sealed)?.folder, folder)
+  const genuine = JSON.parse(Buffer.from(openRaw(bob.seed, sealed)).toString())
+  const withKey = { ...genuine, folder: { ...folder, key: '00'.repeat(32) } }
+  assert.equal(openOffer(bob.seed, sealRaw(bob.id, withKey)), undefined, 'other keys under the signature')
+  assert.equal(
+    openOffer(bob.seed, sealRaw(bob.id, { ...genuine, folder: undefined })),
+    undefined,
+    'keys taken out',
+  )
+  const badId = { ...genuine, folder: { ...folder, id: 'not hex at all!!' } }
+  assert.equal(openOffer(bob.seed, sealRaw(bob.id, badId)), undefined, 'a malformed folder id')
+  // a read-only offer cannot be turned into one for writing
+  const plain = JSON.parse(Buffer.from(openRaw(bob.seed, sealOffer(alice.seed, bob.id, offer))).toString())
+  assert.equal(openOffer(bob.seed, sealRaw(bob.id, { ...plain, folder })), undefined)
+})
+
 /** The offer format by hand (offer.ts's header comment), to seal bodies sealOffer would not make. */
 function sealRaw(to: string, body: unknown): Uint8Array {
   const recipient = ed25519.utils.toMontgomery(Buffer.from(to, 'hex'))
