@@ -369,6 +369,15 @@ export class Drive implements DriveFs {
     return this.db.meta(`dir:${row.ino}`)
   }
 
+  /** Whether a file in the folder at `path` (at any depth) is open for writing. */
+  writingIn(path: string): boolean {
+    const folder = this.resolve(path).ino
+    const inside = (ino: number, depth = 0): boolean =>
+      depth < 4096 &&
+      this.db.parents(ino).some((p) => p === folder || (p !== ino && p !== ROOT_INO && inside(p, depth + 1)))
+    return [...this.handles.values()].some((f) => f.writable && inside(f.ino))
+  }
+
   async readdir(path: string): Promise<string[]> {
     const row = this.resolve(path)
     if (row.kind !== 'dir') throw new FsError('ENOTDIR', path)

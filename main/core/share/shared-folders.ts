@@ -128,6 +128,8 @@ export class SharedFolders implements Mounts {
         throw new UsageError(`${path} is not a folder of the drive: only folders are shared for writing`)
       if (this.live().length >= MAX_MOUNTS)
         throw new UsageError(`an account can have at most ${MAX_MOUNTS} shared folders`)
+      if (drive.writingIn(path))
+        throw new UsageError(`a file in ${path} is open for writing: close it, then share the folder`)
       const handle = (await drive.syncAll(SYNC_WAIT_MS)) ? drive.syncedDirHandle(path) : undefined
       if (!handle)
         throw new UsageError(
