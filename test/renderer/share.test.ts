@@ -7,7 +7,7 @@ import { ensureDashboardBuilt } from '../../main/build/dashboard.ts'
 import { callApi } from '../../main/core/api/index.ts'
 import { tempDir } from '../helpers.ts'
 import { everyAddress, startDriveNode, writeDriveFile } from '../core/account/support.ts'
-import { meshUp, startNodes } from '../core/net/support.ts'
+import { meshUp, startNodes, waitFor } from '../core/net/support.ts'
 import { openBrowser } from './support.ts'
 
 const WAIT = { timeout: 60_000 }
@@ -103,5 +103,62 @@ test('Files sends a folder to another account, whose Files view lists it under S
     reader.received.list().map((s) => s.name),
     ['menu.txt'],
   )
+  assert.deepEqual(errors, [], 'no script errors in the page')
+})
+
+test('Files shares a folder for writing with another account, which can leave it; the owner stops sharing it', async (t) => {
+  const vaults = await startNodes(t, 4)
+  const dashboardDir = ensureDashboardBuilt()
+  const owner = await startDriveNode(t, everyAddress(vaults), { home: await tempDir(t), dashboardDir })
+  const member = await startDriveNode(t, everyAddress(vaults), { home: await tempDir(t), dashboardDir })
+  await meshUp([...vaults, owner.node, member.node])
+  await owner.create({ keyword: 'workshop', pin: '4455', password: 'a folder to build in' })
+  const friend = await member.create({ keyword: 'builder', pin: '6677', password: 'building together' })
+  await owner.drive!.mkdir('/Workshop', 0o755)
+  await writeDriveFile(owner.drive!, '/Workshop/bench.txt', Buffer.from('oak'))
+
+  const browser = await openBrowser(t)
+  const errors: string[] = []
+  const ownerPage = await browser.newPage({ viewport: { width: 1200, height: 1000 } })
+  ownerPage.on('pageerror', (e) => errors.push(e.message))
+  await ownerPage.goto(`${owner.api.url}/#token=${owner.api.token}&view=files`)
+  await ownerPage.getByTestId('share-path').fill('/Workshop')
+  await ownerPage.getByTestId('share-with').fill(friend.account_id!)
+  await ownerPage.getByTestId('share-write').check()
+  await ownerPage.getByTestId('share-create').click()
+  await ownerPage
+    .getByTestId('share-note')
+    .filter({ hasText: /you both edit it/ })
+    .waitFor(WAIT)
+  const ownerRow = ownerPage.getByTestId('share-row').filter({ hasText: '/Workshop' })
+  assert.match(await ownerRow.innerText(), /for writing/)
+
+  const memberPage = await browser.newPage({ viewport: { width: 1200, height: 1000 } })
+  memberPage.on('pageerror', (e) => errors.push(e.message))
+  await waitFor(
+    async () => {
+      await member.received.refresh()
+      return member.folders!.sharedWithMe().length === 1
+    },
+    120_000,
+    'the folder to reach the member',
+  )
+  await memberPage.goto(`${member.api.url}/#token=${member.api.token}&view=files`)
+  const row = memberPage.getByTestId('shared-row').filter({ hasText: 'Workshop' })
+  await row.waitFor(WAIT)
+  assert.match(await row.getByTestId('shared-write').innerText(), /you can edit it/)
+  await row.getByTestId('shared-remove').click()
+  await memberPage
+    .getByTestId('shared-note')
+    .filter({ hasText: /You left Workshop/ })
+    .waitFor(WAIT)
+  assert.deepEqual(member.folders!.sharedWithMe(), [])
+
+  await ownerRow.getByTestId('share-revoke').click()
+  await ownerPage
+    .getByTestId('share-note')
+    .filter({ hasText: /yours alone again/ })
+    .waitFor(WAIT)
+  assert.deepEqual(owner.folders!.sharedByMe(), [])
   assert.deepEqual(errors, [], 'no script errors in the page')
 })
