@@ -2,19 +2,13 @@
 // free the space it takes, and say what is kept and what the cache uses.
 import { ApiError } from '../api/index.ts'
 import type { Handlers } from '../api/index.ts'
-import type { Drive } from '../drive/index.ts'
 import { FsError } from '../drive/index.ts'
+import { driveAt } from './drive-at.ts'
+import type { DrivesNode } from './drive-at.ts'
 
 type CacheHandlers = Pick<Handlers, 'files-keep' | 'files-free' | 'files-availability'>
 
-export interface CacheNode {
-  readonly drive: Drive | undefined
-}
-
-function openDrive(node: CacheNode): Drive {
-  if (!node.drive) throw new ApiError(409, 'no drive is open: log in to an account first')
-  return node.drive
-}
+export type CacheNode = DrivesNode
 
 async function answering<T>(work: () => Promise<T>): Promise<T> {
   try {
@@ -27,18 +21,28 @@ async function answering<T>(work: () => Promise<T>): Promise<T> {
 
 export function cacheHandlers(node: () => CacheNode): CacheHandlers {
   return {
-    'files-keep': async ({ path }) => answering(() => openDrive(node()).onDemand.keep(path)),
-    'files-free': async ({ path }) => answering(() => openDrive(node()).onDemand.free(path)),
+    'files-keep': async ({ path }) =>
+      answering(async () => {
+        const at = driveAt(node(), path)
+        return { ...(await at.drive.onDemand.keep(at.path)), path }
+      }),
+    'files-free': async ({ path }) =>
+      answering(async () => {
+        const at = driveAt(node(), path)
+        return { ...(await at.drive.onDemand.free(at.path)), path }
+      }),
     'files-availability': async ({ paths }) => {
-      const onDemand = openDrive(node()).onDemand
+      const n = node()
+      const usage = driveAt(n, '/').drive.onDemand.usage()
       const kept = (paths ?? []).map((path) => {
         try {
-          return { path, kept: onDemand.isKept(path) }
+          const at = driveAt(n, path)
+          return { path, kept: at.drive.onDemand.isKept(at.path) }
         } catch {
           return { path, kept: false }
         }
       })
-      return { usage: onDemand.usage(), kept }
+      return { usage, kept }
     },
   }
 }

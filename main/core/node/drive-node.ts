@@ -198,6 +198,11 @@ export class DriveNode {
     return this.open?.folders
   }
 
+  /** The folder shared for writing whose mount holds `path`, with the path inside its drive. */
+  holding(path: string): ReturnType<SharedFolders['holding']> {
+    return this.open?.folders.holding(path)
+  }
+
   /** Where the drive mounts when an account opens. */
   get mountPoint(): string | undefined {
     return this.opts.mount
@@ -351,6 +356,7 @@ export class DriveNode {
         send: (to, offer) => this.node.shareInbox.deliver(to, sealOffer(account.keys.accountSeed, to, offer)),
         capacityBytes: () => this.node.vault.stats().capacity,
         cacheLimitBytes: () => this.feed.settings.get().cache_limit_bytes ?? DEFAULT_CACHE_LIMIT_BYTES,
+        historyDays: () => this.feed.settings.get().history_days ?? DEFAULT_HISTORY_DAYS,
         log,
         onEvent: this.opts.onDriveEvent,
         onReceived: (share) => announceReceived(this.feed, share),

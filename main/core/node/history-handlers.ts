@@ -3,8 +3,9 @@
 // version: 404; a file busy being written: 409; a folder or bad path: 400).
 import { ApiError } from '../api/index.ts'
 import type { FileVersion, FileVersions, Handlers } from '../api/index.ts'
-import type { Drive } from '../drive/index.ts'
 import { FsError } from '../drive/index.ts'
+import { driveAt } from './drive-at.ts'
+import type { DriveAt, DrivesNode } from './drive-at.ts'
 
 type HistoryHandlers = Pick<Handlers, 'files-versions' | 'files-restore'>
 
@@ -16,25 +17,18 @@ const STATUS_BY_CODE: Record<string, number> = {
   EINVAL: 400,
 }
 
-/** What the history commands need of a node: its open drive, if any. */
-export interface HistoryNode {
-  readonly drive: Drive | undefined
-}
-
-function openDrive(node: HistoryNode): Drive {
-  if (!node.drive) throw new ApiError(409, 'no drive is open: log in to an account first')
-  return node.drive
-}
+/** What the history commands need of a node: its open drive, if any, and its folders shared for writing. */
+export type HistoryNode = DrivesNode
 
 function asApiError(err: unknown): unknown {
   if (!(err instanceof FsError)) return err
   return new ApiError(STATUS_BY_CODE[err.code] ?? 500, err.message.replace(/^[A-Z]+: /, ''))
 }
 
-function listing(drive: Drive, path: string): FileVersions {
+function listing({ drive, path, outer }: DriveAt): FileVersions {
   const l = drive.listVersions(path)
   return {
-    path: l.path,
+    path: outer(l.path),
     exists: l.exists,
     versions: l.versions.map((v) => ({
       number: v.number,
@@ -50,16 +44,16 @@ export function historyHandlers(node: () => HistoryNode): HistoryHandlers {
   return {
     'files-versions': async ({ path }) => {
       try {
-        return listing(openDrive(node()), path)
+        return listing(driveAt(node(), path))
       } catch (err) {
         throw asApiError(err)
       }
     },
     'files-restore': async ({ path, version, at }) => {
-      const drive = openDrive(node())
+      const target = driveAt(node(), path)
       try {
-        const chosen = await drive.restoreVersion(path, { number: version, at })
-        const after = listing(drive, path)
+        const chosen = await target.drive.restoreVersion(target.path, { number: version, at })
+        const after = listing(target)
         const restored: FileVersion = {
           number: chosen.number,
           at: chosen.at,

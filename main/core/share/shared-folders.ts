@@ -12,6 +12,7 @@ import { basename, join } from 'node:path'
 import { Drive, MAX_MOUNTS, newDriveKeys, sealRoot } from '../drive/index.ts'
 import type { DriveChunks, DriveEvent, DriveFs, Mounts } from '../drive/index.ts'
 import { RecordRootStore } from '../drive/record-root-store.ts'
+import { DRIVE_HISTORY_RECORD } from '../drive/versions-remote.ts'
 import { UsageError } from '../errors.ts'
 import type { NetworkRecordStore } from '../net/network-record-store.ts'
 import { OwnerKey } from '../records/index.ts'
@@ -38,6 +39,7 @@ export interface SharedFoldersHost {
   send(to: string, offer: { link: string; name: string; folder: FolderKeys }): Promise<number>
   capacityBytes: () => number
   cacheLimitBytes: () => number
+  historyDays?: () => number
   log: (line: string) => void
   onEvent?: (e: DriveEvent) => void
   /** A folder another account shared arrived. */
@@ -83,6 +85,16 @@ export class SharedFolders implements Mounts {
   /** The open folder mounted at `path`, or whose id it is. */
   find(target: string): OpenFolder | undefined {
     return [...this.open.values()].find((f) => f.entry.at === target || f.entry.id === target)
+  }
+
+  /** The folder whose mount holds `path` (at or below its mount point), with the path inside it. */
+  holding(path: string): { drive: Drive; inner: string; at: string } | undefined {
+    for (const f of this.open.values()) {
+      const at = f.entry.at
+      if (path === at) return { drive: f.drive, inner: '/', at }
+      if (path.startsWith(`${at}/`)) return { drive: f.drive, inner: path.slice(at.length), at }
+    }
+    return undefined
   }
 
   /** Folders this account shared for writing, as `peerdrive shares` lists them. */
@@ -302,8 +314,13 @@ export class SharedFolders implements Mounts {
     }
   }
 
-  private rootStore(entry: FolderEntry): RecordRootStore {
-    return new RecordRootStore(this.host.records, OwnerKey.fromSeed(Buffer.from(entry.owner_seed, 'hex')))
+  /** The folder's root record, or another record of the folder (its history), signed with the folder's key. */
+  private rootStore(entry: FolderEntry, name?: string): RecordRootStore {
+    return new RecordRootStore(
+      this.host.records,
+      OwnerKey.fromSeed(Buffer.from(entry.owner_seed, 'hex')),
+      name,
+    )
   }
 
   private async mount(entry: FolderEntry): Promise<OpenFolder> {
@@ -313,6 +330,9 @@ export class SharedFolders implements Mounts {
       key: Buffer.from(entry.key, 'hex'),
       chunks: this.host.chunks,
       root: this.rootStore(entry),
+      // the folder's history is shared too: every member lists and restores the same versions
+      historyStore: this.rootStore(entry, DRIVE_HISTORY_RECORD),
+      historyDays: this.host.historyDays,
       capacityBytes: this.host.capacityBytes,
       cacheLimitBytes: this.host.cacheLimitBytes,
       log: (line) => this.host.log(`shared folder ${entry.at}: ${line}`),

@@ -119,6 +119,26 @@ test('a folder shared for writing: both accounts edit it through their mounts, a
     'the owner’s edits to reach the member',
   )
 
+  // the file commands act on the folder's own drive, by the mount's paths
+  // (the folder's history is shared: the member's version of plan.txt reaches the owner's list)
+  await waitFor(
+    async () => {
+      await a.node.folders!.find('/Project')!.drive.publishHistory()
+      return (await callApi(aApi, 'files-versions', { path: '/Project/plan.txt' })).versions.length >= 1
+    },
+    120_000,
+    'the member’s version of plan.txt in the owner’s history of the folder',
+  )
+  const versions = await callApi(aApi, 'files-versions', { path: '/Project/plan.txt' })
+  assert.equal(versions.path, '/Project/plan.txt')
+  const kept = await callApi(aApi, 'files-keep', { path: '/Project/drafts' })
+  assert.equal(kept.path, '/Project/drafts')
+  assert.equal(kept.files, 1)
+  const { kept: availability } = await callApi(aApi, 'files-availability', {
+    paths: ['/Project/drafts/big.bin'],
+  })
+  assert.deepEqual(availability, [{ path: '/Project/drafts/big.bin', kept: true }])
+
   // the owner stops sharing: the folder stays the owner's, and the member's later writes do not reach it
   const [stopped] = (await callApi(aApi, 'share-revoke', { target: '/Project' }, { timeoutMs: 300_000 }))
     .shares
