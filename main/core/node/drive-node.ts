@@ -11,7 +11,9 @@ import {
   SharedFolders,
   SharedWithMeFs,
   Shares,
+  currentAccountId,
   moveFolderList,
+  publishForward,
   openOffer,
   sealOffer,
   withSharedWithMe,
@@ -139,7 +141,8 @@ export class DriveNode {
         send: async (to, offer) => {
           const account = self.node?.account
           if (!account) return 0
-          return node.shareInbox.deliver(to, sealOffer(account.keys.accountSeed, to, offer))
+          const now = await currentAccountId(node.records, to)
+          return node.shareInbox.deliver(now, sealOffer(account.keys.accountSeed, now, offer))
         },
         log: opts.log,
       })
@@ -294,6 +297,10 @@ export class DriveNode {
         )
         .catch((err) => this.opts.log?.(`moving shares to the new keys failed: ${(err as Error).message}`))
       await this.received.carryOver(retired.id, account.id)
+      // what others send to the retired id follows the account to its new one
+      await publishForward(this.node.records, retired.keys.accountSeed, account.id).catch((err) =>
+        this.opts.log?.(`pointing the retired account id at the new one failed: ${(err as Error).message}`),
+      )
       // folders shared for writing keep their own keys; the account's list of them moves to its new keys
       await moveFolderList(
         this.node.records,
@@ -353,7 +360,10 @@ export class DriveNode {
         chunks,
         dir: join(this.opts.home, 'drives', account.id.slice(0, 16)),
         account: { id: account.id, seed: account.keys.driveOwnerSeed, key: account.keys.driveKey },
-        send: (to, offer) => this.node.shareInbox.deliver(to, sealOffer(account.keys.accountSeed, to, offer)),
+        send: async (to, offer) => {
+          const now = await currentAccountId(this.node.records, to)
+          return this.node.shareInbox.deliver(now, sealOffer(account.keys.accountSeed, now, offer))
+        },
         capacityBytes: () => this.node.vault.stats().capacity,
         cacheLimitBytes: () => this.feed.settings.get().cache_limit_bytes ?? DEFAULT_CACHE_LIMIT_BYTES,
         historyDays: () => this.feed.settings.get().history_days ?? DEFAULT_HISTORY_DAYS,

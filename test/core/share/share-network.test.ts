@@ -3,9 +3,16 @@
 // stops at revocation (nothing written after it is ever named under the
 // link) and at expiry, and a link with a wrong key reads nothing.
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
 import { callApi } from '../../../main/core/api/index.ts'
-import { parseShareLink, readShareState } from '../../../main/core/share/index.ts'
+import { OwnerKey } from '../../../main/core/records/index.ts'
+import {
+  currentAccountId,
+  parseShareLink,
+  publishForward,
+  readShareState,
+} from '../../../main/core/share/index.ts'
 import { everyAddress, startDriveNode, writeDriveFile } from '../account/support.ts'
 import { meshUp, startNodes, waitFor } from '../net/support.ts'
 
@@ -142,12 +149,28 @@ test('after a password change, links handed out and shares opened keep working, 
   )
 
   // the reader's own password change keeps what it opened
+  const readerOldId = reader.account!.id
   await reader.changePassword({ ...readerCreds, new_password: 'reader after' })
   await reader.received.refresh()
   assert.deepEqual(
     reader.received.list().map((s) => [s.name, s.state]),
     [['Trip', 'live']],
   )
+  // the retired ids name the new ones, so a share sent to the id the owner knew still arrives
+  assert.equal(await currentAccountId(owner.node.records, oldId), owner.account!.id)
+  assert.equal(await currentAccountId(owner.node.records, readerOldId), reader.account!.id)
+  await owner.drive!.mkdir('/Menu', 0o755)
+  await writeDriveFile(owner.drive!, '/Menu/soup.txt', text('leek and potato'))
+  await callApi(ownerApi, 'share-create', { path: '/Menu', with: readerOldId })
+  await waitFor(
+    async () => {
+      await reader.received.refresh()
+      return reader.received.list().some((s) => s.name === 'Menu')
+    },
+    120_000,
+    'a share sent to the reader’s retired id to arrive',
+  )
+  await reader.received.remove('Menu')
 
   // revoked by the link handed out before the change: the old link reads nothing more
   const revoked = await callApi(ownerApi, 'share-revoke', { target: share.link })
@@ -161,4 +184,25 @@ test('after a password change, links handed out and shares opened keep working, 
     reader.received.list().map((s) => s.state),
     ['revoked'],
   )
+})
+
+test('a retired account id names its successor for good: a second forward, even signed with its key, is refused', async (t) => {
+  const vaults = await startNodes(t, 4)
+  await meshUp(vaults)
+  const records = vaults[0]!.records
+  const account = () => {
+    const seed = randomBytes(32)
+    return { seed, id: Buffer.from(OwnerKey.fromSeed(seed).publicKey).toString('hex') }
+  }
+  const [retired, successor, thief, other] = [account(), account(), account(), account()]
+  assert.equal(await currentAccountId(records, retired.id), retired.id, 'an id that never moved is itself')
+  await publishForward(records, retired.seed, successor.id)
+  assert.equal(await currentAccountId(records, retired.id), successor.id)
+  // a stolen copy of the retired key cannot point the id elsewhere afterwards
+  await assert.rejects(publishForward(records, retired.seed, thief.id))
+  assert.equal(await currentAccountId(records, retired.id), successor.id)
+  // forwards that loop end where the loop closes
+  await publishForward(records, successor.seed, other.id)
+  await publishForward(records, other.seed, successor.id)
+  assert.equal(await currentAccountId(records, retired.id), other.id)
 })
