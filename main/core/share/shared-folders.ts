@@ -127,10 +127,11 @@ export class SharedFolders implements Mounts {
       if (already) {
         await this.sendKeys(already.entry, to)
         if (!already.entry.with.includes(to)) {
-          const folders = this.list.folders.map((f) =>
-            f.id === already.entry.id && f.left_at === null ? { ...f, with: [...f.with, to] } : f,
+          const widened = { ...already.entry, with: [...already.entry.with, to] }
+          await this.save(
+            this.list.folders.map((f) => (f.id === widened.id && f.left_at === null ? widened : f)),
           )
-          await this.save(folders)
+          already.entry = widened
         }
         return this.summaryOf(already.entry, null)
       }
@@ -256,6 +257,11 @@ export class SharedFolders implements Mounts {
       // only a folder marked left goes: one missing from a list read short stays mounted
       const left = new Set(this.list.folders.filter((e) => e.left_at !== null).map((e) => e.id))
       for (const f of [...this.open.values()]) if (left.has(f.entry.id)) await this.unmount(f)
+      for (const entry of this.live()) {
+        // who it is shared with may have grown on another device
+        const opened = this.open.get(entry.id)
+        if (opened) opened.entry = entry
+      }
       for (const entry of this.live())
         if (!this.open.has(entry.id))
           await this.mount(entry).catch((err: Error) =>
