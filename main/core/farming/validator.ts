@@ -41,6 +41,8 @@ export interface ValidatorComponents {
 /** Holders of a chunk, besides the claimant, that must prove they hold it before its GET may mint. */
 export const HOLDERS_NEEDED = 2
 const HOLDER_TIMEOUT_MS = 5_000
+/** How long a group member is given to say which row it holds for a coin being adopted. */
+const ROW_TIMEOUT_MS = 5_000
 
 export interface ValidatorOptions {
   replicas: number
@@ -192,15 +194,43 @@ export class Validator {
   /**
    * A vault that joined a coin's group after the coin was minted or last
    * moved has no row for it. It takes one from a statement signed by a quorum
-   * of vaults near the coin id: the owner carries such a proof for every coin.
+   * of vaults near the coin id (the owner carries such a proof for every
+   * coin), unless the rest of the group holds rows that say otherwise.
    */
-  adopt(proof: CoinProof): FarmResponse {
+  async adopt(proof: CoinProof): Promise<FarmResponse> {
     if (!this.inGroup(proof.id, this.#c.peers.self.key))
       return { s: 'refused', reason: "this vault is not in the coin's group" }
     if (!proofHasQuorum(proof, (peer) => this.near(proof.id, peer)))
       return { s: 'refused', reason: 'the coin proof has no quorum' }
+    if (!(await this.#groupAgrees(proof)))
+      return { s: 'refused', reason: "the coin's group holds another row for it" }
     this.#c.db.adopt(proof.id, proof.owner, proof.seq)
     return { s: 'ok' }
+  }
+
+  /**
+   * Peer ids cost nothing to make, so a quorum of signers near a coin proves
+   * little alone: ids ground near it could sign any owner at a higher
+   * sequence. The row is taken only if the other members that know the coin
+   * do not, in greater number, hold a row it contradicts. A member at this
+   * row or past it (a transfer under way) agrees; one behind it or naming
+   * another owner at it does not. With nobody else knowing the coin, the
+   * proof stands alone, as before.
+   */
+  async #groupAgrees(proof: CoinProof): Promise<boolean> {
+    const self = this.#c.peers.self.key
+    const others = (await this.lookupGroup(proof.id)).filter((p) => p.key !== self)
+    const answers = await Promise.all(
+      others.map((p) => this.#c.ask(p, { t: 'coin', id: proof.id }, ROW_TIMEOUT_MS).catch(() => undefined)),
+    )
+    let agree = 0
+    let against = 0
+    for (const a of answers) {
+      if (a?.s !== 'ok' || a.seq === undefined) continue
+      if (a.seq > proof.seq || (a.seq === proof.seq && a.owner === proof.owner)) agree++
+      else against++
+    }
+    return against === 0 || agree >= against
   }
 
   /**
