@@ -211,8 +211,8 @@ export class Validator {
   /**
    * Peer ids cost nothing to make, so a quorum of signers near a coin proves
    * little alone: ids ground near it could sign any owner at a higher
-   * sequence. The row is taken only if the other members that know the coin
-   * do not, in greater number, hold a row it contradicts. A member at this
+   * sequence. The row is taken only if the members that know the coin (this
+   * one included) do not, in greater number, hold a row it contradicts. A member at this
    * row or past it (a transfer under way) agrees; one behind it or naming
    * another owner at it does not. With nobody else knowing the coin, the
    * proof stands alone, as before.
@@ -223,6 +223,8 @@ export class Validator {
     const answers = await Promise.all(
       others.map((p) => this.#c.ask(p, { t: 'coin', id: proof.id }, ROW_TIMEOUT_MS).catch(() => undefined)),
     )
+    // this member's own row counts as one of the group's
+    answers.push(this.coin(proof.id))
     let agree = 0
     let against = 0
     for (const a of answers) {
