@@ -73,6 +73,7 @@ export async function connectClient(opts: {
     withSelf: () => peers.withSelf(),
     list: () => peers.list(),
     closest: (key: Uint8Array, count?: number) => router.closestPeers(key, count),
+    relook: (key: Uint8Array) => router.forgetKey(key),
   }
   const store = new NetworkChunkStore({ peers: routed, ask }, { replicas })
   const askRecord = (peer: VaultPeer, req: RecordRequest): Promise<RecordResponse> =>

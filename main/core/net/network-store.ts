@@ -91,6 +91,8 @@ export class NetworkChunkStore implements ChunkStore {
     this.uploadedBytes += placed.sentBytes
     const selfHolds = placed.self === 'stored'
     if (placed.holders.length === 0 && !selfHolds) {
+      // the group this node ranked refused or failed: the next try looks it up afresh
+      peers.relook?.(address)
       const reasons = [...placed.reasons, ...(placed.self ? [placed.self] : [])]
       throw new NetworkPutError(address, `no vault accepted it (${[...new Set(reasons)].join(', ')})`)
     }
@@ -118,6 +120,8 @@ export class NetworkChunkStore implements ChunkStore {
         // try the next holder
       }
     }
+    // none of the vaults ranked had it: the next read looks the group up afresh
+    this.components.peers.relook?.(address)
     throw new ChunkMissingError(address)
   }
 

@@ -96,6 +96,11 @@ export class KadRouter implements Router {
     return closestFirst(kadKey(key), pool.values()).slice(0, count)
   }
 
+  /** Forgets the cached answer for `key`: the group it named refused or did not have what was asked. */
+  forgetKey(key: Uint8Array): void {
+    this.cache.delete(Buffer.from(key).toString('hex'))
+  }
+
   /** Forgets every cached answer that names `peerKey` (a vault that was lost). */
   forget(peerKey: string): void {
     for (const [key, entry] of this.cache)
@@ -213,6 +218,8 @@ export interface RoutedPeers {
   withSelf(): VaultPeer[]
   /** When present, how the closest vaults to a key are found (otherwise `withSelf()` is ranked). */
   closest?: (key: Uint8Array, count?: number) => Promise<VaultPeer[]>
+  /** Drops what the router remembers of `key`'s group, so that the next call looks it up again. */
+  relook?: (key: Uint8Array) => void
 }
 
 /** The vaults closest to `address`, closest first, through the router when there is one. */

@@ -129,6 +129,7 @@ export class PeerDriveNode {
       withSelf: () => known().filter((p) => trusted(p) && placeable(p)),
       list: () => others().filter(trusted),
       closest: (key, count) => closest(key, count, trusted),
+      relook: (key) => this.router.forgetKey(key),
     }
     const ask = (peer: VaultPeer, req: Request): Promise<Response> => this.ask(peer, req)
     this.network = new NetworkChunkStore(
@@ -155,6 +156,7 @@ export class PeerDriveNode {
       withSelf: () => known().filter(placeable),
       list: others,
       closest: (key, count) => closest(key, count),
+      relook: (key) => this.router.forgetKey(key),
     }
     this.records = new NetworkRecordStore({ peers: this.routed, ask: askRecord }, { replicas, log: opts.log })
     const vaultView = {

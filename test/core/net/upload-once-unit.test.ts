@@ -7,6 +7,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { chunkAddress } from '../../../main/core/chunk-store.ts'
 import type { Request, Response } from '../../../main/core/net/messages.ts'
+import { NetworkChunkStore } from '../../../main/core/net/network-store.ts'
 import { vaultPeer } from '../../../main/core/net/peer-table.ts'
 import type { VaultPeer } from '../../../main/core/net/peer-table.ts'
 import { uploadOnce } from '../../../main/core/net/upload-once.ts'
@@ -79,4 +80,35 @@ test('when every entry refuses, the writer places the copies itself as before', 
   // a vault outside the group in its own view still takes a plain copy
   assert.equal(placed.holders.length, 4)
   assert.deepEqual(placed.reasons.slice(0, 4), ['bad-request', 'bad-request', 'bad-request', 'bad-request'])
+})
+
+test('a put no vault took, and a get no vault answered, make the store look the group up afresh next time', async () => {
+  const [me, ...all] = await vaults(7)
+  const relooked: string[] = []
+  // a client: it is not among the vaults it places on
+  const peers = {
+    self: me!,
+    list: () => all,
+    withSelf: () => all,
+    closest: async (key: Uint8Array) => closestFirst(kadKey(key), all),
+    relook: (key: Uint8Array) => void relooked.push(Buffer.from(key).toString('hex')),
+  }
+  const refusing = new NetworkChunkStore({
+    peers,
+    ask: async (): Promise<Response> => ({ status: 'bad-request', reason: 'not in the close group' }),
+  })
+  await assert.rejects(refusing.put(address, bytes), /no vault accepted it \(bad-request/)
+  assert.deepEqual(relooked, [Buffer.from(address).toString('hex')])
+  await assert.rejects(refusing.get(address), { name: 'ChunkMissing' })
+  assert.equal(relooked.length, 2)
+  const taking = new NetworkChunkStore({
+    peers,
+    ask: async (_peer, req): Promise<Response> =>
+      req.type === 'get'
+        ? { status: 'ok', bytes }
+        : { status: 'ok', copies: 4, holders: all.slice(0, 4).map(idOf) },
+  })
+  await taking.put(address, bytes)
+  assert.ok(Buffer.from(await taking.get(address)).equals(bytes))
+  assert.equal(relooked.length, 2, 'a put or get that succeeds keeps what the router knows')
 })
