@@ -140,9 +140,7 @@ export class DriveNode {
         records: node.records,
         send: async (to, offer) => {
           const account = self.node?.account
-          if (!account) return 0
-          const now = await currentAccountId(node.records, to)
-          return node.shareInbox.deliver(now, sealOffer(account.keys.accountSeed, now, offer))
+          return account ? sendOffer(node, account.keys.accountSeed, to, offer) : 0
         },
         log: opts.log,
       })
@@ -360,10 +358,7 @@ export class DriveNode {
         chunks,
         dir: join(this.opts.home, 'drives', account.id.slice(0, 16)),
         account: { id: account.id, seed: account.keys.driveOwnerSeed, key: account.keys.driveKey },
-        send: async (to, offer) => {
-          const now = await currentAccountId(this.node.records, to)
-          return this.node.shareInbox.deliver(now, sealOffer(account.keys.accountSeed, now, offer))
-        },
+        send: (to, offer) => sendOffer(this.node, account.keys.accountSeed, to, offer),
         capacityBytes: () => this.node.vault.stats().capacity,
         cacheLimitBytes: () => this.feed.settings.get().cache_limit_bytes ?? DEFAULT_CACHE_LIMIT_BYTES,
         historyDays: () => this.feed.settings.get().history_days ?? DEFAULT_HISTORY_DAYS,
@@ -515,6 +510,20 @@ export class DriveNode {
     await rm(endpointFile(this.opts.home), { force: true })
     await this.node.stop()
   }
+}
+
+/**
+ * Seals an offer to the account `to` goes by now (a retired id forwards to
+ * its successor) and leaves it in that account's share inbox; how many vaults kept it.
+ */
+async function sendOffer(
+  node: PeerDriveNode,
+  senderSeed: Uint8Array,
+  to: string,
+  offer: Parameters<typeof sealOffer>[2],
+): Promise<number> {
+  const now = await currentAccountId(node.records, to)
+  return node.shareInbox.deliver(now, sealOffer(senderSeed, now, offer))
 }
 
 /** A share another account sent arrived: a notice (a desktop notification with the tray). */
