@@ -109,15 +109,26 @@ export class NetworkChunkStore implements ChunkStore {
   }
 
   async get(address: Uint8Array): Promise<Uint8Array> {
-    for (const peer of await closestTo(this.components.peers, address)) {
-      try {
-        const res = await this.components.ask(peer, { type: 'get', address })
-        if (res.status === 'ok' && res.bytes && sameBytes(chunkAddress(res.bytes), address)) {
-          this.components.onServed?.(peer, address)
-          return res.bytes
+    const asked = new Set<string>()
+    // a group found by a lookup cut short, or remembered from before the network changed, may
+    // miss the holders: once, the group is looked up afresh and the vaults not asked yet are tried
+    for (let pass = 0; pass < 2; pass++) {
+      if (pass === 1) {
+        if (!this.components.peers.relook) break
+        this.components.peers.relook(address)
+      }
+      for (const peer of await closestTo(this.components.peers, address)) {
+        if (asked.has(peer.key)) continue
+        asked.add(peer.key)
+        try {
+          const res = await this.components.ask(peer, { type: 'get', address })
+          if (res.status === 'ok' && res.bytes && sameBytes(chunkAddress(res.bytes), address)) {
+            this.components.onServed?.(peer, address)
+            return res.bytes
+          }
+        } catch {
+          // try the next holder
         }
-      } catch {
-        // try the next holder
       }
     }
     // none of the vaults ranked had it: the next read looks the group up afresh

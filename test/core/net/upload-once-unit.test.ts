@@ -99,8 +99,31 @@ test('a put no vault took, and a get no vault answered, make the store look the 
   })
   await assert.rejects(refusing.put(address, bytes), /no vault accepted it \(bad-request/)
   assert.deepEqual(relooked, [Buffer.from(address).toString('hex')])
-  await assert.rejects(refusing.get(address), { name: 'ChunkMissing' })
-  assert.equal(relooked.length, 2)
+  // a get no vault answered looks the group up afresh once, asking only vaults not asked yet
+  let gets = 0
+  const missing = new NetworkChunkStore({
+    peers,
+    ask: async (): Promise<Response> => {
+      gets++
+      return { status: 'not-found', reason: 'not held here' }
+    },
+  })
+  await assert.rejects(missing.get(address), { name: 'ChunkMissing' })
+  assert.equal(gets, all.length, 'each vault is asked once')
+  assert.equal(relooked.length, 3)
+  // a holder the first ranking left out is found by the fresh lookup
+  const [late, ...early] = closestFirst(kadKey(address), all).reverse()
+  let fresh = false
+  const found = new NetworkChunkStore({
+    peers: {
+      ...peers,
+      closest: async (key: Uint8Array) => closestFirst(kadKey(key), fresh ? all : early),
+      relook: () => void (fresh = true),
+    },
+    ask: async (peer): Promise<Response> =>
+      peer.key === late!.key ? { status: 'ok', bytes } : { status: 'not-found', reason: 'not held here' },
+  })
+  assert.ok(Buffer.from(await found.get(address)).equals(bytes))
   const taking = new NetworkChunkStore({
     peers,
     ask: async (_peer, req): Promise<Response> =>
@@ -110,5 +133,5 @@ test('a put no vault took, and a get no vault answered, make the store look the 
   })
   await taking.put(address, bytes)
   assert.ok(Buffer.from(await taking.get(address)).equals(bytes))
-  assert.equal(relooked.length, 2, 'a put or get that succeeds keeps what the router knows')
+  assert.equal(relooked.length, 3, 'a put or get that succeeds keeps what the router knows')
 })
