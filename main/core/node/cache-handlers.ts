@@ -8,8 +8,6 @@ import type { DrivesNode } from './drive-at.ts'
 
 type CacheHandlers = Pick<Handlers, 'files-keep' | 'files-free' | 'files-availability'>
 
-export type CacheNode = DrivesNode
-
 async function answering<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work()
@@ -19,7 +17,7 @@ async function answering<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export function cacheHandlers(node: () => CacheNode): CacheHandlers {
+export function cacheHandlers(node: () => DrivesNode): CacheHandlers {
   return {
     'files-keep': async ({ path }) =>
       answering(async () => {

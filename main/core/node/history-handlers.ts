@@ -17,9 +17,6 @@ const STATUS_BY_CODE: Record<string, number> = {
   EINVAL: 400,
 }
 
-/** What the history commands need of a node: its open drive, if any, and its folders shared for writing. */
-export type HistoryNode = DrivesNode
-
 function asApiError(err: unknown): unknown {
   if (!(err instanceof FsError)) return err
   return new ApiError(STATUS_BY_CODE[err.code] ?? 500, err.message.replace(/^[A-Z]+: /, ''))
@@ -40,7 +37,7 @@ function listing({ drive, path, outer }: DriveAt): FileVersions {
   }
 }
 
-export function historyHandlers(node: () => HistoryNode): HistoryHandlers {
+export function historyHandlers(node: () => DrivesNode): HistoryHandlers {
   return {
     'files-versions': async ({ path }) => {
       try {

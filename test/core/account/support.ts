@@ -1,10 +1,13 @@
 // Drive nodes with accounts on a real loopback network, for account tests.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import type { KdfParams } from '../../../main/core/account/index.ts'
 import { DriveNode } from '../../../main/core/node/index.ts'
 import type { DriveNodeOptions, PeerDriveNode } from '../../../main/core/node/index.ts'
 import type { Drive } from '../../../main/core/drive/index.ts'
+import { detachMount } from '../../../native/mount-point.ts'
 import { tempDir } from '../../helpers.ts'
 
 /** Cheap argon2id for tests of everything but the cost itself (ACCOUNT_KDF is checked apart). */
@@ -50,4 +53,25 @@ export async function readDriveFile(drive: Drive, path: string): Promise<Buffer>
  */
 export function everyAddress(vaults: PeerDriveNode[]): string[] {
   return vaults.flatMap((v) => v.multiaddrs())
+}
+
+/**
+ * A drive node whose drive mounts with FUSE when an account opens. Its home
+ * is not tempDir(t): the mount must be gone before the directory is removed.
+ */
+export async function startMountedDriveNode(
+  t: TestContext,
+  bootstrap: string[],
+): Promise<{ node: DriveNode; mnt: string }> {
+  const home = await mkdtemp(join(tmpdir(), 'peerdrive-mounted-'))
+  const mnt = join(home, 'mnt')
+  await mkdir(mnt)
+  const started: { node?: DriveNode } = {}
+  t.after(async () => {
+    await started.node?.stop().catch(() => {})
+    await detachMount(mnt).catch(() => {})
+    await rm(home, { recursive: true, force: true, maxRetries: 5 })
+  })
+  started.node = await startDriveNode(t, bootstrap, { home, mount: mnt })
+  return { node: started.node, mnt }
 }

@@ -4,32 +4,13 @@
 // the other, and once the owner stops sharing nothing written afterwards
 // crosses over.
 import assert from 'node:assert/strict'
-import { mkdir, mkdtemp, readFile, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, readFile, readdir, rename, rmdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import type { TestContext } from 'node:test'
 import { callApi } from '../../../main/core/api/index.ts'
-import type { DriveNode } from '../../../main/core/node/index.ts'
 import { SHARED_DIR } from '../../../main/core/share/index.ts'
-import { detachMount } from '../../../native/mount-point.ts'
-import { everyAddress, startDriveNode } from '../account/support.ts'
+import { everyAddress, startMountedDriveNode } from '../account/support.ts'
 import { meshUp, startNodes, waitFor } from '../net/support.ts'
-
-async function mountedNode(t: TestContext, bootstrap: string[]): Promise<{ node: DriveNode; mnt: string }> {
-  // not tempDir(t): the mount must be gone before the directory is removed
-  const home = await mkdtemp(join(tmpdir(), 'peerdrive-folder-'))
-  const mnt = join(home, 'mnt')
-  await mkdir(mnt)
-  const started: { node?: DriveNode } = {}
-  t.after(async () => {
-    await started.node?.stop().catch(() => {})
-    await detachMount(mnt).catch(() => {})
-    await rm(home, { recursive: true, force: true, maxRetries: 5 })
-  })
-  started.node = await startDriveNode(t, bootstrap, { home, mount: mnt })
-  return { node: started.node, mnt }
-}
 
 const exists = (path: string): Promise<boolean> =>
   readFile(path).then(
@@ -39,8 +20,8 @@ const exists = (path: string): Promise<boolean> =>
 
 test('a folder shared for writing: both accounts edit it through their mounts, and unsharing stops it', async (t) => {
   const vaults = await startNodes(t, 4)
-  const a = await mountedNode(t, everyAddress(vaults))
-  const b = await mountedNode(t, everyAddress(vaults))
+  const a = await startMountedDriveNode(t, everyAddress(vaults))
+  const b = await startMountedDriveNode(t, everyAddress(vaults))
   await meshUp([...vaults, a.node.node, b.node.node])
   await a.node.create({ keyword: 'owner', pin: '1122', password: 'a folder for two' })
   const friend = await b.node.create({ keyword: 'member', pin: '3344', password: 'writing together' })

@@ -4,18 +4,15 @@
 // user's own with that name is never hidden by it.
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, readFile, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
 import { callApi } from '../../../main/core/api/index.ts'
-import type { DriveNode } from '../../../main/core/node/index.ts'
 import { serializeDataMap } from '../../../main/core/selfenc/index.ts'
 import { OwnerKey } from '../../../main/core/records/index.ts'
 import { SHARED_DIR, safeName, sealOffer, viewOf } from '../../../main/core/share/index.ts'
-import { detachMount } from '../../../native/mount-point.ts'
-import { everyAddress, startDriveNode, writeDriveFile } from '../account/support.ts'
+import { everyAddress, startDriveNode, startMountedDriveNode, writeDriveFile } from '../account/support.ts'
 import { meshUp, startNodes, waitFor } from '../net/support.ts'
 
 test('an index becomes folders and files; a path both file and folder in a hostile index is the folder', () => {
@@ -148,19 +145,8 @@ test('a folder of the user’s own named "Shared with me" is never hidden by wha
 /** Four vaults, an owner's drive node, and a reader's with its drive mounted with FUSE, all met. */
 async function ownerAndMountedReader(t: TestContext) {
   const vaults = await startNodes(t, 4)
-  // not tempDir(t): the mount must be gone before the directory is removed
-  const readerHome = await mkdtemp(join(tmpdir(), 'peerdrive-shared-'))
-  const mnt = join(readerHome, 'mnt')
-  await mkdir(mnt)
-  const started: { reader?: DriveNode } = {}
-  t.after(async () => {
-    await started.reader?.stop().catch(() => {})
-    await detachMount(mnt).catch(() => {})
-    await rm(readerHome, { recursive: true, force: true, maxRetries: 5 })
-  })
   const owner = await startDriveNode(t, everyAddress(vaults))
-  const reader = await startDriveNode(t, everyAddress(vaults), { home: readerHome, mount: mnt })
-  started.reader = reader
+  const { node: reader, mnt } = await startMountedDriveNode(t, everyAddress(vaults))
   await meshUp([...vaults, owner.node, reader.node])
   return { owner, reader, mnt }
 }
