@@ -5,7 +5,7 @@
 import { ownerPublicKey } from '../records/owner-key.ts'
 import type { OwnerKey } from '../records/index.ts'
 import { verify } from 'node:crypto'
-import { verifyByPeer } from './signing.ts'
+import { validSigners } from './signing.ts'
 
 /** Of the R members of a coin's group, how many must sign. */
 export const COIN_QUORUM = 3
@@ -59,11 +59,8 @@ export function transferSignedByOwner(
  * that `inGroup` accepts as members of the coin's group.
  */
 export function proofHasQuorum(proof: CoinProof, inGroup: (peer: string) => boolean): boolean {
-  const bytes = statementBytes(proof.id, proof.owner, proof.seq)
-  const signers = new Set<string>()
-  for (const { peer, signature } of proof.signatures) {
-    if (signers.has(peer) || !inGroup(peer)) continue
-    if (verifyByPeer(peer, bytes, Buffer.from(signature, 'hex'))) signers.add(peer)
-  }
-  return signers.size >= COIN_QUORUM
+  return (
+    validSigners(statementBytes(proof.id, proof.owner, proof.seq), proof.signatures, inGroup).size >=
+    COIN_QUORUM
+  )
 }

@@ -14,6 +14,15 @@ export interface LedgerRow {
   seq: number
 }
 
+export interface BalanceRow {
+  /** Bytes paid for. */
+  used: number
+  /** Bytes the account may store in all. */
+  allowance: number
+  /** The last farming period the allowance grew in. */
+  credited: number
+}
+
 export interface HistoryEntry {
   at: number
   kind: 'minted' | 'sent' | 'received'
@@ -62,6 +71,12 @@ export class FarmDb {
       CREATE TABLE IF NOT EXISTS peers_seen (peer TEXT PRIMARY KEY, at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS inbox (owner TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,
         proof TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (owner, id));
+      CREATE TABLE IF NOT EXISTS balances (account TEXT PRIMARY KEY, used INTEGER NOT NULL,
+        allowance INTEGER NOT NULL, credited INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS grants (account TEXT NOT NULL, root TEXT NOT NULL, period INTEGER NOT NULL,
+        PRIMARY KEY (account, root));
+      CREATE TABLE IF NOT EXISTS backs (vault TEXT NOT NULL, period INTEGER NOT NULL, account TEXT NOT NULL,
+        PRIMARY KEY (vault, period));
     `)
     // farm.db files made before receipts were bounded lack the columns the bounds count by
     const columns = (this.#db.prepare('PRAGMA table_info(seen_receipts)').all() as { name: string }[]).map(
@@ -115,6 +130,60 @@ export class FarmDb {
         )
         .run(id, owner, seq, Date.now()).changes === 1
     )
+  }
+
+  // storage balances: this node as a member of an account's balance group (storage/ticket.ts)
+
+  balance(account: string): BalanceRow | undefined {
+    return this.#db
+      .prepare('SELECT used, allowance, credited FROM balances WHERE account = ?')
+      .get(account) as BalanceRow | undefined
+  }
+
+  /** Adds `bytes` to the account's allowance for a period it was not yet credited for; false if it was. */
+  credit(account: string, period: number, bytes: number): boolean {
+    return (
+      this.#db
+        .prepare(
+          `INSERT INTO balances VALUES (?, 0, ?, ?) ON CONFLICT (account) DO UPDATE
+           SET allowance = allowance + excluded.allowance, credited = excluded.credited WHERE credited < excluded.credited`,
+        )
+        .run(account, bytes, period).changes === 1
+    )
+  }
+
+  /**
+   * Pays for a batch out of the account's allowance: true when paid now or
+   * already (the same root asked again costs nothing), false when the
+   * allowance does not cover it. Grants older than `keepPeriods` are forgotten.
+   */
+  debit(account: string, root: string, size: number, period: number, keepPeriods: number): boolean {
+    return this.#db.transaction((): boolean => {
+      this.#db.prepare('DELETE FROM grants WHERE period < ?').run(period - keepPeriods)
+      if (this.#db.prepare('SELECT 1 FROM grants WHERE account = ? AND root = ?').get(account, root))
+        return true
+      const paid = this.#db
+        .prepare('UPDATE balances SET used = used + ? WHERE account = ? AND used + ? <= allowance')
+        .run(size, account, size).changes
+      if (paid !== 1) return false
+      this.#db.prepare('INSERT INTO grants VALUES (?, ?, ?)').run(account, root, period)
+      return true
+    })()
+  }
+
+  /**
+   * Notes that a vault backs an account this period: true when it backs no
+   * other one (a vault backs one account a period), false when it does.
+   */
+  back(vault: string, period: number, account: string): boolean {
+    this.#db.prepare('DELETE FROM backs WHERE period < ?').run(period - 1)
+    this.#db.prepare('INSERT OR IGNORE INTO backs VALUES (?, ?, ?)').run(vault, period, account)
+    const row = this.#db
+      .prepare('SELECT account FROM backs WHERE vault = ? AND period = ?')
+      .get(vault, period) as {
+      account: string
+    }
+    return row.account === account
   }
 
   // wallet: coins owned by the wallets used on this node

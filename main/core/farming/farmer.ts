@@ -38,6 +38,8 @@ import {
 } from './receipt.ts'
 import type { Receipt } from './receipt.ts'
 import { TrustTable } from './trust.ts'
+import { BalanceGroup, DEFAULT_PRICES } from './balance-group.ts'
+import type { StoragePrices } from './balance-group.ts'
 import { Validator } from './validator.ts'
 
 export const FARM_PROTOCOL = '/peerdrive/farm/2.0.0'
@@ -109,6 +111,8 @@ export interface FarmerOptions {
   inboxIntervalMs?: number
   /** The share of coins minted on an app's GETs that goes to its developer: a network parameter (default 0.1). */
   developerShare?: number
+  /** What a vault backing an account earns it to store: network parameters (DEFAULT_PRICES). */
+  storagePrices?: StoragePrices
   log?: (line: string) => void
 }
 
@@ -138,6 +142,8 @@ export class Farmer {
   readonly validator: Validator
   readonly prover: Prover
   readonly inbox: CoinInbox
+  /** Paid storage: accounts' balance rows kept here, and this node's account paying for its chunks. */
+  readonly balances: BalanceGroup
   readonly #c: FarmerComponents
   readonly #o: Required<Omit<FarmerOptions, 'log' | 'dir'>> & { log: (line: string) => void }
   #wallet!: OwnerKey
@@ -172,6 +178,7 @@ export class Farmer {
       clientSlots: DEFAULT_CLIENT_SLOTS,
       clientMinAgeMs: DEFAULT_CLIENT_MIN_AGE_MS,
       developerShare: DEVELOPER_SHARE,
+      storagePrices: DEFAULT_PRICES,
       log: () => {},
       // an option given as undefined keeps its default
       ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)),
@@ -216,6 +223,16 @@ export class Farmer {
       near: (hex, peer) => this.validator.near(hex, peer),
       ask: (peer, req) => this.ask(peer, req),
     })
+    this.balances = new BalanceGroup(
+      {
+        self: () => components.peers.self,
+        identity: components.identity,
+        db: this.db,
+        validator: this.validator,
+        ask: (peer, req, timeoutMs) => this.ask(peer, req, timeoutMs),
+      },
+      this.#o.storagePrices,
+    )
     this.trust.onDistrust((peer, why) => this.#o.log(`vault ${peer} is no longer trusted: ${why}`))
   }
 
@@ -348,6 +365,12 @@ export class Farmer {
         return this.validator.adopt(req.proof)
       case 'vouch':
         return this.validator.vouch(peer, req.period)
+      case 'back':
+        return this.balances.back(peer, req.account, req.period)
+      case 'grant':
+        return this.balances.grant(peer, req)
+      case 'balance':
+        return this.balances.balance(peer, req)
     }
   }
 

@@ -5,7 +5,8 @@
 // checked for size on the way in: anything else is a malformed message.
 import { toHex } from '../chunk-store.ts'
 import { PeerDriveError } from '../errors.ts'
-import type { CoinProof } from './coin.ts'
+import type { CoinProof, CoinSignature } from './coin.ts'
+import { LEAF_BYTES, MAX_TICKET_LEAVES } from '../storage/ticket.ts'
 import { FarmRequest as WireRequest, FarmResponse as WireResponse } from './pb/farm.js'
 import type { CoinProof as WireProof, Receipt as WireReceipt } from './pb/farm.js'
 import type { Receipt } from './receipt.ts'
@@ -32,9 +33,23 @@ export type FarmRequest =
   | { t: 'adopt'; proof: CoinProof }
   | { t: 'inbox'; owner: string; skip: number }
   | { t: 'vouch'; period: number }
+  | { t: 'back'; account: string; period: number }
+  /** `leaves`: the batch on the wire (storage/ticket.ts); `auth`: the account's signature of the request. */
+  | { t: 'grant'; account: string; period: number; leaves: Uint8Array; auth: string; backs: CoinSignature[] }
+  | { t: 'balance'; account: string; period: number; backs: CoinSignature[] }
 
 export type FarmResponse =
-  | { s: 'ok'; digest?: string; signature?: string; owner?: string; seq?: number; proofs?: CoinProof[] }
+  | {
+      s: 'ok'
+      digest?: string
+      signature?: string
+      owner?: string
+      seq?: number
+      proofs?: CoinProof[]
+      /** An account's storage row: bytes paid for, and bytes it may store in all. */
+      used?: number
+      allowance?: number
+    }
   | { s: 'missing' }
   | { s: 'unknown' }
   | { s: 'refused'; reason: string }
@@ -56,6 +71,9 @@ const TYPES: Record<FarmRequest['t'], WireRequest.Type> = {
   adopt: Type.ADOPT,
   inbox: Type.INBOX,
   vouch: Type.VOUCH,
+  back: Type.BACK,
+  grant: Type.GRANT,
+  balance: Type.BALANCE,
 }
 const { Status } = WireResponse
 
@@ -80,13 +98,24 @@ function wireReceipt(r: Receipt): WireReceipt {
   }
 }
 
+const wireSignature = (s: CoinSignature): { peer: string; signature: Uint8Array } => ({
+  peer: s.peer,
+  signature: bytes(s.signature),
+})
+
 function wireProof(p: CoinProof): WireProof {
-  return {
-    id: bytes(p.id),
-    owner: bytes(p.owner),
-    seq: p.seq,
-    signatures: p.signatures.map((s) => ({ peer: s.peer, signature: bytes(s.signature) })),
+  return { id: bytes(p.id), owner: bytes(p.owner), seq: p.seq, signatures: p.signatures.map(wireSignature) }
+}
+
+/** Signatures by peers, or undefined when one is malformed. */
+function signaturesOf(list: { peer: string; signature: Uint8Array }[]): CoinSignature[] | undefined {
+  const out: CoinSignature[] = []
+  for (const s of list) {
+    const signature = hexOf(s.signature, 64)
+    if (!signature || !isPeerId(s.peer)) return undefined
+    out.push({ peer: s.peer, signature })
   }
+  return out
 }
 
 export function encodeFarmRequest(m: FarmRequest): Uint8Array {
@@ -109,6 +138,24 @@ export function encodeFarmRequest(m: FarmRequest): Uint8Array {
       return WireRequest.encode({ type, owner: bytes(m.owner), skip: m.skip })
     case 'vouch':
       return WireRequest.encode({ type, period: m.period })
+    case 'back':
+      return WireRequest.encode({ type, period: m.period, account: bytes(m.account) })
+    case 'grant':
+      return WireRequest.encode({
+        type,
+        period: m.period,
+        account: bytes(m.account),
+        leaves: m.leaves,
+        auth: bytes(m.auth),
+        backs: m.backs.map(wireSignature),
+      })
+    case 'balance':
+      return WireRequest.encode({
+        type,
+        period: m.period,
+        account: bytes(m.account),
+        backs: m.backs.map(wireSignature),
+      })
   }
 }
 
@@ -128,6 +175,8 @@ export function encodeFarmResponse(m: FarmResponse): Uint8Array {
         ...(m.owner !== undefined ? { owner: bytes(m.owner) } : {}),
         ...(m.seq !== undefined ? { seq: m.seq } : {}),
         proofs: (m.proofs ?? []).slice(0, MAX_INBOX_PROOFS).map(wireProof),
+        ...(m.used !== undefined ? { used: BigInt(m.used) } : {}),
+        ...(m.allowance !== undefined ? { allowance: BigInt(m.allowance) } : {}),
       })
   }
 }
@@ -191,7 +240,11 @@ function proofOf(p: WireProof | undefined): CoinProof | undefined {
 export function decodeFarmRequest(body: Uint8Array): FarmRequest {
   const m = decode(body, () =>
     WireRequest.decode(body, {
-      limits: { proof: { signatures: MAX_SIGNATURES }, receipt: { vouches: MAX_VOUCHES } },
+      limits: {
+        proof: { signatures: MAX_SIGNATURES },
+        receipt: { vouches: MAX_VOUCHES },
+        backs: MAX_VOUCHES,
+      },
     }),
   )
   switch (m.type) {
@@ -238,6 +291,23 @@ export function decodeFarmRequest(body: Uint8Array): FarmRequest {
     case Type.VOUCH:
       if (m.period > 0) return { t: 'vouch', period: m.period }
       break
+    case Type.BACK:
+    case Type.GRANT:
+    case Type.BALANCE: {
+      const account = hexOf(m.account, 32)
+      const backs = signaturesOf(m.backs)
+      if (!account || !backs || m.period === 0) break
+      if (m.type === Type.BACK) {
+        if (backs.length === 0) return { t: 'back', account, period: m.period }
+        break
+      }
+      if (m.type === Type.BALANCE) return { t: 'balance', account, period: m.period, backs }
+      const auth = hexOf(m.auth, 64)
+      const leaves = m.leaves.length
+      if (auth && leaves > 0 && leaves % LEAF_BYTES === 0 && leaves / LEAF_BYTES <= MAX_TICKET_LEAVES)
+        return { t: 'grant', account, period: m.period, leaves: m.leaves, auth, backs }
+      break
+    }
   }
   throw new FarmMessageError(`bad ${String(m.type).toLowerCase()} request`)
 }
@@ -264,6 +334,12 @@ export function decodeFarmResponse(body: Uint8Array): FarmResponse {
       if (m.seq !== undefined) {
         if (!isSeq(m.seq)) throw new FarmMessageError('bad seq')
         out.seq = m.seq
+      }
+      for (const field of ['used', 'allowance'] as const) {
+        const value = m[field]
+        if (value === undefined) continue
+        if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new FarmMessageError(`bad ${field}`)
+        out[field] = Number(value)
       }
       if (m.proofs.length > 0) {
         const proofs = m.proofs.map(proofOf)

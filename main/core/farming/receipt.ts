@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { OwnerKey } from '../records/index.ts'
 import type { CoinSignature } from './coin.ts'
-import { verifyByPeer } from './signing.ts'
+import { validSigners, verifyByPeer } from './signing.ts'
 
 /** The farming period: a client's coin slots and its close group's vouches are counted per period. */
 export const FARM_PERIOD_MS = 3_600_000
@@ -135,13 +135,7 @@ export function validVouchers(
   vouches: CoinSignature[],
   near: (peer: string) => boolean,
 ): Set<string> {
-  const bytes = vouchBytes(client, period)
-  const out = new Set<string>()
-  for (const { peer, signature } of vouches) {
-    if (out.has(peer) || peer === client || !near(peer)) continue
-    if (verifyByPeer(peer, bytes, Buffer.from(signature, 'hex'))) out.add(peer)
-  }
-  return out
+  return validSigners(vouchBytes(client, period), vouches, (peer) => peer !== client && near(peer))
 }
 
 /**

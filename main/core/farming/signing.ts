@@ -35,3 +35,17 @@ export function verifyByPeer(peer: string, bytes: Uint8Array, signature: Uint8Ar
   const key = peerPublicKey(peer)
   return key !== undefined && verifyBy(key, bytes, signature)
 }
+
+/** The distinct peers, among those `accept` takes, whose signatures of `bytes` are valid. */
+export function validSigners(
+  bytes: Uint8Array,
+  signatures: { peer: string; signature: string }[],
+  accept: (peer: string) => boolean,
+): Set<string> {
+  const out = new Set<string>()
+  for (const { peer, signature } of signatures) {
+    if (out.has(peer) || !accept(peer)) continue
+    if (verifyByPeer(peer, bytes, Buffer.from(signature, 'hex'))) out.add(peer)
+  }
+  return out
+}

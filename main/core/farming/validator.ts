@@ -136,21 +136,26 @@ export class Validator {
    * vault on the network gets no vouch, so its receipts mint nothing.
    */
   async vouch(from: string, period: number): Promise<FarmResponse> {
-    const refuse = (reason: string): FarmResponse => ({ s: 'refused', reason })
-    if (Math.abs(period - periodOf(Date.now())) > 1) return refuse('not the current farming period')
-    const known = this.#c.peers.list()
-    this.#c.db.sawPeers(known.map((p) => p.key))
-    if (!known.some((p) => p.key === from)) return refuse('not a vault this vault knows')
-    if (!this.#c.trust.isTrusted(from)) return refuse('the vault failed its storage proofs')
-    const since = this.#c.db.firstSeen(from) ?? Date.now()
-    if (Date.now() - since < this.#o.clientMinAgeMs) return refuse('known here for too short a time')
-    const near = await this.clientNeighbours(from)
-    if (!near.some((p) => p.key === this.#c.peers.self.key))
-      return refuse('this vault is not near the client')
+    const refusal = await this.vouchRefusal(from, period)
+    if (refusal) return { s: 'refused', reason: refusal }
     return {
       s: 'ok',
       signature: Buffer.from(this.#c.identity.sign(vouchBytes(from, period))).toString('hex'),
     }
+  }
+
+  /** Why this vault will not vouch for `from` in the period, or undefined when it will. */
+  async vouchRefusal(from: string, period: number): Promise<string | undefined> {
+    if (Math.abs(period - periodOf(Date.now())) > 1) return 'not the current farming period'
+    const known = this.#c.peers.list()
+    this.#c.db.sawPeers(known.map((p) => p.key))
+    if (!known.some((p) => p.key === from)) return 'not a vault this vault knows'
+    if (!this.#c.trust.isTrusted(from)) return 'the vault failed its storage proofs'
+    const since = this.#c.db.firstSeen(from) ?? Date.now()
+    if (Date.now() - since < this.#o.clientMinAgeMs) return 'known here for too short a time'
+    const near = await this.clientNeighbours(from)
+    if (!near.some((p) => p.key === this.#c.peers.self.key)) return 'this vault is not near the client'
+    return undefined
   }
 
   /** Whether a quorum of the client's neighbours (by this vault's lookup, the serving vault left out) vouch for it. */

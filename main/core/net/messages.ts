@@ -6,6 +6,9 @@
 import { ADDRESS_BYTES } from '../chunk-store.ts'
 import { PeerDriveError } from '../errors.ts'
 import { ChunkRequest, ChunkResponse } from './pb/chunk.js'
+import type { StorageTicket } from './pb/chunk.js'
+import { MAX_PATH } from '../storage/ticket.ts'
+import type { Ticket } from '../storage/ticket.ts'
 
 /** A chunk is at most 1 MiB of plaintext plus the cipher's flag byte and tag. */
 export const MAX_CHUNK_BYTES = 2 ** 20 + 64
@@ -15,6 +18,10 @@ export const MAX_REPLICATE_COPIES = 16
 /** How many vaults a REPLICATE may ask to be left out: the sender's distrusted ones nearest the chunk. */
 export const MAX_REPLICATE_AVOID = 8
 const MAX_PEER_ID_BYTES = 64
+/** Signatures a ticket may carry: the balance group's, with room to spare. */
+const MAX_TICKET_SIGNATURES = 8
+/** A ticket's largest encoding: its fields, signatures and path, with their tags. */
+const MAX_TICKET_BYTES = 64 + MAX_TICKET_SIGNATURES * (MAX_PEER_ID_BYTES + 64 + 8) + MAX_PATH * 34
 /** Protobuf's tags and length prefixes around the largest field, with room to spare. */
 const ENVELOPE_BYTES = 64
 /** Largest body any message may have; the framing layer refuses longer frames. */
@@ -22,6 +29,7 @@ export const MAX_MESSAGE_BYTES =
   ADDRESS_BYTES +
   MAX_CHUNK_BYTES +
   Math.max(MAX_REPLICATE_COPIES, MAX_REPLICATE_AVOID) * (MAX_PEER_ID_BYTES + 2) +
+  MAX_TICKET_BYTES +
   ENVELOPE_BYTES
 
 export class MalformedMessageError extends PeerDriveError {
@@ -31,7 +39,8 @@ export class MalformedMessageError extends PeerDriveError {
 }
 
 export type Request =
-  | { type: 'put'; address: Uint8Array; bytes: Uint8Array }
+  /** `ticket`: the proof that the chunk was paid for, needed where storage is paid (storage/ticket.ts). */
+  | { type: 'put'; address: Uint8Array; bytes: Uint8Array; ticket?: Ticket }
   | { type: 'get'; address: Uint8Array }
   | { type: 'has'; address: Uint8Array }
   /** A page of held addresses in ascending order, after `after` (exclusive). */
@@ -43,7 +52,14 @@ export type Request =
    * a client's distrust of a vault that lost its chunks holds even when the
    * member it sends to has not judged that vault yet.
    */
-  | { type: 'replicate'; address: Uint8Array; bytes: Uint8Array; copies: number; avoid?: Uint8Array[] }
+  | {
+      type: 'replicate'
+      address: Uint8Array
+      bytes: Uint8Array
+      copies: number
+      avoid?: Uint8Array[]
+      ticket?: Ticket
+    }
 
 export type Status = 'ok' | 'not-found' | 'full' | 'bad-hash' | 'bad-request' | 'failed'
 
@@ -78,7 +94,12 @@ export const MAX_REASON_BYTES = 256
 export function encodeRequest(req: Request): Uint8Array {
   switch (req.type) {
     case 'put':
-      return ChunkRequest.encode({ type: TYPES.put, address: req.address, bytes: req.bytes })
+      return ChunkRequest.encode({
+        type: TYPES.put,
+        address: req.address,
+        bytes: req.bytes,
+        ...(req.ticket ? { ticket: wireTicket(req.ticket) } : {}),
+      })
     case 'replicate':
       return ChunkRequest.encode({
         type: TYPES.replicate,
@@ -86,6 +107,7 @@ export function encodeRequest(req: Request): Uint8Array {
         bytes: req.bytes,
         copies: req.copies,
         avoid: req.avoid ?? [],
+        ...(req.ticket ? { ticket: wireTicket(req.ticket) } : {}),
       })
     case 'get':
     case 'has':
@@ -100,7 +122,14 @@ export function encodeRequest(req: Request): Uint8Array {
 }
 
 export function decodeRequest(body: Uint8Array): Request {
-  const m = decodeWith(() => ChunkRequest.decode(body, { limits: { avoid: MAX_REPLICATE_AVOID } }))
+  const m = decodeWith(() =>
+    ChunkRequest.decode(body, {
+      limits: {
+        avoid: MAX_REPLICATE_AVOID,
+        ticket: { signatures: MAX_TICKET_SIGNATURES, path: MAX_PATH },
+      },
+    }),
+  )
   switch (m.type) {
     case ChunkRequest.Type.LIST:
       if (m.address.length !== 0 || m.bytes !== undefined) throw new MalformedMessageError('bad list request')
@@ -113,9 +142,10 @@ export function decodeRequest(body: Uint8Array): Request {
       const address = checkAddress(m.address)
       if (m.bytes === undefined) throw new MalformedMessageError('no chunk')
       if (m.bytes.length > MAX_CHUNK_BYTES) throw new MalformedMessageError('chunk too large')
+      const ticket = m.ticket === undefined ? {} : { ticket: ticketOf(m.ticket) }
       if (m.type === ChunkRequest.Type.PUT) {
         if (m.avoid.length > 0) throw new MalformedMessageError('trailing fields')
-        return { type: 'put', address, bytes: m.bytes }
+        return { type: 'put', address, bytes: m.bytes, ...ticket }
       }
       if (m.copies === 0 || m.copies > MAX_REPLICATE_COPIES)
         throw new MalformedMessageError(`replicate copies ${m.copies}`)
@@ -127,11 +157,13 @@ export function decodeRequest(body: Uint8Array): Request {
         bytes: m.bytes,
         copies: m.copies,
         ...(m.avoid.length > 0 ? { avoid: m.avoid } : {}),
+        ...ticket,
       }
     }
     case ChunkRequest.Type.GET:
     case ChunkRequest.Type.HAS:
-      if (m.bytes !== undefined || m.after !== undefined) throw new MalformedMessageError('trailing fields')
+      if (m.bytes !== undefined || m.after !== undefined || m.ticket !== undefined)
+        throw new MalformedMessageError('trailing fields')
       return { type: m.type === ChunkRequest.Type.GET ? 'get' : 'has', address: checkAddress(m.address) }
     default:
       throw new MalformedMessageError(`unknown request type ${String(m.type)}`)
@@ -197,6 +229,40 @@ export function truncateReason(reason: string): string {
   const bytes = Buffer.from(reason, 'utf8')
   if (bytes.length <= MAX_REASON_BYTES) return reason
   return new TextDecoder().decode(bytes.subarray(0, MAX_REASON_BYTES)).replace(/\uFFFD+$/, '')
+}
+
+function wireTicket(t: Ticket): StorageTicket {
+  return {
+    account: Buffer.from(t.account, 'hex'),
+    size: BigInt(t.size),
+    count: t.count,
+    period: t.period,
+    signatures: t.signatures.map((s) => ({ peer: s.peer, signature: Buffer.from(s.signature, 'hex') })),
+    index: t.index,
+    path: t.path,
+  }
+}
+
+/** A ticket's fields, checked for shape; whether it pays is the vault's question (ticketPays). */
+function ticketOf(t: StorageTicket): Ticket {
+  if (t.account.length !== 32) throw new MalformedMessageError('bad ticket account')
+  if (t.size > BigInt(Number.MAX_SAFE_INTEGER)) throw new MalformedMessageError('bad ticket size')
+  if (t.count === 0 || t.index >= t.count) throw new MalformedMessageError('bad ticket index')
+  if (t.path.some((p) => p.length !== 32)) throw new MalformedMessageError('bad ticket path')
+  if (t.signatures.some((s) => s.signature.length !== 64 || s.peer.length === 0 || s.peer.length > 64))
+    throw new MalformedMessageError('bad ticket signature')
+  return {
+    account: Buffer.from(t.account).toString('hex'),
+    size: Number(t.size),
+    count: t.count,
+    period: t.period,
+    signatures: t.signatures.map((s) => ({
+      peer: s.peer,
+      signature: Buffer.from(s.signature).toString('hex'),
+    })),
+    index: t.index,
+    path: t.path,
+  }
 }
 
 function checkAddress(address: Uint8Array): Uint8Array {

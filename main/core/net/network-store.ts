@@ -13,6 +13,8 @@ import { DEFAULT_REPLICAS, closestFirst, kadKey } from '../placement/index.ts'
 import { MAX_REPLICATE_AVOID } from './messages.ts'
 import type { Request, Response } from './messages.ts'
 import { uploadOnce } from './upload-once.ts'
+import { NOT_PAID } from '../storage/ticket.ts'
+import type { Ticket } from '../storage/ticket.ts'
 import type { VaultPeer } from './vault-peer.ts'
 import { closestTo } from './router.ts'
 import type { RoutedPeers } from './router.ts'
@@ -52,6 +54,8 @@ export class NetworkChunkStore implements ChunkStore {
   putBytes = 0
   uploadedBytes = 0
   private readonly components: NetworkStoreComponents
+  /** Where storage is paid: the ticket for each chunk put (storage/payer.ts); unset, PUTs carry none. */
+  payer: ((address: Uint8Array, size: number) => Promise<Ticket>) | undefined
 
   constructor(components: NetworkStoreComponents, opts: { replicas?: number } = {}) {
     this.components = components
@@ -78,6 +82,7 @@ export class NetworkChunkStore implements ChunkStore {
     const { peers } = this.components
     const ranked = await closestTo(peers, address)
     if (ranked.length === 0) throw new NetworkPutError(address, 'no vaults reachable')
+    const ticket = await this.#ticket(address, bytes.length)
     const placed = await uploadOnce(
       ranked,
       peers.self.key,
@@ -86,10 +91,14 @@ export class NetworkChunkStore implements ChunkStore {
       address,
       bytes,
       this.avoidedNear(address),
+      ticket,
     )
     this.putBytes += bytes.length
     this.uploadedBytes += placed.sentBytes
     const selfHolds = placed.self === 'stored'
+    // a copy on this node alone is no storage the network was paid for: the reason is the user's to read
+    const unpaid = placed.reasons.find((r) => r.startsWith(NOT_PAID))
+    if (placed.holders.length === 0 && unpaid) throw new NetworkPutError(address, unpaid)
     if (placed.holders.length === 0 && !selfHolds) {
       // the group this node ranked refused or failed: the next try looks it up afresh
       peers.relook?.(address)
@@ -99,6 +108,15 @@ export class NetworkChunkStore implements ChunkStore {
     const copies = Math.min(placed.holders.length, this.replicas)
     if (copies < this.replicas) this.degraded++
     return { copies, holders: placed.holders, selfHolds }
+  }
+
+  async #ticket(address: Uint8Array, size: number): Promise<Ticket | undefined> {
+    if (!this.payer) return undefined
+    try {
+      return await this.payer(address, size)
+    } catch (err) {
+      throw new NetworkPutError(address, (err as Error).message)
+    }
   }
 
   /** The distrusted vaults nearest the chunk, as many as a REPLICATE may name. */

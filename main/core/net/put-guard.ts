@@ -56,8 +56,11 @@ export async function answerPut(
   req: PutRequest,
   from: PeerId,
 ): Promise<Response> {
-  if (!(await holder.has(req.address)) && !(await inCloseGroup(c, req.address, from.toString())))
+  if (await holder.has(req.address)) return answerChunkRequest(holder, req)
+  if (!(await inCloseGroup(c, req.address, from.toString())))
     return { status: 'bad-request', reason: NOT_IN_GROUP }
+  const unpaid = await c.paid?.(req.address, req.bytes.length, req.ticket, from.toString())
+  if (unpaid) return { status: 'bad-request', reason: unpaid }
   return answerChunkRequest(holder, req)
 }
 

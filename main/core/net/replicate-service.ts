@@ -15,6 +15,7 @@ import { peerIdFromBytes } from './peer-messages.ts'
 import { placeCopies } from './place-copies.ts'
 import type { CopyOutcome } from './place-copies.ts'
 import type { VaultPeer } from './vault-peer.ts'
+import type { PaidCheck } from '../storage/paid-check.ts'
 
 export interface ReplicateComponents {
   /** This vault. */
@@ -25,6 +26,8 @@ export interface ReplicateComponents {
   replicas: number
   /** A request to another vault. */
   ask: (peer: VaultPeer, req: Request) => Promise<Response>
+  /** Where storage is paid: why a chunk not held here is refused as unpaid (storage/paid-check.ts). */
+  paid?: PaidCheck
 }
 
 type ReplicateRequest = Extract<Request, { type: 'replicate' }>
@@ -49,6 +52,12 @@ export async function answerReplicate(
   const position = ranked.findIndex((p) => p.key === c.self.key)
   if (position < 0 || position >= 2 * c.replicas)
     return { status: 'bad-request', reason: 'not in the close group of this chunk' }
+  if (c.paid && !(await holder.has(address))) {
+    const unpaid = await c.paid(address, bytes.length, req.ticket, sender)
+    if (unpaid) return { status: 'bad-request', reason: unpaid }
+  }
+  // the copies it places carry the ticket: the group checks it as this member did
+  const ticket = req.ticket ? { ticket: req.ticket } : {}
   const wanted = Math.min(req.copies, c.replicas)
   // the sender's distrusted vaults only shorten the list: it can never name one to place on
   const avoided = new Set((req.avoid ?? []).map(peerKey))
@@ -57,7 +66,7 @@ export async function answerReplicate(
     .slice(0, 3 * c.replicas)
     .filter((p) => !avoided.has(p.key))
   const offer = async (peer: VaultPeer): Promise<CopyOutcome> => {
-    const res = await c.ask(peer, { type: 'put', address, bytes })
+    const res = await c.ask(peer, { type: 'put', address, bytes, ...ticket })
     return res.status === 'ok' ? 'stored' : res.status
   }
   // its own copy is written while the others travel; if it cannot keep one, one more lane follows

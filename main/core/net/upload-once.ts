@@ -9,6 +9,8 @@ import { placeCopies } from './place-copies.ts'
 import type { CopyOutcome, PlacedBeyondSelf } from './place-copies.ts'
 import { vaultPeer } from './vault-peer.ts'
 import type { VaultPeer } from './vault-peer.ts'
+import { NOT_PAID } from '../storage/ticket.ts'
+import type { Ticket } from '../storage/ticket.ts'
 
 export interface UploadOnceResult extends PlacedBeyondSelf {
   /** Chunk bytes sent to other vaults: once per member asked, and again only for copies they could not place. */
@@ -33,13 +35,15 @@ export async function uploadOnce(
   address: Uint8Array,
   bytes: Uint8Array,
   avoid: VaultPeer[] = [],
+  ticket?: Ticket,
 ): Promise<UploadOnceResult> {
+  const paid = ticket ? { ticket } : {}
   const self = ranked.find((p) => p.key === selfKey)
   const others = ranked.filter((p) => p !== self)
   const known = new Map(others.map((p) => [p.key, p]))
   const put = async (peer: VaultPeer): Promise<CopyOutcome> => {
-    const res = await ask(peer, { type: 'put', address, bytes })
-    return res.status === 'ok' ? 'stored' : res.status
+    const res = await ask(peer, { type: 'put', address, bytes, ...paid })
+    return res.status === 'ok' ? 'stored' : refusal(res)
   }
   const offerSelf = (peer: VaultPeer): Promise<CopyOutcome> =>
     put(peer).catch((err: unknown) => (err as Error).name)
@@ -59,10 +63,11 @@ export async function uploadOnce(
         address,
         bytes,
         copies: replicas,
+        ...paid,
         ...(avoid.length > 0 ? { avoid: avoid.map((p) => p.id.toMultihash().bytes) } : {}),
       })
       if (res.status !== 'ok') {
-        reasons.push(res.status)
+        reasons.push(refusal(res))
         // out of the group in its own view, it may still keep a copy of its own
         if (res.status === 'bad-request') asked.delete(entry.key)
         continue
@@ -90,6 +95,11 @@ export async function uploadOnce(
   const short = placed.holders.length < replicas
   const selfOutcome = (await early) ?? (self && short ? await offerSelf(self) : undefined)
   return selfOutcome === undefined ? placed : { ...placed, self: selfOutcome }
+}
+
+/** A refusal as its status, or its whole reason when the storage was not paid for: the user must read that one. */
+function refusal(res: Response): string {
+  return res.status !== 'ok' && res.reason.startsWith(NOT_PAID) ? res.reason : res.status
 }
 
 /** The vault a holder id names: one this node knows, or one it learns of from the answer. */

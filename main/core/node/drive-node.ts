@@ -330,6 +330,8 @@ export class DriveNode {
 
   private async openAccount(account: OpenAccount, remembered: boolean): Promise<void> {
     const log = this.opts.log ?? (() => {})
+    // where storage is paid, the account pays for what its drive puts
+    this.node.payStorageAs(OwnerKey.fromSeed(account.keys.accountSeed))
     const drive = await Drive.open({
       // each account's drive state apart, so a second account on this node never sees the first's
       dir: join(this.opts.home, 'drives', account.id.slice(0, 16)),
@@ -416,6 +418,7 @@ export class DriveNode {
     await forget(this.opts.home)
     // the drive's local state (tree, cached and staged file data) is this account's: none stays behind
     await rm(join(this.opts.home, 'drives', open.account.id.slice(0, 16)), { recursive: true, force: true })
+    this.node.payStorageAs(undefined)
     wipeKeys(open.account.keys)
     this.node.farmer.useDeviceWallet()
     this.opts.log?.('account closed; its keys and local drive state are wiped from this device')

@@ -41,6 +41,13 @@ export interface NodeOptions {
   onLookup?: (stats: LookupStats) => void
   /** A lookup that takes longer answers with what it found so far; default 5 s. */
   lookupTimeoutMs?: number
+  /**
+   * Storage is paid for (docs/SECURITY.md, "Free storage"): this vault keeps
+   * only chunks that carry a ticket from their account's balance group, and
+   * this node's account pays for the chunks it puts. Every vault of a network
+   * must agree; the `peerdrive` commands turn it on.
+   */
+  paidStorage?: boolean
 }
 
 export interface DriveNodeOptions extends NodeOptions {

@@ -5,6 +5,9 @@ import type { PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { join } from 'node:path'
 import { Farmer } from '../farming/index.ts'
+import type { StorageBalance } from '../farming/index.ts'
+import { paidStorageCheck } from '../storage/paid-check.ts'
+import { TicketBatcher } from '../storage/payer.ts'
 import { Bandwidth, throttledServing } from '../net/bandwidth.ts'
 import { answerChunkRequest } from '../net/chunk-service.ts'
 import type { ChunkHolder } from '../net/chunk-service.ts'
@@ -342,6 +345,15 @@ export class PeerDriveNode {
         peers: this.trusted,
         replicas: this.network.replicas,
         ask: (peer: VaultPeer, req: Request) => this.ask(peer, req),
+        ...(this.opts.paidStorage
+          ? {
+              paid: paidStorageCheck({
+                self: this.peers.self,
+                peers: this.routed,
+                replicas: this.network.replicas,
+              }),
+            }
+          : {}),
       }
       // what this vault sends to others shares the node's upload limit
       const served = throttledServing(this.holder(), this.bandwidth)
@@ -352,6 +364,26 @@ export class PeerDriveNode {
       await this.host.unhandle([CHUNK_PROTOCOL, RECORD_PROTOCOL])
     }
     this.servingVault = on
+  }
+
+  /**
+   * Where storage is paid, the chunks this node puts are paid for by the
+   * account (its balance group signs a ticket for each batch); undefined
+   * stops paying. A network without paid storage needs no tickets.
+   */
+  payStorageAs(account: OwnerKey | undefined): void {
+    if (!this.opts.paidStorage || !account) {
+      this.network.payer = undefined
+      return
+    }
+    const batcher = new TicketBatcher((leaves) => this.farmer.balances.pay(account, leaves))
+    this.network.payer = (address, size) => batcher.ticket(address, size)
+  }
+
+  /** The account's storage row as its balance group keeps it; undefined where storage is not paid or the group is silent. */
+  async storageBalance(account: OwnerKey): Promise<StorageBalance | undefined> {
+    if (!this.opts.paidStorage) return undefined
+    return this.farmer.balances.balanceOf(account)
   }
 
   /** Reachability, whether this node is a client only, its relays and addresses. */

@@ -151,6 +151,9 @@ export interface FarmRequest {
   proof?: CoinProof
   skip: number
   period: number
+  account: Uint8Array
+  leaves: Uint8Array
+  backs: CoinSignature[]
 }
 export declare namespace FarmRequest {
   enum Type {
@@ -164,6 +167,9 @@ export declare namespace FarmRequest {
     ADOPT = 'ADOPT',
     INBOX = 'INBOX',
     VOUCH = 'VOUCH',
+    BACK = 'BACK',
+    GRANT = 'GRANT',
+    BALANCE = 'BALANCE',
   }
   namespace Type {
     const codec: () => Codec<Type>
@@ -273,6 +279,24 @@ export declare namespace FarmRequest {
     field: '$.period'
     value: number
   }
+  interface FarmRequestAccountFieldEvent {
+    field: '$.account'
+    value: Uint8Array
+  }
+  interface FarmRequestLeavesFieldEvent {
+    field: '$.leaves'
+    value: Uint8Array
+  }
+  interface FarmRequestBacksPeerFieldEvent {
+    field: '$.backs[].peer'
+    value: string
+    index: number
+  }
+  interface FarmRequestBacksSignatureFieldEvent {
+    field: '$.backs[].signature'
+    value: Uint8Array
+    index: number
+  }
   function encode(obj: Partial<FarmRequest>): Uint8Array
   function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FarmRequest>): FarmRequest
   function stream(
@@ -304,6 +328,10 @@ export declare namespace FarmRequest {
     | FarmRequestProofSignaturesSignatureFieldEvent
     | FarmRequestSkipFieldEvent
     | FarmRequestPeriodFieldEvent
+    | FarmRequestAccountFieldEvent
+    | FarmRequestLeavesFieldEvent
+    | FarmRequestBacksPeerFieldEvent
+    | FarmRequestBacksSignatureFieldEvent
   >
 }
 export interface FarmResponse {
@@ -314,6 +342,8 @@ export interface FarmResponse {
   seq?: number
   reason: string
   proofs: CoinProof[]
+  used?: bigint
+  allowance?: bigint
 }
 export declare namespace FarmResponse {
   enum Status {
@@ -375,6 +405,14 @@ export declare namespace FarmResponse {
     value: Uint8Array
     index: number
   }
+  interface FarmResponseUsedFieldEvent {
+    field: '$.used'
+    value: bigint
+  }
+  interface FarmResponseAllowanceFieldEvent {
+    field: '$.allowance'
+    value: bigint
+  }
   function encode(obj: Partial<FarmResponse>): Uint8Array
   function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FarmResponse>): FarmResponse
   function stream(
@@ -392,5 +430,7 @@ export declare namespace FarmResponse {
     | FarmResponseProofsSeqFieldEvent
     | FarmResponseProofsSignaturesPeerFieldEvent
     | FarmResponseProofsSignaturesSignatureFieldEvent
+    | FarmResponseUsedFieldEvent
+    | FarmResponseAllowanceFieldEvent
   >
 }

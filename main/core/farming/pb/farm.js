@@ -489,6 +489,9 @@ export var FarmRequest
     Type['ADOPT'] = 'ADOPT'
     Type['INBOX'] = 'INBOX'
     Type['VOUCH'] = 'VOUCH'
+    Type['BACK'] = 'BACK'
+    Type['GRANT'] = 'GRANT'
+    Type['BALANCE'] = 'BALANCE'
   })((Type = FarmRequest.Type || (FarmRequest.Type = {})))
   let __TypeValues
   ;(function (__TypeValues) {
@@ -502,6 +505,9 @@ export var FarmRequest
     __TypeValues[(__TypeValues['ADOPT'] = 7)] = 'ADOPT'
     __TypeValues[(__TypeValues['INBOX'] = 8)] = 'INBOX'
     __TypeValues[(__TypeValues['VOUCH'] = 9)] = 'VOUCH'
+    __TypeValues[(__TypeValues['BACK'] = 10)] = 'BACK'
+    __TypeValues[(__TypeValues['GRANT'] = 11)] = 'GRANT'
+    __TypeValues[(__TypeValues['BALANCE'] = 12)] = 'BALANCE'
   })(__TypeValues || (__TypeValues = {}))
   ;(function (Type) {
     Type.codec = () => {
@@ -564,6 +570,20 @@ export var FarmRequest
             w.uint32(96)
             w.uint32(obj.period)
           }
+          if (obj.account != null && obj.account.byteLength > 0) {
+            w.uint32(106)
+            w.bytes(obj.account)
+          }
+          if (obj.leaves != null && obj.leaves.byteLength > 0) {
+            w.uint32(114)
+            w.bytes(obj.leaves)
+          }
+          if (obj.backs != null && obj.backs.length > 0) {
+            for (const value of obj.backs) {
+              w.uint32(122)
+              CoinSignature.codec().encode(value, w)
+            }
+          }
           if (opts.lengthDelimited !== false) {
             w.ldelim()
           }
@@ -580,6 +600,9 @@ export var FarmRequest
             auth: uint8ArrayAlloc(0),
             skip: 0,
             period: 0,
+            account: uint8ArrayAlloc(0),
+            leaves: uint8ArrayAlloc(0),
+            backs: [],
           }
           const end = length == null ? reader.len : reader.pos + length
           while (reader.pos < end) {
@@ -637,6 +660,25 @@ export var FarmRequest
                 obj.period = reader.uint32()
                 break
               }
+              case 13: {
+                obj.account = reader.bytes()
+                break
+              }
+              case 14: {
+                obj.leaves = reader.bytes()
+                break
+              }
+              case 15: {
+                if (opts.limits?.backs != null && obj.backs.length === opts.limits.backs) {
+                  throw new MaxLengthError('Decode error - repeated field "backs" had too many elements')
+                }
+                obj.backs.push(
+                  CoinSignature.codec().decode(reader, reader.uint32(), {
+                    limits: opts.limits?.backs$,
+                  }),
+                )
+                break
+              }
               default: {
                 reader.skipType(tag & 7)
                 break
@@ -646,6 +688,9 @@ export var FarmRequest
           return obj
         },
         function* (reader, length, prefix, opts = {}) {
+          const obj = {
+            backs: 0,
+          }
           const end = length == null ? reader.len : reader.pos + length
           while (reader.pos < end) {
             const tag = reader.uint32()
@@ -732,6 +777,37 @@ export var FarmRequest
                 }
                 break
               }
+              case 13: {
+                yield {
+                  field: `${prefix}.account`,
+                  value: reader.bytes(),
+                }
+                break
+              }
+              case 14: {
+                yield {
+                  field: `${prefix}.leaves`,
+                  value: reader.bytes(),
+                }
+                break
+              }
+              case 15: {
+                if (opts.limits?.backs != null && obj.backs === opts.limits.backs) {
+                  throw new MaxLengthError(
+                    'Streaming decode error - repeated field "backs" had too many elements',
+                  )
+                }
+                for (const evt of CoinSignature.codec().stream(reader, reader.uint32(), `${prefix}.backs[]`, {
+                  limits: opts.limits?.backs$,
+                })) {
+                  yield {
+                    ...evt,
+                    index: obj.backs,
+                  }
+                }
+                obj.backs++
+                break
+              }
               default: {
                 reader.skipType(tag & 7)
                 break
@@ -815,6 +891,14 @@ export var FarmResponse
               CoinProof.codec().encode(value, w)
             }
           }
+          if (obj.used != null) {
+            w.uint32(64)
+            w.uint64(obj.used)
+          }
+          if (obj.allowance != null) {
+            w.uint32(72)
+            w.uint64(obj.allowance)
+          }
           if (opts.lengthDelimited !== false) {
             w.ldelim()
           }
@@ -862,6 +946,14 @@ export var FarmResponse
                     limits: opts.limits?.proofs$,
                   }),
                 )
+                break
+              }
+              case 8: {
+                obj.used = reader.uint64()
+                break
+              }
+              case 9: {
+                obj.allowance = reader.uint64()
                 break
               }
               default: {
@@ -937,6 +1029,20 @@ export var FarmResponse
                   }
                 }
                 obj.proofs++
+                break
+              }
+              case 8: {
+                yield {
+                  field: `${prefix}.used`,
+                  value: reader.uint64(),
+                }
+                break
+              }
+              case 9: {
+                yield {
+                  field: `${prefix}.allowance`,
+                  value: reader.uint64(),
+                }
                 break
               }
               default: {

@@ -9,6 +9,7 @@ export interface ChunkRequest {
   limit: number
   copies: number
   avoid: Uint8Array[]
+  ticket?: StorageTicket
 }
 export declare namespace ChunkRequest {
   enum Type {
@@ -52,6 +53,41 @@ export declare namespace ChunkRequest {
     index: number
     value: Uint8Array
   }
+  interface ChunkRequestTicketAccountFieldEvent {
+    field: '$.ticket.account'
+    value: Uint8Array
+  }
+  interface ChunkRequestTicketSizeFieldEvent {
+    field: '$.ticket.size'
+    value: bigint
+  }
+  interface ChunkRequestTicketCountFieldEvent {
+    field: '$.ticket.count'
+    value: number
+  }
+  interface ChunkRequestTicketPeriodFieldEvent {
+    field: '$.ticket.period'
+    value: number
+  }
+  interface ChunkRequestTicketSignaturesPeerFieldEvent {
+    field: '$.ticket.signatures[].peer'
+    value: string
+    index: number
+  }
+  interface ChunkRequestTicketSignaturesSignatureFieldEvent {
+    field: '$.ticket.signatures[].signature'
+    value: Uint8Array
+    index: number
+  }
+  interface ChunkRequestTicketIndexFieldEvent {
+    field: '$.ticket.index'
+    value: number
+  }
+  interface ChunkRequestTicketPathFieldEvent {
+    field: '$.ticket.path[]'
+    index: number
+    value: Uint8Array
+  }
   function encode(obj: Partial<ChunkRequest>): Uint8Array
   function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): ChunkRequest
   function stream(
@@ -65,6 +101,97 @@ export declare namespace ChunkRequest {
     | ChunkRequestLimitFieldEvent
     | ChunkRequestCopiesFieldEvent
     | ChunkRequestAvoidFieldEvent
+    | ChunkRequestTicketAccountFieldEvent
+    | ChunkRequestTicketSizeFieldEvent
+    | ChunkRequestTicketCountFieldEvent
+    | ChunkRequestTicketPeriodFieldEvent
+    | ChunkRequestTicketSignaturesPeerFieldEvent
+    | ChunkRequestTicketSignaturesSignatureFieldEvent
+    | ChunkRequestTicketIndexFieldEvent
+    | ChunkRequestTicketPathFieldEvent
+  >
+}
+export interface TicketSignature {
+  peer: string
+  signature: Uint8Array
+}
+export declare namespace TicketSignature {
+  const codec: () => Codec<TicketSignature>
+  interface TicketSignaturePeerFieldEvent {
+    field: '$.peer'
+    value: string
+  }
+  interface TicketSignatureSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array
+  }
+  function encode(obj: Partial<TicketSignature>): Uint8Array
+  function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TicketSignature>): TicketSignature
+  function stream(
+    buf: Uint8Array | Uint8ArrayList,
+    opts?: DecodeOptions<TicketSignature>,
+  ): Generator<TicketSignaturePeerFieldEvent | TicketSignatureSignatureFieldEvent>
+}
+export interface StorageTicket {
+  account: Uint8Array
+  size: bigint
+  count: number
+  period: number
+  signatures: TicketSignature[]
+  index: number
+  path: Uint8Array[]
+}
+export declare namespace StorageTicket {
+  const codec: () => Codec<StorageTicket>
+  interface StorageTicketAccountFieldEvent {
+    field: '$.account'
+    value: Uint8Array
+  }
+  interface StorageTicketSizeFieldEvent {
+    field: '$.size'
+    value: bigint
+  }
+  interface StorageTicketCountFieldEvent {
+    field: '$.count'
+    value: number
+  }
+  interface StorageTicketPeriodFieldEvent {
+    field: '$.period'
+    value: number
+  }
+  interface StorageTicketSignaturesPeerFieldEvent {
+    field: '$.signatures[].peer'
+    value: string
+    index: number
+  }
+  interface StorageTicketSignaturesSignatureFieldEvent {
+    field: '$.signatures[].signature'
+    value: Uint8Array
+    index: number
+  }
+  interface StorageTicketIndexFieldEvent {
+    field: '$.index'
+    value: number
+  }
+  interface StorageTicketPathFieldEvent {
+    field: '$.path[]'
+    index: number
+    value: Uint8Array
+  }
+  function encode(obj: Partial<StorageTicket>): Uint8Array
+  function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StorageTicket>): StorageTicket
+  function stream(
+    buf: Uint8Array | Uint8ArrayList,
+    opts?: DecodeOptions<StorageTicket>,
+  ): Generator<
+    | StorageTicketAccountFieldEvent
+    | StorageTicketSizeFieldEvent
+    | StorageTicketCountFieldEvent
+    | StorageTicketPeriodFieldEvent
+    | StorageTicketSignaturesPeerFieldEvent
+    | StorageTicketSignaturesSignatureFieldEvent
+    | StorageTicketIndexFieldEvent
+    | StorageTicketPathFieldEvent
   >
 }
 export interface ChunkResponse {

@@ -71,6 +71,10 @@ export var ChunkRequest
               w.bytes(value)
             }
           }
+          if (obj.ticket != null) {
+            w.uint32(66)
+            StorageTicket.codec().encode(obj.ticket, w)
+          }
           if (opts.lengthDelimited !== false) {
             w.ldelim()
           }
@@ -116,6 +120,12 @@ export var ChunkRequest
                   throw new MaxLengthError('Decode error - repeated field "avoid" had too many elements')
                 }
                 obj.avoid.push(reader.bytes())
+                break
+              }
+              case 8: {
+                obj.ticket = StorageTicket.codec().decode(reader, reader.uint32(), {
+                  limits: opts.limits?.ticket,
+                })
                 break
               }
               default: {
@@ -190,6 +200,12 @@ export var ChunkRequest
                 obj.avoid++
                 break
               }
+              case 8: {
+                yield* StorageTicket.codec().stream(reader, reader.uint32(), `${prefix}.ticket`, {
+                  limits: opts.limits?.ticket,
+                })
+                break
+              }
               default: {
                 reader.skipType(tag & 7)
                 break
@@ -214,6 +230,306 @@ export var ChunkRequest
   }
   ChunkRequest.stream = stream
 })(ChunkRequest || (ChunkRequest = {}))
+export var TicketSignature
+;(function (TicketSignature) {
+  let _codec
+  TicketSignature.codec = () => {
+    if (_codec == null) {
+      _codec = message(
+        (obj, w, opts = {}) => {
+          if (opts.lengthDelimited !== false) {
+            w.fork()
+          }
+          if (obj.peer != null && obj.peer !== '') {
+            w.uint32(10)
+            w.string(obj.peer)
+          }
+          if (obj.signature != null && obj.signature.byteLength > 0) {
+            w.uint32(18)
+            w.bytes(obj.signature)
+          }
+          if (opts.lengthDelimited !== false) {
+            w.ldelim()
+          }
+        },
+        (reader, length, opts = {}) => {
+          const obj = {
+            peer: '',
+            signature: uint8ArrayAlloc(0),
+          }
+          const end = length == null ? reader.len : reader.pos + length
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+            switch (tag >>> 3) {
+              case 1: {
+                obj.peer = reader.string()
+                break
+              }
+              case 2: {
+                obj.signature = reader.bytes()
+                break
+              }
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+          return obj
+        },
+        function* (reader, length, prefix, opts = {}) {
+          const end = length == null ? reader.len : reader.pos + length
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+            switch (tag >>> 3) {
+              case 1: {
+                yield {
+                  field: `${prefix}.peer`,
+                  value: reader.string(),
+                }
+                break
+              }
+              case 2: {
+                yield {
+                  field: `${prefix}.signature`,
+                  value: reader.bytes(),
+                }
+                break
+              }
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+        },
+      )
+    }
+    return _codec
+  }
+  function encode(obj) {
+    return encodeMessage(obj, TicketSignature.codec())
+  }
+  TicketSignature.encode = encode
+  function decode(buf, opts) {
+    return decodeMessage(buf, TicketSignature.codec(), opts)
+  }
+  TicketSignature.decode = decode
+  function stream(buf, opts) {
+    return streamMessage(buf, TicketSignature.codec(), opts)
+  }
+  TicketSignature.stream = stream
+})(TicketSignature || (TicketSignature = {}))
+export var StorageTicket
+;(function (StorageTicket) {
+  let _codec
+  StorageTicket.codec = () => {
+    if (_codec == null) {
+      _codec = message(
+        (obj, w, opts = {}) => {
+          if (opts.lengthDelimited !== false) {
+            w.fork()
+          }
+          if (obj.account != null && obj.account.byteLength > 0) {
+            w.uint32(10)
+            w.bytes(obj.account)
+          }
+          if (obj.size != null && obj.size !== 0n) {
+            w.uint32(16)
+            w.uint64(obj.size)
+          }
+          if (obj.count != null && obj.count !== 0) {
+            w.uint32(24)
+            w.uint32(obj.count)
+          }
+          if (obj.period != null && obj.period !== 0) {
+            w.uint32(32)
+            w.uint32(obj.period)
+          }
+          if (obj.signatures != null && obj.signatures.length > 0) {
+            for (const value of obj.signatures) {
+              w.uint32(42)
+              TicketSignature.codec().encode(value, w)
+            }
+          }
+          if (obj.index != null && obj.index !== 0) {
+            w.uint32(48)
+            w.uint32(obj.index)
+          }
+          if (obj.path != null && obj.path.length > 0) {
+            for (const value of obj.path) {
+              w.uint32(58)
+              w.bytes(value)
+            }
+          }
+          if (opts.lengthDelimited !== false) {
+            w.ldelim()
+          }
+        },
+        (reader, length, opts = {}) => {
+          const obj = {
+            account: uint8ArrayAlloc(0),
+            size: 0n,
+            count: 0,
+            period: 0,
+            signatures: [],
+            index: 0,
+            path: [],
+          }
+          const end = length == null ? reader.len : reader.pos + length
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+            switch (tag >>> 3) {
+              case 1: {
+                obj.account = reader.bytes()
+                break
+              }
+              case 2: {
+                obj.size = reader.uint64()
+                break
+              }
+              case 3: {
+                obj.count = reader.uint32()
+                break
+              }
+              case 4: {
+                obj.period = reader.uint32()
+                break
+              }
+              case 5: {
+                if (opts.limits?.signatures != null && obj.signatures.length === opts.limits.signatures) {
+                  throw new MaxLengthError('Decode error - repeated field "signatures" had too many elements')
+                }
+                obj.signatures.push(
+                  TicketSignature.codec().decode(reader, reader.uint32(), {
+                    limits: opts.limits?.signatures$,
+                  }),
+                )
+                break
+              }
+              case 6: {
+                obj.index = reader.uint32()
+                break
+              }
+              case 7: {
+                if (opts.limits?.path != null && obj.path.length === opts.limits.path) {
+                  throw new MaxLengthError('Decode error - repeated field "path" had too many elements')
+                }
+                obj.path.push(reader.bytes())
+                break
+              }
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+          return obj
+        },
+        function* (reader, length, prefix, opts = {}) {
+          const obj = {
+            signatures: 0,
+            path: 0,
+          }
+          const end = length == null ? reader.len : reader.pos + length
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+            switch (tag >>> 3) {
+              case 1: {
+                yield {
+                  field: `${prefix}.account`,
+                  value: reader.bytes(),
+                }
+                break
+              }
+              case 2: {
+                yield {
+                  field: `${prefix}.size`,
+                  value: reader.uint64(),
+                }
+                break
+              }
+              case 3: {
+                yield {
+                  field: `${prefix}.count`,
+                  value: reader.uint32(),
+                }
+                break
+              }
+              case 4: {
+                yield {
+                  field: `${prefix}.period`,
+                  value: reader.uint32(),
+                }
+                break
+              }
+              case 5: {
+                if (opts.limits?.signatures != null && obj.signatures === opts.limits.signatures) {
+                  throw new MaxLengthError(
+                    'Streaming decode error - repeated field "signatures" had too many elements',
+                  )
+                }
+                for (const evt of TicketSignature.codec().stream(
+                  reader,
+                  reader.uint32(),
+                  `${prefix}.signatures[]`,
+                  {
+                    limits: opts.limits?.signatures$,
+                  },
+                )) {
+                  yield {
+                    ...evt,
+                    index: obj.signatures,
+                  }
+                }
+                obj.signatures++
+                break
+              }
+              case 6: {
+                yield {
+                  field: `${prefix}.index`,
+                  value: reader.uint32(),
+                }
+                break
+              }
+              case 7: {
+                if (opts.limits?.path != null && obj.path === opts.limits.path) {
+                  throw new MaxLengthError(
+                    'Streaming decode error - repeated field "path" had too many elements',
+                  )
+                }
+                yield {
+                  field: `${prefix}.path[]`,
+                  index: obj.path,
+                  value: reader.bytes(),
+                }
+                obj.path++
+                break
+              }
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+        },
+      )
+    }
+    return _codec
+  }
+  function encode(obj) {
+    return encodeMessage(obj, StorageTicket.codec())
+  }
+  StorageTicket.encode = encode
+  function decode(buf, opts) {
+    return decodeMessage(buf, StorageTicket.codec(), opts)
+  }
+  StorageTicket.decode = decode
+  function stream(buf, opts) {
+    return streamMessage(buf, StorageTicket.codec(), opts)
+  }
+  StorageTicket.stream = stream
+})(StorageTicket || (StorageTicket = {}))
 export var ChunkResponse
 ;(function (ChunkResponse) {
   let Status

@@ -1,0 +1,241 @@
+// Paid storage, the farming side: an account's right to store is a row kept
+// by the close group of its balance address. The row's allowance grows once
+// per farming period in which a quorum of the neighbours of a vault say that
+// vault backs the account (it has been a vault among them for the vouching
+// age, passing its storage proofs, and backs no other account this period);
+// the first period's share is the account's starter allowance. A member
+// pays for a batch of chunks by debiting the row and signing the batch's
+// Merkle root; a quorum of such signatures is the ticket each PUT carries.
+import { toHex } from '../chunk-store.ts'
+import { PeerDriveError } from '../errors.ts'
+import type { VaultPeer } from '../net/vault-peer.ts'
+import type { OwnerKey } from '../records/index.ts'
+import {
+  balanceAddress,
+  decodeLeaves,
+  encodeLeaves,
+  grantBytes,
+  grantOf,
+  grantRequestBytes,
+  merklePath,
+  NOT_PAID,
+} from '../storage/ticket.ts'
+import type { Leaf, Ticket } from '../storage/ticket.ts'
+import { COIN_QUORUM } from './coin.ts'
+import type { CoinSignature } from './coin.ts'
+import type { FarmDb } from './farm-db.ts'
+import type { FarmRequest, FarmResponse } from './messages.ts'
+import { periodOf } from './receipt.ts'
+import { validSigners, verifyBy } from './signing.ts'
+import type { Validator } from './validator.ts'
+
+/** A ticket is good in its own period and this many after it: long enough for a slow upload and its retries. */
+export const TICKET_PERIODS = 2
+
+export interface StoragePrices {
+  /**
+   * Bytes an account may store more for each farming period a vault backs
+   * it; the first period's is the starter allowance. A vault backs one
+   * account a period, so this bounds what a vault-hour buys (docs/SECURITY.md).
+   */
+  earnBytes: number
+}
+
+/** 16 MiB for each hour a vault backs the account (after the vouching age): 384 MiB a day. */
+export const DEFAULT_PRICES: StoragePrices = { earnBytes: 16 * 2 ** 20 }
+
+export interface BalanceGroupComponents {
+  self: () => VaultPeer
+  identity: OwnerKey
+  db: FarmDb
+  validator: Validator
+  ask: (peer: VaultPeer, req: FarmRequest, timeoutMs?: number) => Promise<FarmResponse>
+}
+
+export interface StorageBalance {
+  used: number
+  allowance: number
+}
+
+export class StorageRefusedError extends PeerDriveError {
+  constructor(why: string) {
+    super('StorageRefused', `${NOT_PAID}: ${why}`)
+  }
+}
+
+const accountOf = (key: OwnerKey): string => toHex(key.publicKey)
+
+export function backBytes(vault: string, account: string, period: number): Buffer {
+  return Buffer.from(JSON.stringify(['peerdrive/backs/v1', vault, account, period]))
+}
+
+export class BalanceGroup {
+  readonly #c: BalanceGroupComponents
+  readonly #prices: StoragePrices
+  readonly #backs = new Map<string, CoinSignature[]>()
+
+  constructor(components: BalanceGroupComponents, prices: StoragePrices) {
+    this.#c = components
+    this.#prices = prices
+  }
+
+  // --- as a vault near another: vouching that it backs an account -----------
+
+  async back(from: string, account: string, period: number): Promise<FarmResponse> {
+    const refusal = await this.#c.validator.vouchRefusal(from, period)
+    if (refusal) return { s: 'refused', reason: refusal }
+    if (!this.#c.db.back(from, period, account))
+      return { s: 'refused', reason: 'the vault backs another account this period' }
+    const signature = this.#c.identity.sign(backBytes(from, account, period))
+    return { s: 'ok', signature: toHex(signature) }
+  }
+
+  // --- as a member of an account's balance group --------------------------
+
+  async grant(from: string, req: Extract<FarmRequest, { t: 'grant' }>): Promise<FarmResponse> {
+    const refusal = await this.#memberRefusal(req.account, req.period)
+    if (refusal) return { s: 'refused', reason: refusal }
+    const leaves = decodeLeaves(req.leaves)
+    if (!leaves) return { s: 'refused', reason: 'a malformed batch' }
+    const grant = grantOf(req.account, leaves, req.period)
+    if (
+      !verifyBy(Buffer.from(req.account, 'hex'), grantRequestBytes(grant, from), Buffer.from(req.auth, 'hex'))
+    )
+      return { s: 'refused', reason: 'the request is not signed by the account' }
+    await this.#credit(from, req.account, req.period, req.backs)
+    if (!this.#c.db.debit(req.account, grant.root, grant.size, req.period, TICKET_PERIODS + 1)) {
+      const row = this.#c.db.balance(req.account) ?? { used: 0, allowance: 0 }
+      return {
+        s: 'refused',
+        reason:
+          row.allowance === 0
+            ? 'the account has no storage allowance yet: its vault earns it'
+            : `the storage allowance is used up (${row.used} of ${row.allowance} bytes; ${grant.size} more asked)`,
+      }
+    }
+    const row = this.#c.db.balance(req.account)!
+    return {
+      s: 'ok',
+      signature: toHex(this.#c.identity.sign(grantBytes(grant))),
+      used: row.used,
+      allowance: row.allowance,
+    }
+  }
+
+  async balance(from: string, req: Extract<FarmRequest, { t: 'balance' }>): Promise<FarmResponse> {
+    const refusal = await this.#memberRefusal(req.account, req.period)
+    if (refusal) return { s: 'refused', reason: refusal }
+    await this.#credit(from, req.account, req.period, req.backs)
+    const row = this.#c.db.balance(req.account)
+    return row ? { s: 'ok', used: row.used, allowance: row.allowance } : { s: 'unknown' }
+  }
+
+  async #memberRefusal(account: string, period: number): Promise<string | undefined> {
+    if (Math.abs(period - periodOf(Date.now())) > 1) return 'not the current farming period'
+    const group = await this.#c.validator.lookupGroup(toHex(balanceAddress(account)))
+    if (!group.some((p) => p.key === this.#c.self().key))
+      return "this vault is not in the account's balance group"
+    return undefined
+  }
+
+  /** Grows the allowance once a period, when a quorum of the sending vault's neighbours say it backs the account. */
+  async #credit(from: string, account: string, period: number, backs: CoinSignature[]): Promise<void> {
+    if (backs.length < COIN_QUORUM) return
+    const row = this.#c.db.balance(account)
+    if (row && row.credited >= period) return
+    const near = new Set((await this.#c.validator.clientNeighbours(from)).map((p) => p.key))
+    const vouchers = validSigners(backBytes(from, account, period), backs, (p) => p !== from && near.has(p))
+    if (vouchers.size < COIN_QUORUM) return
+    this.#c.db.credit(account, period, this.#prices.earnBytes)
+  }
+
+  // --- as the vault of an account's node: paying for its chunks -----------
+
+  /** This vault's neighbours' word that it backs the account this period, asked for once a period. */
+  async backsFor(account: string, period: number): Promise<CoinSignature[]> {
+    const key = `${period}/${account}`
+    const kept = this.#backs.get(key)
+    if (kept) return kept
+    const near = await this.#c.validator.clientNeighbours(this.#c.self().key)
+    const answers = await Promise.all(
+      near.map((peer) =>
+        this.#c.ask(peer, { t: 'back', account, period }, 5_000).then(
+          (res) => (res.s === 'ok' && res.signature ? [{ peer: peer.key, signature: res.signature }] : []),
+          () => [],
+        ),
+      ),
+    )
+    const backs = answers.flat()
+    if (backs.length >= COIN_QUORUM) {
+      for (const old of this.#backs.keys())
+        if (Number(old.split('/')[0]) < period - 1) this.#backs.delete(old)
+      this.#backs.set(key, backs)
+    }
+    return backs
+  }
+
+  /**
+   * Has the account's balance group pay for a batch of chunks; one ticket per
+   * leaf, in order. Throws StorageRefusedError with the group's reason when
+   * fewer than a quorum pay.
+   */
+  async pay(account: OwnerKey, leaves: Leaf[]): Promise<Ticket[]> {
+    const id = accountOf(account)
+    const period = periodOf(Date.now())
+    const grant = grantOf(id, leaves, period)
+    const auth = toHex(account.sign(grantRequestBytes(grant, this.#c.self().key)))
+    const backs = await this.backsFor(id, period)
+    const req: FarmRequest = { t: 'grant', account: id, period, leaves: encodeLeaves(leaves), auth, backs }
+    const { signatures, reasons } = await this.#askGroup(id, req)
+    if (signatures.length < COIN_QUORUM)
+      throw new StorageRefusedError(reasons[0] ?? "the account's balance group could not be reached")
+    const { root: _root, ...paid } = grant
+    return leaves.map((_, index) => ({ ...paid, signatures, index, path: merklePath(leaves, index) }))
+  }
+
+  /** The account's row as its balance group keeps it: the figure most members agree on (the least, on a tie). */
+  async balanceOf(account: OwnerKey): Promise<StorageBalance | undefined> {
+    const id = accountOf(account)
+    const period = periodOf(Date.now())
+    const backs = await this.backsFor(id, period)
+    const group = await this.#c.validator.lookupGroup(toHex(balanceAddress(id)))
+    const answers = await Promise.all(
+      group.map((p) =>
+        this.#c.ask(p, { t: 'balance', account: id, period, backs }, 5_000).catch(() => undefined),
+      ),
+    )
+    const rows = answers.flatMap((a) =>
+      a?.s === 'ok' && a.used !== undefined && a.allowance !== undefined
+        ? [{ used: a.used, allowance: a.allowance }]
+        : [],
+    )
+    if (rows.length === 0) return undefined
+    rows.sort((a, b) => a.allowance - b.allowance || b.used - a.used)
+    return rows[Math.floor((rows.length - 1) / 2)]
+  }
+
+  async #askGroup(
+    account: string,
+    req: FarmRequest,
+  ): Promise<{ signatures: CoinSignature[]; reasons: string[] }> {
+    const group = await this.#c.validator.lookupGroup(toHex(balanceAddress(account)))
+    const answers = await Promise.all(
+      group.map((p) =>
+        this.#c.ask(p, req, 10_000).then(
+          (res) => ({ peer: p.key, res }),
+          (err: unknown) => ({
+            peer: p.key,
+            res: { s: 'refused', reason: (err as Error).message } as FarmResponse,
+          }),
+        ),
+      ),
+    )
+    const signatures: CoinSignature[] = []
+    const reasons: string[] = []
+    for (const { peer, res } of answers) {
+      if (res.s === 'ok' && res.signature) signatures.push({ peer, signature: res.signature })
+      else if (res.s === 'refused') reasons.push(res.reason)
+    }
+    return { signatures, reasons }
+  }
+}

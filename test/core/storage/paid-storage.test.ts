@@ -1,0 +1,135 @@
+// "Free storage for anyone", tried again where storage is paid: on real
+// loopback vaults, a PUT without a ticket, with a ticket signed by ids ground
+// outside the account's balance group, or beyond the account's allowance is
+// refused with one clear line and nothing is kept. The honest path pays: an
+// account whose vault its neighbours back stores its chunks at four copies.
+import assert from 'node:assert/strict'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { randomBytes } from 'node:crypto'
+import { test } from 'node:test'
+import { chunkAddress, toHex } from '../../../main/core/chunk-store.ts'
+import { periodOf } from '../../../main/core/farming/index.ts'
+import { identitySigner } from '../../../main/core/farming/signing.ts'
+import { requestChunk } from '../../../main/core/net/chunk-protocol.ts'
+import type { PeerDriveNode } from '../../../main/core/node/index.ts'
+import { closestFirst, kadKey } from '../../../main/core/placement/index.ts'
+import { OwnerKey } from '../../../main/core/records/index.ts'
+import { NO_TICKET } from '../../../main/core/storage/paid-check.ts'
+import { grantBytes, grantOf } from '../../../main/core/storage/ticket.ts'
+import type { Ticket } from '../../../main/core/storage/ticket.ts'
+import { startNodes } from '../net/support.ts'
+
+const EARN = 600 * 1024
+const PAID = {
+  paidStorage: true,
+  farming: { proofIntervalMs: 3_600_000, clientMinAgeMs: 0, storagePrices: { earnBytes: EARN } },
+}
+
+/**
+ * A chunk whose close group `vault` heads and `client` is far from (beyond
+ * 2R + 1, by the vault's view): the vault would keep it if it were paid for,
+ * and the client is no vault of its group sending a repair.
+ */
+function chunkFor(vault: PeerDriveNode, client: PeerDriveNode) {
+  for (let tries = 0; tries < 100_000; tries++) {
+    const bytes = randomBytes(64 * 1024)
+    const address = chunkAddress(bytes)
+    // the view a vault judges PUTs by: the vaults it is linked to and the ones near it it found
+    const ranked = closestFirst(kadKey(address), vault.trusted.withSelf())
+    const clientAt = ranked.findIndex((p) => p.key === client.peers.self.key)
+    if (ranked[0]?.key === vault.peers.self.key && (clientAt < 0 || clientAt > 8)) return { address, bytes }
+  }
+  throw new Error(`no chunk address fits (the vault knows ${vault.trusted.withSelf().length} vaults)`)
+}
+
+test('where storage is paid, a PUT without a ticket or with a forged one is refused and nothing is kept', async (t) => {
+  // twelve: a chunk's group (and the 2R + 1 whose copies pass as repairs) leaves some vaults out
+  const nodes = await startNodes(t, 12, PAID)
+  const vault = nodes[0]!
+  // the vault farthest from it in XOR space: rarely in a group the vault heads
+  const client = closestFirst(
+    vault.peers.self.kadId,
+    nodes.slice(1).map((n) => n.peers.self),
+  )
+    .map((p) => nodes.find((n) => n.peers.self.key === p.key)!)
+    .at(-1)!
+  const target = client.peers.list().find((p) => p.key === vault.peers.self.key)!
+
+  // no ticket: a client that is no vault of the chunk's group, and has no account paying
+  const free = chunkFor(vault, client)
+  assert.deepEqual(await requestChunk(client.host, target.id, { type: 'put', ...free }), {
+    status: 'bad-request',
+    reason: NO_TICKET,
+  })
+  assert.equal(await vault.vault.has(free.address), false, 'nothing kept')
+  // the node's own put says it in one line
+  await assert.rejects(client.network.putCopies(free.address, free.bytes), (err: Error) => {
+    assert.match(err.message, /^could not store chunk [0-9a-f]{64}: storage is not paid for: /)
+    return true
+  })
+  assert.equal(await vault.vault.has(free.address), false)
+
+  // a ticket signed by three ids made offline for the account (never in its balance group)
+  const account = toHex(OwnerKey.generate().publicKey)
+  const forged = chunkFor(vault, client)
+  const grant = grantOf(
+    account,
+    [{ address: forged.address, size: forged.bytes.length }],
+    periodOf(Date.now()),
+  )
+  const signatures = await Promise.all(
+    [0, 1, 2].map(async () => {
+      const key = await generateKeyPair('Ed25519')
+      return {
+        peer: peerIdFromPrivateKey(key).toString(),
+        signature: toHex(identitySigner(key).sign(grantBytes(grant))),
+      }
+    }),
+  )
+  const { root: _root, ...paid } = grant
+  const ticket: Ticket = { ...paid, signatures, index: 0, path: [] }
+  const res = await requestChunk(client.host, target.id, { type: 'put', ...forged, ticket })
+  assert.deepEqual(res, {
+    status: 'bad-request',
+    reason: "storage is not paid for: the ticket is not signed by the account's balance group",
+  })
+  assert.equal(await vault.vault.has(forged.address), false)
+  for (const node of nodes) assert.equal(await node.vault.has(forged.address), false)
+})
+
+test('an account whose vault is backed stores within its allowance, and is refused past it', async (t) => {
+  const nodes = await startNodes(t, 8, PAID)
+  const client = nodes[7]!
+  const account = OwnerKey.generate()
+  client.payStorageAs(account)
+
+  // three chunks put at once are paid for with one grant, and each reaches four vaults
+  const chunks = [0, 1, 2].map(() => {
+    const bytes = randomBytes(100 * 1024)
+    return { address: chunkAddress(bytes), bytes }
+  })
+  const copies = await Promise.all(chunks.map((c) => client.network.putCopies(c.address, c.bytes)))
+  assert.deepEqual(copies, [4, 4, 4])
+  const balance = await client.storageBalance(account)
+  assert.ok(balance, 'the balance group answers')
+  assert.equal(balance.used, 3 * 100 * 1024)
+  assert.ok(balance.allowance >= EARN)
+
+  // a chunk larger than what is left is refused by the balance group, and no vault keeps it
+  for (let attempt = 0; ; attempt++) {
+    const period = periodOf(Date.now())
+    const now = (await client.storageBalance(account))!
+    const big = randomBytes(now.allowance - now.used + 1024)
+    const address = chunkAddress(big)
+    const refused = await client.network.putCopies(address, big).then(
+      () => undefined,
+      (err: Error) => err.message,
+    )
+    // an hour turning over in between grows the allowance: the check is made again
+    if (periodOf(Date.now()) !== period && attempt === 0) continue
+    assert.match(refused ?? '', /storage is not paid for: the storage allowance is used up/)
+    for (const node of nodes) assert.equal(await node.vault.has(address), false)
+    break
+  }
+})
