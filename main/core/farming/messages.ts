@@ -175,8 +175,8 @@ export function encodeFarmResponse(m: FarmResponse): Uint8Array {
         ...(m.owner !== undefined ? { owner: bytes(m.owner) } : {}),
         ...(m.seq !== undefined ? { seq: m.seq } : {}),
         proofs: (m.proofs ?? []).slice(0, MAX_INBOX_PROOFS).map(wireProof),
-        ...(m.used !== undefined ? { used: BigInt(m.used) } : {}),
-        ...(m.allowance !== undefined ? { allowance: BigInt(m.allowance) } : {}),
+        ...(m.used !== undefined ? { used: m.used } : {}),
+        ...(m.allowance !== undefined ? { allowance: m.allowance } : {}),
       })
   }
 }
@@ -338,8 +338,8 @@ export function decodeFarmResponse(body: Uint8Array): FarmResponse {
       for (const field of ['used', 'allowance'] as const) {
         const value = m[field]
         if (value === undefined) continue
-        if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new FarmMessageError(`bad ${field}`)
-        out[field] = Number(value)
+        if (!Number.isSafeInteger(value) || value < 0) throw new FarmMessageError(`bad ${field}`)
+        out[field] = value
       }
       if (m.proofs.length > 0) {
         const proofs = m.proofs.map(proofOf)

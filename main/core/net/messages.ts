@@ -7,7 +7,7 @@ import { ADDRESS_BYTES } from '../chunk-store.ts'
 import { PeerDriveError } from '../errors.ts'
 import { ChunkRequest, ChunkResponse } from './pb/chunk.js'
 import type { StorageTicket } from './pb/chunk.js'
-import { MAX_PATH } from '../storage/ticket.ts'
+import { MAX_PATH, MAX_TICKET_LEAVES } from '../storage/ticket.ts'
 import type { Ticket } from '../storage/ticket.ts'
 
 /** A chunk is at most 1 MiB of plaintext plus the cipher's flag byte and tag. */
@@ -246,7 +246,9 @@ function wireTicket(t: Ticket): StorageTicket {
 /** A ticket's fields, checked for shape; whether it pays is the vault's question (ticketPays). */
 function ticketOf(t: StorageTicket): Ticket {
   if (t.account.length !== 32) throw new MalformedMessageError('bad ticket account')
-  if (t.size > BigInt(Number.MAX_SAFE_INTEGER)) throw new MalformedMessageError('bad ticket size')
+  // a batch is at most MAX_TICKET_LEAVES whole chunks: below 2^31, where protons' uint64 is exact
+  if (t.count > MAX_TICKET_LEAVES || t.size > BigInt(t.count * MAX_CHUNK_BYTES))
+    throw new MalformedMessageError('bad ticket size')
   if (t.count === 0 || t.index >= t.count) throw new MalformedMessageError('bad ticket index')
   if (t.path.some((p) => p.length !== 32)) throw new MalformedMessageError('bad ticket path')
   if (t.signatures.some((s) => s.signature.length !== 64 || s.peer.length === 0 || s.peer.length > 64))

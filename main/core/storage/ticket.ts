@@ -192,5 +192,7 @@ export function ticketPays(
   const root = rootFromPath(leaf, ticket.index, ticket.count, ticket.path)
   if (!root) return 'the chunk is not in the batch the ticket pays for'
   const signers = validSigners(grantBytes({ ...ticket, root: toHex(root) }), ticket.signatures, isMember)
-  return signers.size >= COIN_QUORUM ? undefined : "the ticket is not signed by the account's balance group"
+  return signers.size >= COIN_QUORUM
+    ? undefined
+    : "the ticket is not signed by the account's balance group for this chunk"
 }

@@ -50,6 +50,16 @@ const valid: FarmRequest[] = [
   { t: 'inbox', owner: '0d'.repeat(32), skip: 0 },
   { t: 'inbox', owner: '0e'.repeat(32), skip: 24 },
   { t: 'vouch', period: 472_222 },
+  { t: 'back', account: '1a'.repeat(32), period: 472_222 },
+  {
+    t: 'grant',
+    account: '1b'.repeat(32),
+    period: 472_222,
+    leaves: new Uint8Array(36 * 3).fill(7),
+    auth: '1c'.repeat(64),
+    backs: [{ peer, signature: '1e'.repeat(64) }],
+  },
+  { t: 'balance', account: '1f'.repeat(32), period: 472_222, backs: [] },
 ]
 
 function onlyNamedErrors(fn: () => unknown): void {
@@ -62,6 +72,14 @@ function onlyNamedErrors(fn: () => unknown): void {
 
 test('well-formed farm requests round-trip', () => {
   for (const m of valid) assert.deepEqual(decodeFarmRequest(encodeFarm(m)), m)
+})
+
+test('a grant whose batch is not whole leaves, or too many, is malformed', () => {
+  const grant = valid.find((m) => m.t === 'grant')!
+  for (const leaves of [new Uint8Array(35), new Uint8Array(0), new Uint8Array(36 * 257)])
+    assert.throws(() => decodeFarmRequest(encodeFarm({ ...grant, leaves })), FarmMessageError)
+  const back = WireRequest.encode({ type: WireRequest.Type.BACK, period: 1, account: new Uint8Array(31) })
+  assert.throws(() => decodeFarmRequest(back), FarmMessageError)
 })
 
 test('a receipt whose developer wallet is not 32 bytes is malformed', () => {
@@ -89,6 +107,7 @@ test('well-formed farm responses round-trip', () => {
     { s: 'ok' },
     { s: 'ok', digest: '0a'.repeat(32) },
     { s: 'ok', signature: '0b'.repeat(64), owner: '0c'.repeat(32), seq: 3 },
+    { s: 'ok', signature: '0b'.repeat(64), used: 3 * 2 ** 30, allowance: 2 ** 40 },
     { s: 'missing' },
     { s: 'unknown' },
     { s: 'refused', reason: 'not in the coin group' },

@@ -23,6 +23,17 @@ const randomBytes = (n: number) => new Uint8Array(nodeRandomBytes(n))
 
 test('requests and responses round-trip', () => {
   const address = randomBytes(32)
+  const ticket = {
+    account: 'ab'.repeat(32),
+    size: 3 * 2 ** 20,
+    count: 3,
+    period: 472_222,
+    signatures: [
+      { peer: '12D3KooWA8fcQmP9hnNXD4df3HBcgtfyW5LBfSVyHfhi3tTe8qS5', signature: 'cd'.repeat(64) },
+    ],
+    index: 2,
+    path: [randomBytes(32), randomBytes(32)],
+  }
   const requests: Request[] = [
     { type: 'put', address, bytes: randomBytes(1000) },
     { type: 'get', address },
@@ -31,6 +42,8 @@ test('requests and responses round-trip', () => {
     { type: 'list', after: address, limit: 4096 },
     { type: 'replicate', address, bytes: randomBytes(1000), copies: 4 },
     { type: 'replicate', address, bytes: randomBytes(1000), copies: 4, avoid: [randomBytes(38)] },
+    { type: 'put', address, bytes: randomBytes(1000), ticket },
+    { type: 'replicate', address, bytes: randomBytes(1000), copies: 4, ticket },
   ]
   for (const req of requests) assert.deepEqual(decodeRequest(encodeRequest(req)), req)
   const largest = encodeRequest({
@@ -39,6 +52,11 @@ test('requests and responses round-trip', () => {
     bytes: new Uint8Array(MAX_CHUNK_BYTES),
     copies: MAX_REPLICATE_COPIES,
     avoid: Array.from({ length: MAX_REPLICATE_AVOID }, () => randomBytes(64)),
+    ticket: {
+      ...ticket,
+      signatures: Array.from({ length: 8 }, () => ({ peer: 'p'.repeat(64), signature: 'ab'.repeat(64) })),
+      path: Array.from({ length: 8 }, () => randomBytes(32)),
+    },
   })
   assert.ok(largest.byteLength <= MAX_MESSAGE_BYTES, 'the largest request fits the frame limit')
   const holders = Array.from({ length: MAX_REPLICATE_COPIES }, () => randomBytes(38))

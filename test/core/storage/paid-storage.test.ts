@@ -92,7 +92,7 @@ test('where storage is paid, a PUT without a ticket or with a forged one is refu
   const res = await requestChunk(client.host, target.id, { type: 'put', ...forged, ticket })
   assert.deepEqual(res, {
     status: 'bad-request',
-    reason: "storage is not paid for: the ticket is not signed by the account's balance group",
+    reason: "storage is not paid for: the ticket is not signed by the account's balance group for this chunk",
   })
   assert.equal(await vault.vault.has(forged.address), false)
   for (const node of nodes) assert.equal(await node.vault.has(forged.address), false)

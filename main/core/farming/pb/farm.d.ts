@@ -342,8 +342,8 @@ export interface FarmResponse {
   seq?: number
   reason: string
   proofs: CoinProof[]
-  used?: bigint
-  allowance?: bigint
+  used?: number
+  allowance?: number
 }
 export declare namespace FarmResponse {
   enum Status {
@@ -407,11 +407,11 @@ export declare namespace FarmResponse {
   }
   interface FarmResponseUsedFieldEvent {
     field: '$.used'
-    value: bigint
+    value: number
   }
   interface FarmResponseAllowanceFieldEvent {
     field: '$.allowance'
-    value: bigint
+    value: number
   }
   function encode(obj: Partial<FarmResponse>): Uint8Array
   function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FarmResponse>): FarmResponse

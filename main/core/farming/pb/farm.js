@@ -892,12 +892,12 @@ export var FarmResponse
             }
           }
           if (obj.used != null) {
-            w.uint32(64)
-            w.uint64(obj.used)
+            w.uint32(65)
+            w.double(obj.used)
           }
           if (obj.allowance != null) {
-            w.uint32(72)
-            w.uint64(obj.allowance)
+            w.uint32(73)
+            w.double(obj.allowance)
           }
           if (opts.lengthDelimited !== false) {
             w.ldelim()
@@ -949,11 +949,11 @@ export var FarmResponse
                 break
               }
               case 8: {
-                obj.used = reader.uint64()
+                obj.used = reader.double()
                 break
               }
               case 9: {
-                obj.allowance = reader.uint64()
+                obj.allowance = reader.double()
                 break
               }
               default: {
@@ -1034,14 +1034,14 @@ export var FarmResponse
               case 8: {
                 yield {
                   field: `${prefix}.used`,
-                  value: reader.uint64(),
+                  value: reader.double(),
                 }
                 break
               }
               case 9: {
                 yield {
                   field: `${prefix}.allowance`,
-                  value: reader.uint64(),
+                  value: reader.double(),
                 }
                 break
               }
