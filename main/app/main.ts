@@ -43,6 +43,8 @@ async function main(): Promise<void> {
   const node = await DriveNode.start({
     vaultDir: defaultVaultDir(),
     home,
+    // the network's vaults keep only chunks paid for; this node's account pays for its drive
+    paidStorage: true,
     mount: CAN_MOUNT ? join(homedir(), 'PeerDrive') : undefined,
     dashboardDir: ensureDashboardBuilt(),
     bootstrap,

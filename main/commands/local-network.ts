@@ -12,7 +12,7 @@ export function say(line: string): void {
 
 export async function peersOrLocalNetwork(
   bootstrap: string[],
-  local: Pick<TestnetOptions, 'nodes' | 'donate' | 'auditMs'>,
+  local: Pick<TestnetOptions, 'nodes' | 'donate' | 'auditMs' | 'freeStorage'>,
 ): Promise<{ bootstrap: string[]; local?: Testnet }> {
   if (bootstrap.length > 0) return { bootstrap }
   say(`No bootstrap peers given: starting a local network of ${local.nodes} vault processes on this machine.`)

@@ -49,7 +49,7 @@ function obeyControlLines(group: VaultGroup): void {
 export const nodeCommand: Command = {
   path: ['node', 'run'],
   usage:
-    'node run [--vault <dir>…] [--donate <size>] [--bootstrap <multiaddr>…] [--listen <multiaddr>…] [--events] [--farming-target <p>] [--proof-ms <ms>] [--vouch-age-ms <ms>]',
+    'node run [--vault <dir>…] [--donate <size>] [--bootstrap <multiaddr>…] [--listen <multiaddr>…] [--events] [--farming-target <p>] [--proof-ms <ms>] [--vouch-age-ms <ms>] [--free-storage]',
   positionals: 0,
   options: {
     vault: { type: 'string', multiple: true },
@@ -65,6 +65,7 @@ export const nodeCommand: Command = {
     'farming-target': { type: 'string' },
     'proof-ms': { type: 'string' },
     'vouch-age-ms': { type: 'string' },
+    'free-storage': { type: 'boolean' },
   },
   async run(values) {
     keepNewFilesPrivate()
@@ -88,6 +89,8 @@ export const nodeCommand: Command = {
         listen: listen.length ? listen : undefined,
         mdns: values.mdns === true,
         benchmark: values.benchmark === true,
+        // a network of bare clients (benchmarks) stores without tickets; every other is paid for
+        paidStorage: values['free-storage'] !== true,
         auditIntervalMs: intOption(values, 'audit-ms', 30_000, 100),
         heartbeatMs: intOption(values, 'heartbeat-ms', 2000, 200),
         farming: {

@@ -36,7 +36,7 @@ export const startCommand: Command = {
     const local = joined.local
     bootstrap = joined.bootstrap
     const vaultDir = stringOption(values, 'vault') ?? defaultVaultDir()
-    const node = await PeerDriveNode.start({ vaultDir, capacity, bootstrap })
+    const node = await PeerDriveNode.start({ vaultDir, capacity, bootstrap, paidStorage: true })
     const m = node.metrics()
     say(
       `Vault ${vaultDir}: donating ${formatSize(m.capacity)}, holding ${formatSize(m.bytes)} in ${m.chunks} chunks.`,

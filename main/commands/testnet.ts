@@ -36,7 +36,7 @@ function obeyKillLines(net: Testnet): () => void {
 export const testnetCommand: Command = {
   path: ['testnet'],
   usage:
-    'testnet --nodes <N> --dir <dir> [--per-process <K>] [--donate <size>] [--farming-target <p>] [--proof-ms <ms>] [--vouch-age-ms <ms>]',
+    'testnet --nodes <N> --dir <dir> [--per-process <K>] [--donate <size>] [--farming-target <p>] [--proof-ms <ms>] [--vouch-age-ms <ms>] [--free-storage]',
   positionals: 0,
   options: {
     nodes: { type: 'string' },
@@ -47,6 +47,7 @@ export const testnetCommand: Command = {
     'farming-target': { type: 'string' },
     'proof-ms': { type: 'string' },
     'vouch-age-ms': { type: 'string' },
+    'free-storage': { type: 'boolean' },
   },
   async run(values) {
     keepNewFilesPrivate()
@@ -67,6 +68,7 @@ export const testnetCommand: Command = {
       proofMs: values['proof-ms'] === undefined ? undefined : intOption(values, 'proof-ms', 60_000, 100),
       // a testnet's vaults all start now: a day before any vouches for a client would mean no coin for a day
       vouchAgeMs: values['vouch-age-ms'] === undefined ? 0 : intOption(values, 'vouch-age-ms', 0, 0),
+      freeStorage: values['free-storage'] === true,
       // about twenty progress lines, however large the network
       onProgress: (started, total) => {
         if (started === total || started - shown >= Math.max(1, Math.ceil(total / 20))) {

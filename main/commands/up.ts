@@ -25,7 +25,7 @@ function launcherGone(): Promise<void> {
 export const upCommand: Command = {
   path: ['up'],
   usage:
-    'up --vault <dir> --mount <dir> [--donate <size>] [--bootstrap <multiaddr>…] [--local-nodes <N>] [--listen <multiaddr>… | --loopback] [--api-port <port>] [--login | --create] [--remember] [--dashboard]',
+    'up --vault <dir> --mount <dir> [--donate <size>] [--bootstrap <multiaddr>…] [--local-nodes <N>] [--listen <multiaddr>… | --loopback] [--api-port <port>] [--login | --create] [--remember] [--dashboard] [--free-storage]',
   positionals: 0,
   options: {
     vault: { type: 'string' },
@@ -41,6 +41,7 @@ export const upCommand: Command = {
     create: { type: 'boolean' },
     remember: { type: 'boolean' },
     dashboard: { type: 'boolean' },
+    'free-storage': { type: 'boolean' },
   },
   async run(values) {
     keepNewFilesPrivate()
@@ -55,10 +56,13 @@ export const upCommand: Command = {
     // asked before anything starts, so the prompts are not mixed with the node's lines
     const credentials = values.login === true || values.create === true ? await readCredentials() : undefined
     const home = defaultHome()
+    // a network whose vaults keep chunks without tickets; every other is paid for
+    const freeStorage = values['free-storage'] === true
     const { bootstrap, local } = await peersOrLocalNetwork(listOption(values, 'bootstrap'), {
       nodes: intOption(values, 'local-nodes', 8),
       donate: '2GiB',
       auditMs: 10_000,
+      freeStorage,
     })
     const listen = listOption(values, 'listen')
     let node: DriveNode
@@ -70,6 +74,8 @@ export const upCommand: Command = {
         listen: listen.length ? listen : desktopListen(bootstrap, values.loopback === true),
         home,
         mount: resolve(mount),
+        // the network's vaults keep only chunks paid for; this node's account pays for its drive
+        paidStorage: !freeStorage,
         apiPort: values['api-port'] === undefined ? undefined : intOption(values, 'api-port', 0, 1),
         journalLimitBytes: journal === undefined ? undefined : parseSize(journal),
         dashboardDir: values.dashboard === true ? ensureDashboardBuilt() : undefined,

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import type { TestContext } from 'node:test'
 import { promisify } from 'node:util'
 import { repoRoot, tempDir } from '../helpers.ts'
 import { waitFor } from '../core/net/support.ts'
@@ -21,14 +22,19 @@ function alive(pid: number): boolean {
   }
 }
 
-test('testnet writes its manifest, serves net put/get/audit, and stops every node on SIGTERM', async (t) => {
-  const dir = await tempDir(t)
-  const testnet = spawn(process.execPath, [bin, 'testnet', '--nodes', '5', '--dir', dir], { stdio: 'ignore' })
+type Manifest = {
+  bootstrap: string[]
+  nodes: { peerId: string; pid: number; multiaddr: string; vault: string }[]
+}
+
+/** A testnet started as a script starts it, and its manifest once written. */
+async function startTestnet(t: TestContext, dir: string, extra: string[] = []) {
+  const testnet = spawn(process.execPath, [bin, 'testnet', '--nodes', '5', '--dir', dir, ...extra], {
+    stdio: 'ignore',
+  })
   t.after(() => testnet.kill('SIGKILL'))
   const manifestPath = join(dir, 'testnet.json')
-  let manifest:
-    | { bootstrap: string[]; nodes: { peerId: string; pid: number; multiaddr: string; vault: string }[] }
-    | undefined
+  let manifest: Manifest | undefined
   await waitFor(
     async () => {
       manifest = await readFile(manifestPath, 'utf8')
@@ -39,14 +45,21 @@ test('testnet writes its manifest, serves net put/get/audit, and stops every nod
     30_000,
     'testnet.json',
   )
-  assert.equal(manifest!.nodes.length, 5)
-  for (const node of manifest!.nodes) {
+  return { testnet, manifest: manifest! }
+}
+
+test('testnet writes its manifest, serves net put/get/audit, and stops every node on SIGTERM', async (t) => {
+  const dir = await tempDir(t)
+  // `net put` is a bare client with no account: this network stores without tickets
+  const { testnet, manifest } = await startTestnet(t, dir, ['--free-storage'])
+  assert.equal(manifest.nodes.length, 5)
+  for (const node of manifest.nodes) {
     assert.match(node.multiaddr, /^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/12D3Koo/)
     assert.ok(node.multiaddr.endsWith(node.peerId))
     assert.ok(alive(node.pid))
     assert.ok(node.vault.startsWith(dir))
   }
-  const boot = manifest!.bootstrap[0]!
+  const boot = manifest.bootstrap[0]!
 
   const original = randomBytes(3 * 2 ** 20 + 4321)
   await writeFile(join(dir, 'in.bin'), original)
@@ -75,7 +88,7 @@ test('testnet writes its manifest, serves net put/get/audit, and stops every nod
   const exited = new Promise((r) => testnet.once('exit', r))
   testnet.kill('SIGTERM')
   await exited
-  for (const node of manifest!.nodes) assert.ok(!alive(node.pid), `node ${node.pid} still running`)
+  for (const node of manifest.nodes) assert.ok(!alive(node.pid), `node ${node.pid} still running`)
 })
 
 test('net commands refuse a bad bootstrap address with one line', async () => {
@@ -86,4 +99,27 @@ test('net commands refuse a bad bootstrap address with one line', async () => {
   assert.notEqual(r.code, 0)
   assert.match(r.stderr, /^peerdrive: not a peer multiaddr/)
   assert.doesNotMatch(r.stderr, /\n\s+at /)
+})
+
+test('where storage is paid, net put from a client with no account is refused in one line', async (t) => {
+  const dir = await tempDir(t)
+  const { manifest } = await startTestnet(t, dir)
+  await writeFile(join(dir, 'in.bin'), randomBytes(100_000))
+  const put = await run(process.execPath, [
+    bin,
+    'net',
+    'put',
+    join(dir, 'in.bin'),
+    '--bootstrap',
+    manifest.bootstrap[0]!,
+  ]).then(
+    () => undefined,
+    (err: { code: number; stderr: string; stdout: string }) => err,
+  )
+  assert.ok(put, 'the put fails')
+  assert.notEqual(put.code, 0)
+  assert.equal(put.stdout, '', 'no handle is printed')
+  const lines = put.stderr.trim().split('\n')
+  assert.equal(lines.length, 1, put.stderr)
+  assert.match(lines[0]!, /storage is not paid for: a PUT needs a ticket from the account's balance group/)
 })

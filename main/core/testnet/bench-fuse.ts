@@ -97,7 +97,8 @@ export async function benchFuse(opts: FuseBenchOptions = {}): Promise<FuseBenchR
     const donate = `${Math.ceil((sizeMiB + syncMiB + 2 * RANDWRITE_ROUNDS * randomFileMiB) / 1024) + 1}GiB`
     const vaults = opts.vaults ?? 5
     log(`starting ${vaults} vault processes`)
-    const net = await Testnet.start({ nodes: vaults, dir: join(work, 'net'), donate })
+    // the drive here has no account paying: the vaults store without tickets (FUSE is measured, not payment)
+    const net = await Testnet.start({ nodes: vaults, dir: join(work, 'net'), donate, freeStorage: true })
     cleanups.push(() => net.stop())
     const node = await PeerDriveNode.start({
       vaultDir: join(work, 'node-vault'),

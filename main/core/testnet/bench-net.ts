@@ -61,6 +61,8 @@ export async function benchNet(opts: NetBenchOptions = {}): Promise<NetBenchResu
     if (started - shown >= 10 || started === total) log(`  started ${(shown = started)}/${total}`)
   }
   const net = await Testnet.start({
+    // its client is a bare host with no account or vault: the vaults store without tickets
+    freeStorage: true,
     nodes: opts.nodes ?? 8,
     dir,
     donate: '4GiB',

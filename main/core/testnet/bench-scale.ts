@@ -76,6 +76,8 @@ async function scaleRun(n: number, opts: ScaleOptions): Promise<ScaleRun> {
   const enc = new SelfEncryptor()
   try {
     net = await Testnet.start({
+      // its client is a bare host with no account or vault: the vaults store without tickets
+      freeStorage: true,
       nodes: n,
       perProcess,
       dir,

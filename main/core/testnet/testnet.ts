@@ -58,6 +58,8 @@ export interface TestnetOptions {
   vouchAgeMs?: number
   /** Nodes also serve the raw-throughput sink (see `peerdrive bench net`). */
   benchmark?: boolean
+  /** Vaults keep chunks without storage tickets: for benchmarks whose clients have no account or vault. */
+  freeStorage?: boolean
   onEvent?: (e: NodeEvent) => void
   /** Told each time a vault is ready, while the testnet starts. */
   onProgress?: (started: number, total: number) => void
@@ -158,6 +160,7 @@ export class Testnet {
     if (this.opts.proofMs) args.push('--proof-ms', String(this.opts.proofMs))
     if (this.opts.vouchAgeMs !== undefined) args.push('--vouch-age-ms', String(this.opts.vouchAgeMs))
     if (this.opts.benchmark) args.push('--benchmark')
+    if (this.opts.freeStorage) args.push('--free-storage')
     if (this.opts.heartbeatMs) args.push('--heartbeat-ms', String(this.opts.heartbeatMs))
     // Own process group, so a Ctrl-C meant for the parent does not kill the
     // nodes before it stops them in order; the stdin pipe ends them if the parent dies.

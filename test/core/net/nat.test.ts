@@ -77,7 +77,18 @@ test(
 
     // the network: five public vaults on fixed ports, so their addresses are known before AutoNAT verifies them
     const vault = (ns: string, name: string, listen: string[], bootstrap: string[]) => {
-      const args = [bin, 'node', 'run', '--vault', join(dir, name), '--donate', '256MiB', '--with-parent']
+      // a home behind a plain NAT is a client only, with no vault to earn an allowance: storage is free here
+      const args = [
+        bin,
+        'node',
+        'run',
+        '--vault',
+        join(dir, name),
+        '--donate',
+        '256MiB',
+        '--with-parent',
+        '--free-storage',
+      ]
       for (const l of listen) args.push('--listen', l)
       for (const b of bootstrap) args.push('--bootstrap', b)
       // stdin stays a pipe: a vault ends when this process does, however it ends
@@ -118,7 +129,17 @@ test(
       const mount = join(base, 'mnt')
       await mkdir(mount, { recursive: true })
       const env = { ...process.env, PEERDRIVE_HOME: base }
-      const args = [bin, 'up', '--vault', join(base, 'vault'), '--mount', mount, '--donate', '256MiB']
+      const args = [
+        bin,
+        'up',
+        '--vault',
+        join(base, 'vault'),
+        '--mount',
+        mount,
+        '--donate',
+        '256MiB',
+        '--free-storage',
+      ]
       for (const b of boot) args.push('--bootstrap', b)
       const proc = follow(
         net.spawnNetOnly(ns, process.execPath, args, { env, stdio: ['pipe', 'pipe', 'pipe'] }),

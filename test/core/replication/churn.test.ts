@@ -20,6 +20,8 @@ test('a killed vault is noticed at once and its chunks are restored to four copi
   const net = await Testnet.start({
     nodes: 6,
     dir,
+    // the client is a bare host with no account: the vaults store without tickets
+    freeStorage: true,
     auditMs: 2000,
     // the default heartbeat: a frozen vault is dropped after three unanswered ones (6–8 s); a
     // busy machine only delays an answer, which clears the misses when it comes
