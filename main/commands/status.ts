@@ -34,6 +34,11 @@ export function statusLines(status: StatusResult): string[] {
     ...s.errors.map((e) => `         error ${e.name}: ${e.error}`),
     `vault    ${formatSize(status.vault.used_bytes)} used of ${formatSize(status.vault.donated_bytes)} donated (${status.vault.chunks} chunks)`,
     ...cacheLines(status.cache),
+    ...(status.storage
+      ? [
+          `storage  ${formatSize(status.storage.used_bytes)} paid for of ${formatSize(status.storage.allowance_bytes)} allowed (earned by this node's vault)`,
+        ]
+      : []),
     `network  ${status.peers} peers; ${status.network.repairs} repairs`,
     ...reachabilityLines(status.network),
   ]

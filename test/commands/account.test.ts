@@ -72,7 +72,8 @@ async function status(home: string): Promise<{ mounted: boolean; sync: { state: 
 }
 
 test('account create, logout, login and passwd through the CLI; wrong PIN and password fail alike', async (t) => {
-  const vaults = await startNodes(t, 5)
+  // `up` pays for its drive's chunks: these vaults keep only paid ones, and back a vault at once
+  const vaults = await startNodes(t, 5, { paidStorage: true, farming: { clientMinAgeMs: 0 } })
   const boot = vaults[0]!.multiaddrs()[0]!
   const a = await up(t, boot)
   assert.match(a.output(), /No account is open/)

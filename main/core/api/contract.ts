@@ -39,6 +39,16 @@ export interface StatusResult {
   addresses: string[]
   /** The drive's disk cache: kept files and recently read chunks (absent without a drive, and from older nodes). */
   cache?: CacheUsage
+  /** The open account's storage balance where storage is paid, once its balance group has answered. */
+  storage?: StorageUsage
+}
+
+/** What an account has had paid for and may have paid for, as its balance group keeps it. */
+export interface StorageUsage {
+  used_bytes: number
+  /** Earned by the vaults that back the account: the first hour's share is its starter allowance. */
+  allowance_bytes: number
+  checked_at: number
 }
 
 /** What the drive's disk cache holds: chunks of kept files (never evicted) and of files read lately (up to the limit). */

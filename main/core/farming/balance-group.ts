@@ -29,6 +29,16 @@ import { periodOf } from './receipt.ts'
 import { validSigners, verifyBy } from './signing.ts'
 import type { Validator } from './validator.ts'
 
+/**
+ * How long a vault's neighbours must have known it before it backs an
+ * account (at most the farming vouch's age): a new user's first files wait
+ * this long, and an identity made afresh must run this long before it earns.
+ */
+export const BACK_MIN_AGE_MS = 10 * 60_000
+
+/** Accounts one vault may back in a period: its owner's, and the one a password change makes. */
+export const ACCOUNTS_PER_VAULT = 2
+
 /** A ticket is good in its own period and this many after it: long enough for a slow upload and its retries. */
 export const TICKET_PERIODS = 2
 
@@ -82,10 +92,10 @@ export class BalanceGroup {
   // --- as a vault near another: vouching that it backs an account -----------
 
   async back(from: string, account: string, period: number): Promise<FarmResponse> {
-    const refusal = await this.#c.validator.vouchRefusal(from, period)
+    const refusal = await this.#c.validator.vouchRefusal(from, period, BACK_MIN_AGE_MS)
     if (refusal) return { s: 'refused', reason: refusal }
-    if (!this.#c.db.back(from, period, account))
-      return { s: 'refused', reason: 'the vault backs another account this period' }
+    if (!this.#c.db.back(from, period, account, ACCOUNTS_PER_VAULT))
+      return { s: 'refused', reason: 'the vault backs other accounts this period' }
     const signature = this.#c.identity.sign(backBytes(from, account, period))
     return { s: 'ok', signature: toHex(signature) }
   }

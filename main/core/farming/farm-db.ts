@@ -76,7 +76,7 @@ export class FarmDb {
       CREATE TABLE IF NOT EXISTS grants (account TEXT NOT NULL, root TEXT NOT NULL, period INTEGER NOT NULL,
         PRIMARY KEY (account, root));
       CREATE TABLE IF NOT EXISTS backs (vault TEXT NOT NULL, period INTEGER NOT NULL, account TEXT NOT NULL,
-        PRIMARY KEY (vault, period));
+        PRIMARY KEY (vault, period, account));
     `)
     // farm.db files made before receipts were bounded lack the columns the bounds count by
     const columns = (this.#db.prepare('PRAGMA table_info(seen_receipts)').all() as { name: string }[]).map(
@@ -172,18 +172,22 @@ export class FarmDb {
   }
 
   /**
-   * Notes that a vault backs an account this period: true when it backs no
-   * other one (a vault backs one account a period), false when it does.
+   * Notes that a vault backs an account this period: true when it already
+   * does, or backs fewer than `most` accounts so far; false when it is at the limit.
    */
-  back(vault: string, period: number, account: string): boolean {
-    this.#db.prepare('DELETE FROM backs WHERE period < ?').run(period - 1)
-    this.#db.prepare('INSERT OR IGNORE INTO backs VALUES (?, ?, ?)').run(vault, period, account)
-    const row = this.#db
-      .prepare('SELECT account FROM backs WHERE vault = ? AND period = ?')
-      .get(vault, period) as {
-      account: string
-    }
-    return row.account === account
+  back(vault: string, period: number, account: string, most: number): boolean {
+    return this.#db.transaction((): boolean => {
+      this.#db.prepare('DELETE FROM backs WHERE period < ?').run(period - 1)
+      const backed = (
+        this.#db.prepare('SELECT account FROM backs WHERE vault = ? AND period = ?').all(vault, period) as {
+          account: string
+        }[]
+      ).map((r) => r.account)
+      if (backed.includes(account)) return true
+      if (backed.length >= most) return false
+      this.#db.prepare('INSERT INTO backs VALUES (?, ?, ?)').run(vault, period, account)
+      return true
+    })()
   }
 
   // wallet: coins owned by the wallets used on this node

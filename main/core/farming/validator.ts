@@ -144,15 +144,19 @@ export class Validator {
     }
   }
 
-  /** Why this vault will not vouch for `from` in the period, or undefined when it will. */
-  async vouchRefusal(from: string, period: number): Promise<string | undefined> {
+  /**
+   * Why this vault will not vouch for `from` in the period, or undefined when
+   * it will; `ageCapMs` lowers the age asked for (backing storage asks less).
+   */
+  async vouchRefusal(from: string, period: number, ageCapMs = Infinity): Promise<string | undefined> {
     if (Math.abs(period - periodOf(Date.now())) > 1) return 'not the current farming period'
     const known = this.#c.peers.list()
     this.#c.db.sawPeers(known.map((p) => p.key))
     if (!known.some((p) => p.key === from)) return 'not a vault this vault knows'
     if (!this.#c.trust.isTrusted(from)) return 'the vault failed its storage proofs'
     const since = this.#c.db.firstSeen(from) ?? Date.now()
-    if (Date.now() - since < this.#o.clientMinAgeMs) return 'known here for too short a time'
+    if (Date.now() - since < Math.min(this.#o.clientMinAgeMs, ageCapMs))
+      return 'known here for too short a time'
     const near = await this.clientNeighbours(from)
     if (!near.some((p) => p.key === this.#c.peers.self.key)) return 'this vault is not near the client'
     return undefined

@@ -1,5 +1,6 @@
 // A vault node with the user's drive: accounts, the drive and its mount, and
 // the API that the dashboard and the command line talk to.
+import { StorageWatch } from './storage-watch.ts'
 import { rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Accounts, accountId, fileOnlySealer, forget, recall, remember, wipeKeys } from '../account/index.ts'
@@ -70,6 +71,8 @@ export class DriveNode {
   /** Shares this account opened, shown under "Shared with me/" in the mount. */
   readonly received: ReceivedShares
   private readonly opts: DriveNodeOptions
+  /** The open account's storage balance, where storage is paid. */
+  private readonly storage: StorageWatch
   private open:
     | {
         account: OpenAccount
@@ -99,6 +102,7 @@ export class DriveNode {
     this.api = api
     this.opts = opts
     this.feed = feed
+    this.storage = new StorageWatch((account) => node.storageBalance(account), opts.log ?? (() => {}))
     this.accounts = new Accounts(node.records, opts.accounts)
   }
 
@@ -331,7 +335,9 @@ export class DriveNode {
   private async openAccount(account: OpenAccount, remembered: boolean): Promise<void> {
     const log = this.opts.log ?? (() => {})
     // where storage is paid, the account pays for what its drive puts
-    this.node.payStorageAs(OwnerKey.fromSeed(account.keys.accountSeed))
+    const payer = OwnerKey.fromSeed(account.keys.accountSeed)
+    this.node.payStorageAs(payer, () => this.storage.refreshSoon())
+    this.storage.follow(payer)
     const drive = await Drive.open({
       // each account's drive state apart, so a second account on this node never sees the first's
       dir: join(this.opts.home, 'drives', account.id.slice(0, 16)),
@@ -419,6 +425,7 @@ export class DriveNode {
     // the drive's local state (tree, cached and staged file data) is this account's: none stays behind
     await rm(join(this.opts.home, 'drives', open.account.id.slice(0, 16)), { recursive: true, force: true })
     this.node.payStorageAs(undefined)
+    this.storage.follow(undefined)
     wipeKeys(open.account.keys)
     this.node.farmer.useDeviceWallet()
     this.opts.log?.('account closed; its keys and local drive state are wiped from this device')
@@ -486,6 +493,7 @@ export class DriveNode {
       peer_id: m.peerId,
       addresses: this.node.multiaddrs(),
       ...(drive ? { cache: drive.onDemand.usage() } : {}),
+      ...(this.storage.current() ? { storage: this.storage.current() } : {}),
     }
   }
 
@@ -495,6 +503,7 @@ export class DriveNode {
    */
   async stop(): Promise<void> {
     await this.changing
+    this.storage.stop()
     await this.shares.stop()
     await this.received.stop()
     const open = this.open

@@ -369,14 +369,19 @@ export class PeerDriveNode {
   /**
    * Where storage is paid, the chunks this node puts are paid for by the
    * account (its balance group signs a ticket for each batch); undefined
-   * stops paying. A network without paid storage needs no tickets.
+   * stops paying; `onPaid` hears of each batch paid for. A network without
+   * paid storage needs no tickets.
    */
-  payStorageAs(account: OwnerKey | undefined): void {
+  payStorageAs(account: OwnerKey | undefined, onPaid?: () => void): void {
     if (!this.opts.paidStorage || !account) {
       this.network.payer = undefined
       return
     }
-    const batcher = new TicketBatcher((leaves) => this.farmer.balances.pay(account, leaves))
+    const batcher = new TicketBatcher(async (leaves) => {
+      const tickets = await this.farmer.balances.pay(account, leaves)
+      onPaid?.()
+      return tickets
+    })
     this.network.payer = (address, size) => batcher.ticket(address, size)
   }
 
