@@ -226,10 +226,15 @@ export class Drive implements DriveFs {
     return this.syncer.settle(timeoutMs)
   }
 
-  /** Flushes, then stops background work and closes local state. */
-  async close(): Promise<void> {
+  /**
+   * Flushes, waits up to `settleMs` for uploads, then stops background work
+   * and closes local state. What is still pending stays in the journal and
+   * uploads when the drive opens again.
+   */
+  async close(settleMs = 60_000): Promise<void> {
     await this.liveSync.stop()
-    await this.syncAll().catch(() => false)
+    if (settleMs > 0) await this.syncAll(settleMs).catch(() => false)
+    else for (const [fh, f] of this.handles) if (f.dirty) await this.fsync(fh).catch(() => {})
     await this.syncer.stop()
     await this.remoteHistory?.stop()
     await this.onDemand.stop()

@@ -513,7 +513,8 @@ export class DriveNode {
       await open.folders.syncAll(30_000)
       await open.mounted?.unmount()
       await open.folders.close()
-      await open.drive.close()
+      // it waited above: what is still pending stays in the journal for the next start
+      await open.drive.close(0)
       wipeKeys(open.account.keys)
     }
     this.feed.stop()
