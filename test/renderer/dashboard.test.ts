@@ -14,6 +14,7 @@ import { chunkAddress } from '../../main/core/chunk-store.ts'
 import { DriveNode } from '../../main/core/node/index.ts'
 import type { PeerDriveNode } from '../../main/core/node/index.ts'
 import { closeGroup } from '../../main/core/placement/index.ts'
+import { OwnerKey } from '../../main/core/records/index.ts'
 import { detachMount } from '../../native/mount-point.ts'
 import { TEST_KDF, everyAddress } from '../core/account/support.ts'
 import { meshUp, startNodes, waitFor } from '../core/net/support.ts'
@@ -25,7 +26,13 @@ const VIEWS = ['overview', 'files', 'settings', 'account', 'logs'] as const
 const WAIT = { timeout: 60_000 }
 /** Every served chunk wins, so one GET served by this node's vault mints a coin. */
 // (and vaults vouch for clients at once: they have not known each other the usual day)
-const EVERY_GET_WINS = { target: 1, proofIntervalMs: 3_600_000, clientMinAgeMs: 0 }
+// storage is paid for, as on any network the commands start: an hour's allowance covers this test's files
+const EVERY_GET_WINS = {
+  target: 1,
+  proofIntervalMs: 3_600_000,
+  clientMinAgeMs: 0,
+  storagePrices: { earnBytes: 128 * 2 ** 20 },
+}
 
 /** Stores small chunks and reads them from a vault outside their group until `node`'s vault has served one. */
 async function farmUntilPaid(vaults: PeerDriveNode[], node: DriveNode): Promise<void> {
@@ -67,7 +74,9 @@ function writeIntoMount(path: string, mib: number): Promise<void> {
 
 test('the dashboard drives a real node: account, donation, sync, refused token, screenshots', async (t) => {
   const dashboardDir = ensureDashboardBuilt()
-  const vaults = await startNodes(t, 5, { capacity: 256 * MiB, farming: EVERY_GET_WINS })
+  const vaults = await startNodes(t, 5, { capacity: 256 * MiB, farming: EVERY_GET_WINS, paidStorage: true })
+  // the chunks farmed on below are put by this vault, paid for by an account of its own
+  vaults[0]!.payStorageAs(OwnerKey.generate())
   // not tempDir(t): the mount must be gone before the directory is removed
   const home = await mkdtemp(join(tmpdir(), 'peerdrive-test-'))
   const mount = join(home, 'mnt')
@@ -82,6 +91,7 @@ test('the dashboard drives a real node: account, donation, sync, refused token, 
     accounts: { kdf: TEST_KDF, lookupFloorMs: 20 },
     dashboardDir,
     farming: EVERY_GET_WINS,
+    paidStorage: true,
   })
   t.after(async () => {
     await node.stop().catch(() => {})
@@ -153,6 +163,16 @@ test('the dashboard drives a real node: account, donation, sync, refused token, 
   assert.ok(seen.includes('syncing'), `sync states seen: ${seen.join(' → ')}`)
   assert.equal(seen.at(-1), 'synced')
   assert.equal(node.status().sync.state, 'synced')
+  // what the account's files took of the allowance its vault earned
+  await waitFor(
+    () => (node.status().storage?.used_bytes ?? 0) >= 48 * MiB,
+    60_000,
+    'the balance to count the file',
+  )
+  await page
+    .getByTestId('storage-balance')
+    .filter({ hasText: /paid for of 128 MiB/ })
+    .waitFor(WAIT)
 
   // the file is listed with its state; the wallet shows its figures or says it is unavailable
   await page.getByRole('tab', { name: 'Files' }).click()
