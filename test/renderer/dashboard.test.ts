@@ -171,7 +171,7 @@ test('the dashboard drives a real node: account, donation, sync, refused token, 
   )
   await page
     .getByTestId('storage-balance')
-    .filter({ hasText: /paid for of 128 MiB/ })
+    .filter({ hasText: /paid for of 128.0 MiB/ })
     .waitFor(WAIT)
 
   // the file is listed with its state; the wallet shows its figures or says it is unavailable
