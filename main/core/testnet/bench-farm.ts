@@ -69,7 +69,7 @@ function withoutReceipts(node: PeerDriveNode): NetworkChunkStore {
 }
 
 /** Chunks put by `node`, then read by `reader` with receipts and without, alternating: the ratio of the throughputs. */
-async function receiptOverhead(node: PeerDriveNode, reader: PeerDriveNode): Promise<number> {
+async function receiptOverhead(node: PeerDriveNode, reader: PeerDriveNode, chunks: number): Promise<number> {
   const ratios: number[] = []
   const bare = withoutReceipts(reader)
   for (let round = 0; round < 3; round++) {
@@ -79,8 +79,8 @@ async function receiptOverhead(node: PeerDriveNode, reader: PeerDriveNode): Prom
       await node.network.put(address, bytes)
       return address
     }
-    const withSet = await Promise.all(Array.from({ length: 64 }, put))
-    const withoutSet = await Promise.all(Array.from({ length: 64 }, put))
+    const withSet = await Promise.all(Array.from({ length: chunks }, put))
+    const withoutSet = await Promise.all(Array.from({ length: chunks }, put))
     const withReceipts = await getThroughput(withSet, (a) => reader.network.get(a))
     await reader.farmer.settled()
     const without = await getThroughput(withoutSet, (a) => bare.get(a))
@@ -89,10 +89,10 @@ async function receiptOverhead(node: PeerDriveNode, reader: PeerDriveNode): Prom
   return median(ratios)
 }
 
-/** 16 chunks of 64 KiB put at once by `node`, ten times: the median time of a batch. */
-async function putBatches(node: PeerDriveNode): Promise<number> {
+/** 16 chunks of 64 KiB put at once by `node`, `batches` times: the median time of a batch. */
+async function putBatches(node: PeerDriveNode, batches: number): Promise<number> {
   const times: number[] = []
-  for (let i = 0; i < 10; i++) {
+  for (let i = 0; i < batches; i++) {
     const chunks = Array.from({ length: BATCH }, () => randomBytes(CHUNK))
     const t0 = performance.now()
     await Promise.all(chunks.map((bytes) => node.network.put(chunkAddress(bytes), bytes)))
@@ -142,6 +142,9 @@ export async function benchFarm(
 ): Promise<FarmBenchResult> {
   const count = opts.nodes ?? 8
   const rounds = opts.rounds ?? 40
+  // the receipt and put figures scale with the rounds asked for: a short run is a quick look
+  const getChunks = Math.max(8, Math.min(64, rounds * 2))
+  const batches = Math.max(2, Math.min(10, Math.floor(rounds / 4)))
   const log = opts.log ?? (() => {})
   const dir = await mkdtemp(join(tmpdir(), 'peerdrive-bench-farm-'))
   const nodes: PeerDriveNode[] = []
@@ -197,16 +200,16 @@ export async function benchFarm(
       proofMs.push(performance.now() - t0)
     }
     log('receipts at target 1')
-    const overheadAtOne = await receiptOverhead(nodes[0]!, nodes[count - 1]!)
+    const overheadAtOne = await receiptOverhead(nodes[0]!, nodes[count - 1]!, getChunks)
     log('paid storage: grants and batches of puts')
     const grantMs: number[] = []
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < batches; i++) {
       const leaves = Array.from({ length: BATCH }, () => ({ address: randomBytes(32), size: CHUNK }))
       const t0 = performance.now()
       await nodes[0]!.farmer.balances.pay(payer, leaves)
       grantMs.push(performance.now() - t0)
     }
-    const paidPut = await putBatches(nodes[0]!)
+    const paidPut = await putBatches(nodes[0]!, batches)
     log('a second network at the default target, storing without tickets')
     plain.push(
       ...(await startNetwork(
@@ -216,8 +219,8 @@ export async function benchFarm(
         false,
       )),
     )
-    const overhead = await receiptOverhead(plain[0]!, plain[count - 1]!)
-    const freePut = await putBatches(plain[0]!)
+    const overhead = await receiptOverhead(plain[0]!, plain[count - 1]!, getChunks)
+    const freePut = await putBatches(plain[0]!, batches)
     const recordGet = median(recordMs)
     const r = (x: number) => Number(x.toFixed(2))
     return {
