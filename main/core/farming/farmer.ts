@@ -37,6 +37,7 @@ import {
   underTarget,
 } from './receipt.ts'
 import type { Receipt } from './receipt.ts'
+import { ReceiptBatches } from './receipt-batches.ts'
 import { TrustTable } from './trust.ts'
 import { BalanceGroup, DEFAULT_PRICES } from './balance-group.ts'
 import type { StoragePrices } from './balance-group.ts'
@@ -159,6 +160,8 @@ export class Farmer {
   #deviceSeed!: Uint8Array
   /** As a client: per farming period, the next coin slot a winning receipt fills. */
   #slots = new Map<number, number>()
+  /** As a client: receipts waiting to go to the vaults that served the chunks. */
+  readonly #receipts = new ReceiptBatches((vault, receipts) => this.ask(vault, { t: 'receipts', receipts }))
   /** As a client: its neighbours' vouches, per period, once a quorum was had. */
   readonly #vouches = new Map<number, CoinSignature[]>()
 
@@ -345,6 +348,12 @@ export class Farmer {
       }
       case 'receipt':
         return this.#onReceipt(req.receipt, peer)
+      case 'receipts': {
+        // each is taken or refused on its own; the answer is the first refusal, if every one was refused
+        const answers: FarmResponse[] = []
+        for (const receipt of req.receipts) answers.push(await this.#onReceipt(receipt, peer))
+        return answers.find((a) => a.s === 'ok') ?? answers[0]!
+      }
       case 'claim':
         return this.validator.claim(req.receipt, req.owner, peer)
       case 'transfer':
@@ -398,7 +407,12 @@ export class Farmer {
     if (vault.key === this.#c.peers.self.key || this.#claims.size > 256) return
     this.#track(
       this.receiptFor(vault.key, toHex(address))
-        .then((receipt) => this.ask(vault, { t: 'receipt', receipt }))
+        // a winning receipt carries vouches and goes at once; the others wait for their batch
+        .then((receipt): Promise<unknown> =>
+          receipt.vouches.length > 0
+            ? this.ask(vault, { t: 'receipt', receipt })
+            : this.#receipts.add(vault, receipt),
+        )
         .catch(() => undefined),
     )
   }

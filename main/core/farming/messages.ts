@@ -13,6 +13,8 @@ import type { Receipt } from './receipt.ts'
 
 export const MAX_FARM_MESSAGE_BYTES = 16 * 1024
 const MAX_SIGNATURES = 8
+/** Receipts one RECEIPTS message may carry: losing ones, about 250 bytes each. */
+export const MAX_BATCHED_RECEIPTS = 32
 /** Vouches a receipt may carry: the client's 2R nearest vaults, with room to spare. */
 const MAX_VOUCHES = 16
 /** A receipt's slot: far above any period's limit, small enough to check. */
@@ -26,6 +28,8 @@ export const MAX_INBOX_SKIP = 1024
 export type FarmRequest =
   | { t: 'prove'; chunk: string; nonce: string }
   | { t: 'receipt'; receipt: Receipt }
+  /** Receipts sent together to the vault that served them; a winning one (with vouches) goes alone. */
+  | { t: 'receipts'; receipts: Receipt[] }
   | { t: 'claim'; receipt: Receipt; owner: string }
   | { t: 'transfer'; id: string; to: string; seq: number; auth: string }
   | { t: 'coin'; id: string }
@@ -64,6 +68,7 @@ const { Type } = WireRequest
 const TYPES: Record<FarmRequest['t'], WireRequest.Type> = {
   prove: Type.PROVE,
   receipt: Type.RECEIPT,
+  receipts: Type.RECEIPTS,
   claim: Type.CLAIM,
   transfer: Type.TRANSFER,
   coin: Type.COIN,
@@ -125,6 +130,8 @@ export function encodeFarmRequest(m: FarmRequest): Uint8Array {
       return WireRequest.encode({ type, chunk: bytes(m.chunk), nonce: bytes(m.nonce) })
     case 'receipt':
       return WireRequest.encode({ type, receipt: wireReceipt(m.receipt) })
+    case 'receipts':
+      return WireRequest.encode({ type, receipts: m.receipts.map(wireReceipt) })
     case 'claim':
       return WireRequest.encode({ type, receipt: wireReceipt(m.receipt), owner: bytes(m.owner) })
     case 'transfer':
@@ -244,6 +251,8 @@ export function decodeFarmRequest(body: Uint8Array): FarmRequest {
         proof: { signatures: MAX_SIGNATURES },
         receipt: { vouches: MAX_VOUCHES },
         backs: MAX_VOUCHES,
+        receipts: MAX_BATCHED_RECEIPTS,
+        receipts$: { vouches: 0 },
       },
     }),
   )
@@ -257,6 +266,12 @@ export function decodeFarmRequest(body: Uint8Array): FarmRequest {
     case Type.RECEIPT: {
       const receipt = receiptOf(m.receipt)
       if (receipt) return { t: 'receipt', receipt }
+      break
+    }
+    case Type.RECEIPTS: {
+      const receipts = m.receipts.map(receiptOf)
+      if (receipts.length > 0 && receipts.every((r) => r !== undefined && r.vouches.length === 0))
+        return { t: 'receipts', receipts: receipts as Receipt[] }
       break
     }
     case Type.CLAIM: {

@@ -11,6 +11,7 @@ import {
   encodeFarm,
 } from '../../../main/core/farming/index.ts'
 import type { FarmRequest, FarmResponse } from '../../../main/core/farming/index.ts'
+import { MAX_BATCHED_RECEIPTS, MAX_FARM_MESSAGE_BYTES } from '../../../main/core/farming/messages.ts'
 import {
   FarmRequest as WireRequest,
   FarmResponse as WireResponse,
@@ -30,6 +31,13 @@ const receipt = {
 const valid: FarmRequest[] = [
   { t: 'prove', chunk: 'ab'.repeat(32), nonce: '01'.repeat(32) },
   { t: 'receipt', receipt },
+  {
+    t: 'receipts',
+    receipts: [
+      { ...receipt, vouches: [] },
+      { ...receipt, slot: 4, vouches: [] },
+    ],
+  },
   { t: 'claim', receipt, owner: '02'.repeat(32) },
   { t: 'claim', receipt: { ...receipt, developer: '1d'.repeat(32) }, owner: '1d'.repeat(32) },
   { t: 'transfer', id: '03'.repeat(32), to: '04'.repeat(32), seq: 2, auth: '05'.repeat(64) },
@@ -72,6 +80,21 @@ function onlyNamedErrors(fn: () => unknown): void {
 
 test('well-formed farm requests round-trip', () => {
   for (const m of valid) assert.deepEqual(decodeFarmRequest(encodeFarm(m)), m)
+})
+
+test('batched receipts carry no vouches, and no more than the limit', () => {
+  const loser = { ...receipt, vouches: [] }
+  assert.throws(
+    () => decodeFarmRequest(encodeFarm({ t: 'receipts', receipts: [loser, receipt] })),
+    FarmMessageError,
+  )
+  assert.throws(() => decodeFarmRequest(encodeFarm({ t: 'receipts', receipts: [] })), FarmMessageError)
+  const many = Array.from({ length: MAX_BATCHED_RECEIPTS + 1 }, () => loser)
+  assert.throws(() => decodeFarmRequest(encodeFarm({ t: 'receipts', receipts: many })), FarmMessageError)
+  const full = Array.from({ length: MAX_BATCHED_RECEIPTS }, () => loser)
+  const encoded = encodeFarm({ t: 'receipts', receipts: full })
+  assert.ok(encoded.byteLength <= MAX_FARM_MESSAGE_BYTES, `${encoded.byteLength} bytes`)
+  assert.equal((decodeFarmRequest(encoded) as { receipts: unknown[] }).receipts.length, MAX_BATCHED_RECEIPTS)
 })
 
 test('a grant whose batch is not whole leaves, or too many, is malformed', () => {

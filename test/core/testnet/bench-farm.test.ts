@@ -26,8 +26,8 @@ test('bench farm mints, verifies and proves, pays for storage and weighs receipt
   assert.ok(f.claim_ms_p99 >= f.claim_ms_p50)
   assert.deepEqual(lines, [
     '5 vaults up; 3 rounds',
-    'receipts at target 1',
     'paid storage: grants and batches of puts',
+    'receipts at target 1',
     'a second network at the default target, storing without tickets',
   ])
 })

@@ -154,6 +154,7 @@ export interface FarmRequest {
   account: Uint8Array
   leaves: Uint8Array
   backs: CoinSignature[]
+  receipts: Receipt[]
 }
 export declare namespace FarmRequest {
   enum Type {
@@ -170,6 +171,7 @@ export declare namespace FarmRequest {
     BACK = 'BACK',
     GRANT = 'GRANT',
     BALANCE = 'BALANCE',
+    RECEIPTS = 'RECEIPTS',
   }
   namespace Type {
     const codec: () => Codec<Type>
@@ -297,6 +299,56 @@ export declare namespace FarmRequest {
     value: Uint8Array
     index: number
   }
+  interface FarmRequestReceiptsChunkFieldEvent {
+    field: '$.receipts[].chunk'
+    value: Uint8Array
+    index: number
+  }
+  interface FarmRequestReceiptsVaultFieldEvent {
+    field: '$.receipts[].vault'
+    value: string
+    index: number
+  }
+  interface FarmRequestReceiptsClientFieldEvent {
+    field: '$.receipts[].client'
+    value: string
+    index: number
+  }
+  interface FarmRequestReceiptsAtFieldEvent {
+    field: '$.receipts[].at'
+    value: number
+    index: number
+  }
+  interface FarmRequestReceiptsNonceFieldEvent {
+    field: '$.receipts[].nonce'
+    value: Uint8Array
+    index: number
+  }
+  interface FarmRequestReceiptsSignatureFieldEvent {
+    field: '$.receipts[].signature'
+    value: Uint8Array
+    index: number
+  }
+  interface FarmRequestReceiptsSlotFieldEvent {
+    field: '$.receipts[].slot'
+    value: number
+    index: number
+  }
+  interface FarmRequestReceiptsVouchesPeerFieldEvent {
+    field: '$.receipts[].vouches[].peer'
+    value: string
+    index: number
+  }
+  interface FarmRequestReceiptsVouchesSignatureFieldEvent {
+    field: '$.receipts[].vouches[].signature'
+    value: Uint8Array
+    index: number
+  }
+  interface FarmRequestReceiptsDeveloperFieldEvent {
+    field: '$.receipts[].developer'
+    value: Uint8Array
+    index: number
+  }
   function encode(obj: Partial<FarmRequest>): Uint8Array
   function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FarmRequest>): FarmRequest
   function stream(
@@ -332,6 +384,16 @@ export declare namespace FarmRequest {
     | FarmRequestLeavesFieldEvent
     | FarmRequestBacksPeerFieldEvent
     | FarmRequestBacksSignatureFieldEvent
+    | FarmRequestReceiptsChunkFieldEvent
+    | FarmRequestReceiptsVaultFieldEvent
+    | FarmRequestReceiptsClientFieldEvent
+    | FarmRequestReceiptsAtFieldEvent
+    | FarmRequestReceiptsNonceFieldEvent
+    | FarmRequestReceiptsSignatureFieldEvent
+    | FarmRequestReceiptsSlotFieldEvent
+    | FarmRequestReceiptsVouchesPeerFieldEvent
+    | FarmRequestReceiptsVouchesSignatureFieldEvent
+    | FarmRequestReceiptsDeveloperFieldEvent
   >
 }
 export interface FarmResponse {

@@ -492,6 +492,7 @@ export var FarmRequest
     Type['BACK'] = 'BACK'
     Type['GRANT'] = 'GRANT'
     Type['BALANCE'] = 'BALANCE'
+    Type['RECEIPTS'] = 'RECEIPTS'
   })((Type = FarmRequest.Type || (FarmRequest.Type = {})))
   let __TypeValues
   ;(function (__TypeValues) {
@@ -508,6 +509,7 @@ export var FarmRequest
     __TypeValues[(__TypeValues['BACK'] = 10)] = 'BACK'
     __TypeValues[(__TypeValues['GRANT'] = 11)] = 'GRANT'
     __TypeValues[(__TypeValues['BALANCE'] = 12)] = 'BALANCE'
+    __TypeValues[(__TypeValues['RECEIPTS'] = 13)] = 'RECEIPTS'
   })(__TypeValues || (__TypeValues = {}))
   ;(function (Type) {
     Type.codec = () => {
@@ -584,6 +586,12 @@ export var FarmRequest
               CoinSignature.codec().encode(value, w)
             }
           }
+          if (obj.receipts != null && obj.receipts.length > 0) {
+            for (const value of obj.receipts) {
+              w.uint32(130)
+              Receipt.codec().encode(value, w)
+            }
+          }
           if (opts.lengthDelimited !== false) {
             w.ldelim()
           }
@@ -603,6 +611,7 @@ export var FarmRequest
             account: uint8ArrayAlloc(0),
             leaves: uint8ArrayAlloc(0),
             backs: [],
+            receipts: [],
           }
           const end = length == null ? reader.len : reader.pos + length
           while (reader.pos < end) {
@@ -679,6 +688,17 @@ export var FarmRequest
                 )
                 break
               }
+              case 16: {
+                if (opts.limits?.receipts != null && obj.receipts.length === opts.limits.receipts) {
+                  throw new MaxLengthError('Decode error - repeated field "receipts" had too many elements')
+                }
+                obj.receipts.push(
+                  Receipt.codec().decode(reader, reader.uint32(), {
+                    limits: opts.limits?.receipts$,
+                  }),
+                )
+                break
+              }
               default: {
                 reader.skipType(tag & 7)
                 break
@@ -690,6 +710,7 @@ export var FarmRequest
         function* (reader, length, prefix, opts = {}) {
           const obj = {
             backs: 0,
+            receipts: 0,
           }
           const end = length == null ? reader.len : reader.pos + length
           while (reader.pos < end) {
@@ -806,6 +827,23 @@ export var FarmRequest
                   }
                 }
                 obj.backs++
+                break
+              }
+              case 16: {
+                if (opts.limits?.receipts != null && obj.receipts === opts.limits.receipts) {
+                  throw new MaxLengthError(
+                    'Streaming decode error - repeated field "receipts" had too many elements',
+                  )
+                }
+                for (const evt of Receipt.codec().stream(reader, reader.uint32(), `${prefix}.receipts[]`, {
+                  limits: opts.limits?.receipts$,
+                })) {
+                  yield {
+                    ...evt,
+                    index: obj.receipts,
+                  }
+                }
+                obj.receipts++
                 break
               }
               default: {
