@@ -19,6 +19,7 @@ import {
   grantRequestBytes,
   merklePath,
   NOT_PAID,
+  TICKET_PERIODS,
 } from '../storage/ticket.ts'
 import type { Leaf, Ticket } from '../storage/ticket.ts'
 import { COIN_QUORUM } from './coin.ts'
@@ -38,9 +39,6 @@ export const BACK_MIN_AGE_MS = 10 * 60_000
 
 /** Accounts one vault may back in a period: its owner's, and the one a password change makes. */
 export const ACCOUNTS_PER_VAULT = 2
-
-/** A ticket is good in its own period and this many after it: long enough for a slow upload and its retries. */
-export const TICKET_PERIODS = 2
 
 export interface StoragePrices {
   /**

@@ -1,5 +1,5 @@
 // farming/ owns storage proofs, receipts and farming attempts, coin minting and transfer through coin groups, and the wallet.
-export { BalanceGroup, DEFAULT_PRICES, StorageRefusedError, TICKET_PERIODS } from './balance-group.ts'
+export { BalanceGroup, DEFAULT_PRICES, StorageRefusedError } from './balance-group.ts'
 export type { StorageBalance, StoragePrices } from './balance-group.ts'
 export { COIN_QUORUM, proofHasQuorum, signTransfer, statementBytes } from './coin.ts'
 export type { CoinProof, CoinSignature } from './coin.ts'

@@ -15,7 +15,7 @@ import { peerIdFromBytes } from './peer-messages.ts'
 import { placeCopies } from './place-copies.ts'
 import type { CopyOutcome } from './place-copies.ts'
 import type { VaultPeer } from './vault-peer.ts'
-import type { PaidCheck } from '../storage/paid-check.ts'
+import type { PaidCheck } from '../storage/ticket.ts'
 
 export interface ReplicateComponents {
   /** This vault. */

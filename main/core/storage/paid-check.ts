@@ -5,13 +5,12 @@
 // carry a ticket signed by a quorum of the account's balance group, as this
 // vault finds that group by lookup.
 import { periodOf } from '../farming/receipt.ts'
-import { TICKET_PERIODS } from '../farming/balance-group.ts'
 import { closestFirst, kadKey } from '../placement/index.ts'
 import { closestTo } from '../net/router.ts'
 import type { RoutedPeers } from '../net/router.ts'
 import type { VaultPeer } from '../net/vault-peer.ts'
-import { NOT_PAID, balanceAddress, ticketPays } from './ticket.ts'
-import type { Ticket } from './ticket.ts'
+import { NOT_PAID, TICKET_PERIODS, balanceAddress, ticketPays } from './ticket.ts'
+import type { PaidCheck } from './ticket.ts'
 
 export const NO_TICKET = `${NOT_PAID}: a PUT needs a ticket from the account's balance group (an account's vault earns its allowance)`
 
@@ -23,14 +22,6 @@ export interface PaidCheckComponents {
   peers: RoutedPeers
   replicas: number
 }
-
-/** Why a PUT of a chunk this vault does not hold is refused as unpaid, or undefined when it is paid for. */
-export type PaidCheck = (
-  address: Uint8Array,
-  size: number,
-  ticket: Ticket | undefined,
-  sender: string,
-) => Promise<string | undefined>
 
 export function paidStorageCheck(c: PaidCheckComponents): PaidCheck {
   const groups = new Map<string, { members: Set<string>; at: number }>()

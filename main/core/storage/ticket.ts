@@ -13,6 +13,9 @@ import { validSigners } from '../farming/signing.ts'
 /** How every refusal of unpaid storage begins, wherever it is said. */
 export const NOT_PAID = 'storage is not paid for'
 
+/** A ticket is good in its own period and this many after it: long enough for a slow upload and its retries. */
+export const TICKET_PERIODS = 2
+
 /** Chunks one grant pays for at most: their leaves fit one farming message. */
 export const MAX_TICKET_LEAVES = 256
 /** Bytes of one leaf on the wire: the chunk's address and its length. */
@@ -38,6 +41,14 @@ export interface Grant {
   /** The farming period it was granted in: a ticket is good for a few periods. */
   period: number
 }
+
+/** Why a PUT of a chunk this vault does not hold is refused as unpaid, or undefined when it is paid for. */
+export type PaidCheck = (
+  address: Uint8Array,
+  size: number,
+  ticket: Ticket | undefined,
+  sender: string,
+) => Promise<string | undefined>
 
 /** What a PUT carries: the grant, its signatures, and where this chunk sits under the root. */
 export interface Ticket extends Omit<Grant, 'root'> {
