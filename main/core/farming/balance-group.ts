@@ -43,8 +43,9 @@ export const ACCOUNTS_PER_VAULT = 2
 export interface StoragePrices {
   /**
    * Bytes an account may store more for each farming period a vault backs
-   * it; the first period's is the starter allowance. A vault backs one
-   * account a period, so this bounds what a vault-hour buys (docs/SECURITY.md).
+   * it; the first period's is the starter allowance. A vault backs at most
+   * ACCOUNTS_PER_VAULT accounts a period, so this bounds what a vault-hour
+   * buys (docs/SECURITY.md).
    */
   earnBytes: number
 }
@@ -195,8 +196,15 @@ export class BalanceGroup {
     const backs = await this.backsFor(id, period)
     const req: FarmRequest = { t: 'grant', account: id, period, leaves: encodeLeaves(leaves), auth, backs }
     const { signatures, reasons } = await this.#askGroup(id, req)
-    if (signatures.length < COIN_QUORUM)
-      throw new StorageRefusedError(reasons[0] ?? "the account's balance group could not be reached")
+    if (signatures.length < COIN_QUORUM) {
+      const why = reasons[0] ?? "the account's balance group could not be reached"
+      // without its neighbours' word, this node's vault earns the account nothing: say why
+      const unbacked =
+        backs.length < COIN_QUORUM
+          ? `; this node's vault backs no account yet (its neighbours must have known it for ${BACK_MIN_AGE_MS / 60_000} minutes, and a node the network cannot reach is no vault)`
+          : ''
+      throw new StorageRefusedError(`${why}${unbacked}`)
+    }
     const { root: _root, ...paid } = grant
     return leaves.map((_, index) => ({ ...paid, signatures, index, path: merklePath(leaves, index) }))
   }
@@ -230,20 +238,23 @@ export class BalanceGroup {
     const answers = await Promise.all(
       group.map((p) =>
         this.#c.ask(p, req, 10_000).then(
-          (res) => ({ peer: p.key, res }),
+          (res) => ({ peer: p.key, res, failed: false }),
           (err: unknown) => ({
             peer: p.key,
             res: { s: 'refused', reason: (err as Error).message } as FarmResponse,
+            failed: true,
           }),
         ),
       ),
     )
     const signatures: CoinSignature[] = []
     const reasons: string[] = []
-    for (const { peer, res } of answers) {
+    const failures: string[] = []
+    for (const { peer, res, failed } of answers) {
       if (res.s === 'ok' && res.signature) signatures.push({ peer, signature: res.signature })
-      else if (res.s === 'refused') reasons.push(res.reason)
+      else if (res.s === 'refused') (failed ? failures : reasons).push(res.reason)
     }
-    return { signatures, reasons }
+    // a member's own refusal says more than a member that could not be reached
+    return { signatures, reasons: [...reasons, ...failures] }
   }
 }

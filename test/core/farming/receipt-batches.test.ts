@@ -9,6 +9,7 @@ import { ReceiptBatches } from '../../../main/core/farming/receipt-batches.ts'
 import { MAX_BATCHED_RECEIPTS } from '../../../main/core/farming/messages.ts'
 import type { Receipt } from '../../../main/core/farming/index.ts'
 import type { VaultPeer } from '../../../main/core/net/vault-peer.ts'
+import type { PeerDriveNode } from '../../../main/core/node/index.ts'
 import { startNodes, waitFor } from '../net/support.ts'
 
 const vault = (key: string) => ({ key }) as VaultPeer
@@ -46,7 +47,7 @@ test("a read's losing receipt reaches the vault that served it, in a batch", asy
   const bytes = randomBytes(4096)
   const address = chunkAddress(bytes)
   await nodes[0]!.network.putCopies(address, bytes)
-  const holders = []
+  const holders: PeerDriveNode[] = []
   for (const n of nodes) if (await n.vault.has(address)) holders.push(n)
   const reader = nodes.find((n) => !holders.includes(n))!
   const before = holders.map((h) => h.farmer.db.receiptsRemembered())

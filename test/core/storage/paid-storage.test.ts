@@ -133,3 +133,21 @@ test('an account whose vault is backed stores within its allowance, and is refus
     break
   }
 })
+
+test('a vault its neighbours have known only a moment earns its account nothing yet, and the put says why', async (t) => {
+  // the vouching age of a real network: neighbours back a vault they have known for 10 minutes
+  const nodes = await startNodes(t, 8, { paidStorage: true, farming: { proofIntervalMs: 3_600_000 } })
+  const client = nodes[7]!
+  client.payStorageAs(OwnerKey.generate())
+  const bytes = randomBytes(50 * 1024)
+  const address = chunkAddress(bytes)
+  await assert.rejects(client.network.putCopies(address, bytes), (err: Error) => {
+    assert.match(err.message, /storage is not paid for: the account has no storage allowance yet/)
+    assert.match(
+      err.message,
+      /this node's vault backs no account yet \(its neighbours must have known it for 10 minutes/,
+    )
+    return true
+  })
+  for (const node of nodes) if (node !== client) assert.equal(await node.vault.has(address), false)
+})
