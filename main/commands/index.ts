@@ -41,6 +41,7 @@ export const commandModules: CommandModule[] = [
     paths: [
       ['wallet', 'balance'],
       ['wallet', 'send'],
+      ['wallet', 'buy-storage'],
       ['wallet', 'history'],
     ],
     load: () => import('./wallet.ts').then((m) => m.walletCommands),

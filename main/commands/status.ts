@@ -36,7 +36,10 @@ export function statusLines(status: StatusResult): string[] {
     ...cacheLines(status.cache),
     ...(status.storage
       ? [
-          `storage  ${formatSize(status.storage.used_bytes)} paid for of ${formatSize(status.storage.allowance_bytes)} allowed (earned by this node's vault)`,
+          `storage  ${formatSize(status.storage.used_bytes)} paid for of ${formatSize(status.storage.allowance_bytes)} allowed ` +
+            (status.storage.bought_bytes > 0
+              ? `(${formatSize(status.storage.bought_bytes)} bought with coin, the rest earned by this node's vault)`
+              : "(earned by this node's vault)"),
         ]
       : []),
     `network  ${status.peers} peers; ${status.network.repairs} repairs`,

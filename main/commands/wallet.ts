@@ -43,6 +43,22 @@ export const walletCommands: Command[] = [
     },
   },
   {
+    path: ['wallet', 'buy-storage'],
+    usage: 'wallet buy-storage <coins> [--api-port <port>]',
+    positionals: 1,
+    options: apiPort,
+    async run(values, [coins]) {
+      const n = Number(coins)
+      if (!Number.isSafeInteger(n) || n < 1 || n > 1000)
+        throw new UsageError(`<coins> is a whole number from 1 to 1000, got "${coins}"`)
+      const endpoint = await nodeEndpoint(values)
+      const { bought } = await callApi(endpoint, 'storage-buy', { coins: n }, { timeoutMs: 300_000 })
+      process.stdout.write(
+        `Spent ${bought} coin(s) on this account's storage; \`peerdrive status\` shows the allowance.\n`,
+      )
+    },
+  },
+  {
     path: ['wallet', 'history'],
     usage: 'wallet history [--json] [--api-port <port>]',
     positionals: 0,

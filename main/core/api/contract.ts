@@ -46,8 +46,10 @@ export interface StatusResult {
 /** What an account has had paid for and may have paid for, as its balance group keeps it. */
 export interface StorageUsage {
   used_bytes: number
-  /** Earned by the vaults that back the account: the first hour's share is its starter allowance. */
+  /** Earned by the vaults that back the account (the first hour's share is its starter allowance), and bought. */
   allowance_bytes: number
+  /** Of the allowance, bytes bought with coin. */
+  bought_bytes: number
   checked_at: number
 }
 
@@ -210,6 +212,8 @@ export interface ApiCommands extends AppsCommands {
   'wallet-history': { args: Record<string, never>; result: WalletHistory }
   /** Moves coins to another wallet; each move is countersigned by its coin's group. */
   'wallet-send': { args: { coins: number; to: string }; result: { sent: number } }
+  /** Spends coins on the open account's storage: each adds to its allowance (docs/SECURITY.md, "Paid storage"). */
+  'storage-buy': { args: { coins: number }; result: { bought: number } }
   'farming-pause': { args: { paused: boolean }; result: { paused: boolean } }
   'settings-get': { args: Record<string, never>; result: Settings }
   /** Applies at once; a lower donation answers with the hand-off it caused. */

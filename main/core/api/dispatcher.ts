@@ -30,6 +30,10 @@ const validators: { [K in CommandName]: (args: unknown) => boolean } = {
       r.to.length <= 128
     )
   },
+  'storage-buy': (a) => {
+    const r = a as Record<string, unknown>
+    return Number.isSafeInteger(r?.coins) && (r.coins as number) > 0 && (r.coins as number) <= 1000
+  },
   'farming-pause': (a) => typeof (a as Record<string, unknown>)?.paused === 'boolean',
   'settings-get': () => true,
   'settings-set': isSettingsChange,

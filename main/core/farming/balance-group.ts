@@ -20,10 +20,11 @@ import {
   merklePath,
   NOT_PAID,
   TICKET_PERIODS,
+  purchaseOwner,
 } from '../storage/ticket.ts'
 import type { Leaf, Ticket } from '../storage/ticket.ts'
 import { COIN_QUORUM } from './coin.ts'
-import type { CoinSignature } from './coin.ts'
+import type { CoinProof, CoinSignature } from './coin.ts'
 import type { FarmDb } from './farm-db.ts'
 import type { FarmRequest, FarmResponse } from './messages.ts'
 import { periodOf } from './receipt.ts'
@@ -48,10 +49,16 @@ export interface StoragePrices {
    * buys (docs/SECURITY.md).
    */
   earnBytes: number
+  /** Bytes one coin spent on an account's storage adds to its allowance. */
+  coinBytes: number
 }
 
-/** 16 MiB for each hour a vault backs the account (after the vouching age): 384 MiB a day. */
-export const DEFAULT_PRICES: StoragePrices = { earnBytes: 16 * 2 ** 20 }
+/**
+ * 16 MiB for each hour a vault backs the account (after the vouching age):
+ * 384 MiB a day; 1 GiB for a coin, about what a vault serves to mint one at
+ * the default target (1,024 GETs of chunks up to 1 MiB).
+ */
+export const DEFAULT_PRICES: StoragePrices = { earnBytes: 16 * 2 ** 20, coinBytes: 2 ** 30 }
 
 export interface BalanceGroupComponents {
   self: () => VaultPeer
@@ -59,11 +66,15 @@ export interface BalanceGroupComponents {
   db: FarmDb
   validator: Validator
   ask: (peer: VaultPeer, req: FarmRequest, timeoutMs?: number) => Promise<FarmResponse>
+  /** Whether the coin's group agrees, by quorum, that the proof states the coin's owner now. */
+  verifyCoin: (proof: CoinProof) => Promise<boolean>
 }
 
 export interface StorageBalance {
   used: number
   allowance: number
+  /** Of the allowance, bytes bought with coin. */
+  bought: number
 }
 
 export class StorageRefusedError extends PeerDriveError {
@@ -136,7 +147,26 @@ export class BalanceGroup {
     if (refusal) return { s: 'refused', reason: refusal }
     await this.#credit(from, req.account, req.period, req.backs)
     const row = this.#c.db.balance(req.account)
-    return row ? { s: 'ok', used: row.used, allowance: row.allowance } : { s: 'unknown' }
+    return row ? { s: 'ok', used: row.used, allowance: row.allowance, bought: row.bought } : { s: 'unknown' }
+  }
+
+  /** A coin spent on the account's storage: its proof names the account's purchase owner, and its group agrees. */
+  async buy(req: Extract<FarmRequest, { t: 'buy' }>): Promise<FarmResponse> {
+    const refusal = await this.#memberRefusal(req.account, periodOf(Date.now()))
+    if (refusal) return { s: 'refused', reason: refusal }
+    if (req.proof.owner !== purchaseOwner(req.account))
+      return { s: 'refused', reason: "the coin was not spent on this account's storage" }
+    if (!(await this.#c.verifyCoin(req.proof)))
+      return { s: 'refused', reason: "the coin's group does not agree it was spent so" }
+    // a coin buys once: a second word of the same purchase is answered, not credited
+    if (!this.#c.db.purchase(req.proof.id, req.account, this.#prices.coinBytes) && !this.#boughtBy(req))
+      return { s: 'refused', reason: 'the coin bought storage already' }
+    const row = this.#c.db.balance(req.account)!
+    return { s: 'ok', used: row.used, allowance: row.allowance, bought: row.bought }
+  }
+
+  #boughtBy(req: Extract<FarmRequest, { t: 'buy' }>): boolean {
+    return this.#c.db.purchaseOf(req.proof.id) === req.account
   }
 
   async #memberRefusal(account: string, period: number): Promise<string | undefined> {
@@ -222,12 +252,25 @@ export class BalanceGroup {
     )
     const rows = answers.flatMap((a) =>
       a?.s === 'ok' && a.used !== undefined && a.allowance !== undefined
-        ? [{ used: a.used, allowance: a.allowance }]
+        ? [{ used: a.used, allowance: a.allowance, bought: a.bought ?? 0 }]
         : [],
     )
     if (rows.length === 0) return undefined
     rows.sort((a, b) => a.allowance - b.allowance || b.used - a.used)
     return rows[Math.floor((rows.length - 1) / 2)]
+  }
+
+  /**
+   * Tells every member of the account's balance group of a coin spent on
+   * its storage (the coin already moved to the purchase owner); true when a
+   * quorum credited it.
+   */
+  async announcePurchase(account: string, proof: CoinProof): Promise<boolean> {
+    const group = await this.#c.validator.lookupGroup(toHex(balanceAddress(account)))
+    const answers = await Promise.all(
+      group.map((p) => this.#c.ask(p, { t: 'buy', account, proof }, 15_000).catch(() => undefined)),
+    )
+    return answers.filter((a) => a?.s === 'ok').length >= COIN_QUORUM
   }
 
   async #askGroup(

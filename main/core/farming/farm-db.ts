@@ -21,6 +21,8 @@ export interface BalanceRow {
   allowance: number
   /** The last farming period the allowance grew in. */
   credited: number
+  /** Of the allowance, bytes bought with coin. */
+  bought: number
 }
 
 export interface HistoryEntry {
@@ -72,7 +74,8 @@ export class FarmDb {
       CREATE TABLE IF NOT EXISTS inbox (owner TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,
         proof TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (owner, id));
       CREATE TABLE IF NOT EXISTS balances (account TEXT PRIMARY KEY, used INTEGER NOT NULL,
-        allowance INTEGER NOT NULL, credited INTEGER NOT NULL);
+        allowance INTEGER NOT NULL, credited INTEGER NOT NULL, bought INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE IF NOT EXISTS purchases (coin TEXT PRIMARY KEY, account TEXT NOT NULL, bytes INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS grants (account TEXT NOT NULL, root TEXT NOT NULL, period INTEGER NOT NULL,
         PRIMARY KEY (account, root));
       CREATE TABLE IF NOT EXISTS backs (vault TEXT NOT NULL, period INTEGER NOT NULL, account TEXT NOT NULL,
@@ -136,7 +139,7 @@ export class FarmDb {
 
   balance(account: string): BalanceRow | undefined {
     return this.#db
-      .prepare('SELECT used, allowance, credited FROM balances WHERE account = ?')
+      .prepare('SELECT used, allowance, credited, bought FROM balances WHERE account = ?')
       .get(account) as BalanceRow | undefined
   }
 
@@ -145,11 +148,41 @@ export class FarmDb {
     return (
       this.#db
         .prepare(
-          `INSERT INTO balances VALUES (?, 0, ?, ?) ON CONFLICT (account) DO UPDATE
+          `INSERT INTO balances VALUES (?, 0, ?, ?, 0) ON CONFLICT (account) DO UPDATE
            SET allowance = allowance + excluded.allowance, credited = excluded.credited WHERE credited < excluded.credited`,
         )
         .run(account, bytes, period).changes === 1
     )
+  }
+
+  /**
+   * Adds `bytes` bought with a coin to the account's allowance: false when
+   * that coin bought storage already (for this account or another).
+   */
+  purchase(coin: string, account: string, bytes: number): boolean {
+    return this.#db.transaction((): boolean => {
+      if (
+        this.#db.prepare('INSERT OR IGNORE INTO purchases VALUES (?, ?, ?)').run(coin, account, bytes)
+          .changes !== 1
+      )
+        return false
+      // a row made by a purchase has been credited for no period yet
+      this.#db
+        .prepare(
+          `INSERT INTO balances VALUES (?, 0, ?, 0, ?) ON CONFLICT (account) DO UPDATE
+           SET allowance = allowance + excluded.allowance, bought = bought + excluded.bought`,
+        )
+        .run(account, bytes, bytes)
+      return true
+    })()
+  }
+
+  /** The account a coin bought storage for, if it did. */
+  purchaseOf(coin: string): string | undefined {
+    return (
+      this.#db.prepare('SELECT account FROM purchases WHERE coin = ?').get(coin) as
+        { account: string } | undefined
+    )?.account
   }
 
   /**

@@ -38,6 +38,7 @@ import {
 } from './receipt.ts'
 import type { Receipt } from './receipt.ts'
 import { ReceiptBatches } from './receipt-batches.ts'
+import { purchaseOwner } from '../storage/ticket.ts'
 import { TrustTable } from './trust.ts'
 import { BalanceGroup, DEFAULT_PRICES } from './balance-group.ts'
 import type { StoragePrices } from './balance-group.ts'
@@ -113,7 +114,7 @@ export interface FarmerOptions {
   /** The share of coins minted on an app's GETs that goes to its developer: a network parameter (default 0.1). */
   developerShare?: number
   /** What a vault backing an account earns it to store: network parameters (DEFAULT_PRICES). */
-  storagePrices?: StoragePrices
+  storagePrices?: Partial<StoragePrices>
   log?: (line: string) => void
 }
 
@@ -233,8 +234,9 @@ export class Farmer {
         db: this.db,
         validator: this.validator,
         ask: (peer, req, timeoutMs) => this.ask(peer, req, timeoutMs),
+        verifyCoin: (proof) => this.verify(proof),
       },
-      this.#o.storagePrices,
+      { ...DEFAULT_PRICES, ...this.#o.storagePrices },
     )
     this.trust.onDistrust((peer, why) => this.#o.log(`vault ${peer} is no longer trusted: ${why}`))
   }
@@ -380,6 +382,8 @@ export class Farmer {
         return this.balances.grant(peer, req)
       case 'balance':
         return this.balances.balance(peer, req)
+      case 'buy':
+        return this.balances.buy(req)
     }
   }
 
@@ -581,8 +585,36 @@ export class Farmer {
     return { sent }
   }
 
-  /** One coin to `to`: the owner signs the move, the group checks and countersigns it. */
-  async transfer(coin: CoinProof, to: string, from: OwnerKey = this.#wallet): Promise<CoinProof | undefined> {
+  /**
+   * Spends `count` of this wallet's coins on an account's storage: each coin
+   * moves to the account's purchase owner (no key signs for it again), and
+   * the account's balance group credits the allowance. Returns how many did.
+   */
+  async buyStorage(account: string, count: number): Promise<{ bought: number }> {
+    const owned = this.db.ownedCoins(this.#walletId)
+    if (owned.length < count)
+      throw new WalletError(`this wallet holds ${owned.length} coin(s), fewer than ${count}`)
+    let bought = 0
+    for (const coin of owned.slice(0, count)) {
+      const proof = await this.transfer(coin, purchaseOwner(account), this.#wallet, false)
+      if (proof && (await this.balances.announcePurchase(account, proof))) bought++
+    }
+    if (bought < count)
+      throw new WalletError(`bought storage with ${bought} of ${count} coins; the groups refused the rest`)
+    return { bought }
+  }
+
+  /**
+   * One coin to `to`: the owner signs the move, the group checks and
+   * countersigns it, and (unless `deliver` is false: a coin spent on storage)
+   * it is left in the receiving wallet's inbox.
+   */
+  async transfer(
+    coin: CoinProof,
+    to: string,
+    from: OwnerKey = this.#wallet,
+    deliver = true,
+  ): Promise<CoinProof | undefined> {
     const seq = coin.seq + 1
     const auth = signTransfer(from, coin.id, to, seq)
     const group = await this.validator.lookupGroup(coin.id)
@@ -613,6 +645,7 @@ export class Farmer {
     const proof: CoinProof = { id: coin.id, owner: to, seq, signatures }
     this.db.markSent(coin.id, proof)
     this.db.addHistory(coin.owner, { at: Date.now(), kind: 'sent', coin_id: coin.id, peer: to })
+    if (!deliver) return proof
     // the receiving wallet's node is not known by id: the coin waits in the wallet's inbox
     const kept = await this.inbox.deliver(proof)
     if (kept === 0)

@@ -41,6 +41,8 @@ export type FarmRequest =
   /** `leaves`: the batch on the wire (storage/ticket.ts); `auth`: the account's signature of the request. */
   | { t: 'grant'; account: string; period: number; leaves: Uint8Array; auth: string; backs: CoinSignature[] }
   | { t: 'balance'; account: string; period: number; backs: CoinSignature[] }
+  /** A coin moved to the account's purchase owner (storage/ticket.ts): its proof buys storage. */
+  | { t: 'buy'; account: string; proof: CoinProof }
 
 export type FarmResponse =
   | {
@@ -53,6 +55,8 @@ export type FarmResponse =
       /** An account's storage row: bytes paid for, and bytes it may store in all. */
       used?: number
       allowance?: number
+      /** Of the allowance, bytes bought with coin. */
+      bought?: number
     }
   | { s: 'missing' }
   | { s: 'unknown' }
@@ -79,6 +83,7 @@ const TYPES: Record<FarmRequest['t'], WireRequest.Type> = {
   back: Type.BACK,
   grant: Type.GRANT,
   balance: Type.BALANCE,
+  buy: Type.BUY,
 }
 const { Status } = WireResponse
 
@@ -156,6 +161,8 @@ export function encodeFarmRequest(m: FarmRequest): Uint8Array {
         auth: bytes(m.auth),
         backs: m.backs.map(wireSignature),
       })
+    case 'buy':
+      return WireRequest.encode({ type, account: bytes(m.account), proof: wireProof(m.proof) })
     case 'balance':
       return WireRequest.encode({
         type,
@@ -184,6 +191,7 @@ export function encodeFarmResponse(m: FarmResponse): Uint8Array {
         proofs: (m.proofs ?? []).slice(0, MAX_INBOX_PROOFS).map(wireProof),
         ...(m.used !== undefined ? { used: m.used } : {}),
         ...(m.allowance !== undefined ? { allowance: m.allowance } : {}),
+        ...(m.bought !== undefined ? { bought: m.bought } : {}),
       })
   }
 }
@@ -306,6 +314,12 @@ export function decodeFarmRequest(body: Uint8Array): FarmRequest {
     case Type.VOUCH:
       if (m.period > 0) return { t: 'vouch', period: m.period }
       break
+    case Type.BUY: {
+      const account = hexOf(m.account, 32)
+      const proof = proofOf(m.proof)
+      if (account && proof) return { t: 'buy', account, proof }
+      break
+    }
     case Type.BACK:
     case Type.GRANT:
     case Type.BALANCE: {
@@ -350,7 +364,7 @@ export function decodeFarmResponse(body: Uint8Array): FarmResponse {
         if (!isSeq(m.seq)) throw new FarmMessageError('bad seq')
         out.seq = m.seq
       }
-      for (const field of ['used', 'allowance'] as const) {
+      for (const field of ['used', 'allowance', 'bought'] as const) {
         const value = m[field]
         if (value === undefined) continue
         if (!Number.isSafeInteger(value) || value < 0) throw new FarmMessageError(`bad ${field}`)

@@ -3,7 +3,16 @@
 import { StorageWatch } from './storage-watch.ts'
 import { rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Accounts, accountId, fileOnlySealer, forget, recall, remember, wipeKeys } from '../account/index.ts'
+import {
+  Accounts,
+  NotLoggedInError,
+  accountId,
+  fileOnlySealer,
+  forget,
+  recall,
+  remember,
+  wipeKeys,
+} from '../account/index.ts'
 import type { Credentials, OpenAccount, SecretSealer } from '../account/index.ts'
 import { degradedSummary, endpointFile, startApiServer } from '../api/index.ts'
 import { Apps } from '../apps/index.ts'
@@ -462,6 +471,15 @@ export class DriveNode {
       degraded,
       ...(sync.tree_copies === undefined ? {} : { tree_copies: sync.tree_copies }),
     }
+  }
+
+  /** Spends this node's wallet's coins on the open account's storage; the status shows the new allowance soon after. */
+  async buyStorage(coins: number): Promise<{ bought: number }> {
+    const account = this.open?.account
+    if (!account) throw new NotLoggedInError()
+    const bought = await this.node.farmer.buyStorage(account.id, coins)
+    this.storage.refreshSoon()
+    return bought
   }
 
   status(): StatusResult {

@@ -33,6 +33,7 @@ export interface HandledNode extends AppsHandledNode, ShareHandledNode {
   login(req: LoginRequest): Promise<AccountStatus>
   logout(force?: boolean): Promise<AccountStatus>
   changePassword(req: Credentials & { new_password: string }): Promise<AccountStatus>
+  buyStorage(coins: number): Promise<{ bought: number }>
 }
 
 export async function currentSettings(node: HandledNode): Promise<Settings> {
@@ -137,6 +138,7 @@ export function driveNodeHandlers(node: () => HandledNode): Handlers {
     'wallet-balance': async () => node().node.farmer.balance(),
     'wallet-history': async () => node().node.farmer.history(),
     'wallet-send': async ({ coins, to }) => node().node.farmer.send(coins, to),
+    'storage-buy': async ({ coins }) => node().buyStorage(coins),
     'farming-pause': async ({ paused }) => {
       const n = node()
       n.node.farmer.setPaused(paused)

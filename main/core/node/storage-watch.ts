@@ -10,8 +10,10 @@ const EVERY_MS = 30_000
 export interface StorageStatus {
   /** Bytes the account has had paid for. */
   used_bytes: number
-  /** Bytes it may have paid for in all, earned by the vaults that back it. */
+  /** Bytes it may have paid for in all, earned by the vaults that back it and bought. */
   allowance_bytes: number
+  /** Of the allowance, bytes bought with coin. */
+  bought_bytes: number
   /** When its balance group last answered (ms since the epoch). */
   checked_at: number
 }
@@ -64,7 +66,12 @@ export class StorageWatch {
     })
     // an answer for an account closed meanwhile is dropped
     if (!row || account !== this.#account) return
-    this.#last = { used_bytes: row.used, allowance_bytes: row.allowance, checked_at: Date.now() }
+    this.#last = {
+      used_bytes: row.used,
+      allowance_bytes: row.allowance,
+      bought_bytes: row.bought,
+      checked_at: Date.now(),
+    }
   }
 
   stop(): void {

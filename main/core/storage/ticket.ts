@@ -181,6 +181,15 @@ export function decodeLeaves(bytes: Uint8Array): Leaf[] | undefined {
   return out
 }
 
+/**
+ * The wallet a coin spent on an account's storage moves to: a hash, so no
+ * key signs for it and the coin can never move again. The coin's ledger row
+ * naming it is the proof of the purchase.
+ */
+export function purchaseOwner(account: string): string {
+  return sha(Buffer.from('peerdrive/storage-purchase/v1'), Buffer.from(account, 'hex')).toString('hex')
+}
+
 /** The address whose close group keeps an account's storage balance. */
 export function balanceAddress(account: string): Buffer {
   return sha(Buffer.from('peerdrive/storage-balance/v1'), Buffer.from(account, 'hex'))

@@ -40,6 +40,7 @@ const handlers: Handlers = {
   'wallet-balance': async () => ({ coins: 2, pending: 1, earned_today: 2, wallet_id: 'ab'.repeat(32) }),
   'wallet-history': async () => ({ entries: [], per_day: [] }),
   'wallet-send': async ({ coins }) => ({ sent: coins }),
+  'storage-buy': async ({ coins }) => ({ bought: coins }),
   'farming-pause': async ({ paused }) => ({ paused }),
   'settings-get': async () => {
     throw new Error('not used here')
@@ -122,6 +123,8 @@ test('account commands check their arguments, and each failure answers with its 
   assert.equal((await post('wallet-send', { coins: 1.5, to: 'ab' })).status, 400)
   assert.equal((await post('wallet-send', { coins: 1, to: 'x'.repeat(500) })).status, 400)
   assert.deepEqual((await post('wallet-send', { coins: 2, to: 'ab' })).body, { result: { sent: 2 } })
+  for (const coins of [0, 2.5, 1001, '3']) assert.equal((await post('storage-buy', { coins })).status, 400)
+  assert.deepEqual((await post('storage-buy', { coins: 3 })).body, { result: { bought: 3 } })
   assert.equal((await post('farming-pause', { paused: 'yes' })).status, 400)
   assert.deepEqual((await post('farming-pause', { paused: true })).body, { result: { paused: true } })
 })

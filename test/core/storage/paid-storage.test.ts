@@ -16,8 +16,9 @@ import type { PeerDriveNode } from '../../../main/core/node/index.ts'
 import { closestFirst, kadKey } from '../../../main/core/placement/index.ts'
 import { OwnerKey } from '../../../main/core/records/index.ts'
 import { NO_TICKET } from '../../../main/core/storage/paid-check.ts'
-import { grantBytes, grantOf } from '../../../main/core/storage/ticket.ts'
+import { grantBytes, grantOf, purchaseOwner } from '../../../main/core/storage/ticket.ts'
 import type { Ticket } from '../../../main/core/storage/ticket.ts'
+import { EVERY_GET_WINS, farm } from '../farming/support.ts'
 import { startNodes } from '../net/support.ts'
 
 const EARN = 600 * 1024
@@ -151,3 +152,49 @@ test('a vault its neighbours have known only a moment earns its account nothing 
   })
   for (const node of nodes) if (node !== client) assert.equal(await node.vault.has(address), false)
 })
+
+test('coins spent on an account buy it storage once, and only that account', async (t) => {
+  const COIN_BYTES = 5 * 2 ** 20
+  const nodes = await startNodes(t, 8, {
+    paidStorage: true,
+    farming: { ...EVERY_GET_WINS, storagePrices: { earnBytes: EARN, coinBytes: COIN_BYTES } },
+  })
+  const [vault, writer] = [nodes[0]!, nodes[1]!]
+  // the chunks farmed on are put by a vault paying as an account of its own
+  writer.payStorageAs(OwnerKey.generate())
+  await farm(vault, nodes.slice(1), 2)
+
+  const buyer = toHex(OwnerKey.generate().publicKey)
+  const other = toHex(OwnerKey.generate().publicKey)
+  const [coin, second] = vault.farmer.db.ownedCoins(vault.farmer.walletId)
+  const spent = await vault.farmer.transfer(coin!, purchaseOwner(buyer), undefined, false)
+  assert.ok(spent, 'the coin moved to the purchase owner')
+  assert.equal(await vault.farmer.balances.announcePurchase(buyer, spent), true)
+  // told again, the group answers but credits nothing more; for another account, it refuses
+  assert.equal(await vault.farmer.balances.announcePurchase(buyer, spent), true)
+  assert.equal(await vault.farmer.balances.announcePurchase(other, spent), false)
+  // the same coin named as another account's purchase, with its signatures: the coin's group disagrees
+  assert.equal(
+    await vault.farmer.balances.announcePurchase(other, { ...spent, owner: purchaseOwner(other) }),
+    false,
+  )
+
+  assert.deepEqual(await vault.farmer.buyStorage(buyer, 1), { bought: 1 })
+  const owned = vault.farmer.db.ownedCoins(vault.farmer.walletId).map((c) => c.id)
+  assert.ok(!owned.includes(coin!.id) && !owned.includes(second!.id), 'both coins are spent')
+  const row = await groupRow(nodes, buyer)
+  assert.equal(row.bought, 2 * COIN_BYTES)
+  assert.ok(row.allowance >= 2 * COIN_BYTES)
+  const none = await groupRow(nodes, other).catch(() => undefined)
+  assert.equal(none?.bought ?? 0, 0)
+})
+
+/** The account's row as a quorum of its balance group keeps it. */
+async function groupRow(nodes: PeerDriveNode[], account: string) {
+  const rows = nodes.flatMap((n) => {
+    const row = n.farmer.db.balance(account)
+    return row ? [row] : []
+  })
+  assert.ok(rows.length >= 3, `rows kept by ${rows.length} vaults`)
+  return rows.sort((a, b) => a.bought - b.bought)[Math.floor((rows.length - 1) / 2)]!
+}

@@ -172,6 +172,7 @@ export declare namespace FarmRequest {
     GRANT = 'GRANT',
     BALANCE = 'BALANCE',
     RECEIPTS = 'RECEIPTS',
+    BUY = 'BUY',
   }
   namespace Type {
     const codec: () => Codec<Type>
@@ -406,6 +407,7 @@ export interface FarmResponse {
   proofs: CoinProof[]
   used?: number
   allowance?: number
+  bought?: number
 }
 export declare namespace FarmResponse {
   enum Status {
@@ -475,6 +477,10 @@ export declare namespace FarmResponse {
     field: '$.allowance'
     value: number
   }
+  interface FarmResponseBoughtFieldEvent {
+    field: '$.bought'
+    value: number
+  }
   function encode(obj: Partial<FarmResponse>): Uint8Array
   function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FarmResponse>): FarmResponse
   function stream(
@@ -494,5 +500,6 @@ export declare namespace FarmResponse {
     | FarmResponseProofsSignaturesSignatureFieldEvent
     | FarmResponseUsedFieldEvent
     | FarmResponseAllowanceFieldEvent
+    | FarmResponseBoughtFieldEvent
   >
 }

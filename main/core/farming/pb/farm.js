@@ -493,6 +493,7 @@ export var FarmRequest
     Type['GRANT'] = 'GRANT'
     Type['BALANCE'] = 'BALANCE'
     Type['RECEIPTS'] = 'RECEIPTS'
+    Type['BUY'] = 'BUY'
   })((Type = FarmRequest.Type || (FarmRequest.Type = {})))
   let __TypeValues
   ;(function (__TypeValues) {
@@ -510,6 +511,7 @@ export var FarmRequest
     __TypeValues[(__TypeValues['GRANT'] = 11)] = 'GRANT'
     __TypeValues[(__TypeValues['BALANCE'] = 12)] = 'BALANCE'
     __TypeValues[(__TypeValues['RECEIPTS'] = 13)] = 'RECEIPTS'
+    __TypeValues[(__TypeValues['BUY'] = 14)] = 'BUY'
   })(__TypeValues || (__TypeValues = {}))
   ;(function (Type) {
     Type.codec = () => {
@@ -937,6 +939,10 @@ export var FarmResponse
             w.uint32(73)
             w.double(obj.allowance)
           }
+          if (obj.bought != null) {
+            w.uint32(81)
+            w.double(obj.bought)
+          }
           if (opts.lengthDelimited !== false) {
             w.ldelim()
           }
@@ -992,6 +998,10 @@ export var FarmResponse
               }
               case 9: {
                 obj.allowance = reader.double()
+                break
+              }
+              case 10: {
+                obj.bought = reader.double()
                 break
               }
               default: {
@@ -1079,6 +1089,13 @@ export var FarmResponse
               case 9: {
                 yield {
                   field: `${prefix}.allowance`,
+                  value: reader.double(),
+                }
+                break
+              }
+              case 10: {
+                yield {
+                  field: `${prefix}.bought`,
                   value: reader.double(),
                 }
                 break
