@@ -1,20 +1,25 @@
 // The honest path where storage is paid, end to end: a new account's drive
 // on a node whose vault its neighbours back stores its first file within the
 // starter allowance, status shows what was paid for, and a file past the
-// allowance is refused with the reason while the first stays readable.
+// allowance is refused with the reason while the first stays readable; a
+// coin the node's vault farmed buys more, and the waiting file goes up.
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
+import { OwnerKey } from '../../../main/core/records/index.ts'
+import { EVERY_GET_WINS, farm } from '../farming/support.ts'
 import { startNodes, waitFor } from '../net/support.ts'
 import { everyAddress, readDriveFile, startDriveNode, writeDriveFile } from '../account/support.ts'
 
 const EARN = 1024 * 1024
+const COIN_BYTES = 8 * 1024 * 1024
 const PAID = {
   paidStorage: true,
-  farming: { proofIntervalMs: 3_600_000, clientMinAgeMs: 0, storagePrices: { earnBytes: EARN } },
+  // every served chunk mints, so the desk's vault can earn a coin to buy storage with
+  farming: { ...EVERY_GET_WINS, storagePrices: { earnBytes: EARN, coinBytes: COIN_BYTES } },
 }
 
-test("a new account's drive stores within its starter allowance, and past it is refused with the reason", async (t) => {
+test("a new account's drive stores within its starter allowance; past it the file waits until coin buys more", async (t) => {
   const vaults = await startNodes(t, 6, PAID)
   const desk = await startDriveNode(t, everyAddress(vaults), PAID)
   await desk.create({ keyword: 'paid-drive', pin: '4242', password: 'paid for by my vault' })
@@ -45,4 +50,16 @@ test("a new account's drive stores within its starter allowance, and past it is 
   )
   assert.ok(desk.status().sync.files_pending >= 1, 'the file waits on this device')
   assert.ok(first.equals(await readDriveFile(drive, '/first.bin')))
+
+  // the desk's vault serves until it mints a coin (chunks put by a vault paying as an account of its own)
+  vaults[0]!.payStorageAs(OwnerKey.generate())
+  await farm(desk.node, vaults, 1)
+  assert.deepEqual(await desk.buyStorage(1), { bought: 1 })
+  await waitFor(
+    () => (desk.status().storage?.bought_bytes ?? 0) === COIN_BYTES,
+    60_000,
+    'the bought bytes in status',
+  )
+  assert.ok(await drive.syncAll(180_000), 'the waiting file reached the network once storage was bought')
+  assert.equal(desk.status().sync.errors.length, 0)
 })
