@@ -49,7 +49,7 @@ function obeyControlLines(group: VaultGroup): void {
 export const nodeCommand: Command = {
   path: ['node', 'run'],
   usage:
-    'node run [--vault <dir>…] [--donate <size>] [--bootstrap <multiaddr>…] [--listen <multiaddr>…] [--events] [--farming-target <p>] [--proof-ms <ms>] [--vouch-age-ms <ms>] [--free-storage]',
+    'node run [--vault <dir>…] [--donate <size>] [--bootstrap <multiaddr>…] [--listen <multiaddr>…] [--events] [--farming-target <p>] [--proof-ms <ms>] [--vouch-age-ms <ms>] [--free-storage] [--storage-earn <size>]',
   positionals: 0,
   options: {
     vault: { type: 'string', multiple: true },
@@ -66,6 +66,7 @@ export const nodeCommand: Command = {
     'proof-ms': { type: 'string' },
     'vouch-age-ms': { type: 'string' },
     'free-storage': { type: 'boolean' },
+    'storage-earn': { type: 'string' },
   },
   async run(values) {
     keepNewFilesPrivate()
@@ -79,6 +80,7 @@ export const nodeCommand: Command = {
       setTimeout(() => process.exit(0), ORPHAN_STOP_MS).unref()
     })
     const donate = stringOption(values, 'donate')
+    const earn = stringOption(values, 'storage-earn')
     const events = values.events === true
     const listen = listOption(values, 'listen')
     const vaults = listOption(values, 'vault')
@@ -100,6 +102,8 @@ export const nodeCommand: Command = {
           // how long a client must be known before this vault vouches for it; 0 on one machine's own network
           clientMinAgeMs:
             values['vouch-age-ms'] === undefined ? undefined : intOption(values, 'vouch-age-ms', 0, 0),
+          // what a vault backing an account earns it an hour; a machine's own network can be generous
+          storagePrices: earn === undefined ? undefined : { earnBytes: parseSize(earn) },
         },
         log: process.env.PEERDRIVE_DEBUG ? (line) => process.stderr.write(`${line}\n`) : undefined,
       },

@@ -13,7 +13,7 @@ import { desktopListen } from '../core/net/host.ts'
 import type { Command } from './command.ts'
 import { intOption, listOption, stringOption, untilSignal } from './command.ts'
 import { readCredentials } from './credentials-input.ts'
-import { peersOrLocalNetwork, say } from './local-network.ts'
+import { LOCAL_STORAGE_EARN, peersOrLocalNetwork, say } from './local-network.ts'
 
 /** Resolves when the launcher that opened an IPC channel to this process (npm start) is gone. */
 function launcherGone(): Promise<void> {
@@ -76,6 +76,8 @@ export const upCommand: Command = {
         mount: resolve(mount),
         // the network's vaults keep only chunks paid for; this node's account pays for its drive
         paidStorage: !freeStorage,
+        // on its own local network this vault prices storage as the local vaults do
+        ...(local ? { farming: { storagePrices: { earnBytes: parseSize(LOCAL_STORAGE_EARN) } } } : {}),
         apiPort: values['api-port'] === undefined ? undefined : intOption(values, 'api-port', 0, 1),
         journalLimitBytes: journal === undefined ? undefined : parseSize(journal),
         dashboardDir: values.dashboard === true ? ensureDashboardBuilt() : undefined,

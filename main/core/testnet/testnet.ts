@@ -60,6 +60,8 @@ export interface TestnetOptions {
   benchmark?: boolean
   /** Vaults keep chunks without storage tickets: for benchmarks whose clients have no account or vault. */
   freeStorage?: boolean
+  /** What a vault backing an account earns it an hour, as the CLI takes it (e.g. "1GiB"); default 16 MiB. */
+  storageEarn?: string
   onEvent?: (e: NodeEvent) => void
   /** Told each time a vault is ready, while the testnet starts. */
   onProgress?: (started: number, total: number) => void
@@ -161,6 +163,7 @@ export class Testnet {
     if (this.opts.vouchAgeMs !== undefined) args.push('--vouch-age-ms', String(this.opts.vouchAgeMs))
     if (this.opts.benchmark) args.push('--benchmark')
     if (this.opts.freeStorage) args.push('--free-storage')
+    if (this.opts.storageEarn) args.push('--storage-earn', this.opts.storageEarn)
     if (this.opts.heartbeatMs) args.push('--heartbeat-ms', String(this.opts.heartbeatMs))
     // Own process group, so a Ctrl-C meant for the parent does not kill the
     // nodes before it stops them in order; the stdin pipe ends them if the parent dies.
