@@ -1,6 +1,5 @@
 // A vault node with the user's drive: accounts, the drive and its mount, and
 // the API that the dashboard and the command line talk to.
-import { StorageWatch } from './storage-watch.ts'
 import { rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
@@ -49,6 +48,7 @@ import { NodeFeed } from './feed.ts'
 import { driveNodeHandlers } from './handlers.ts'
 import type { DriveNodeOptions, LoginRequest } from './options.ts'
 import { PeerDriveNode } from './vault-node.ts'
+import { StorageWatch } from './storage-watch.ts'
 
 /**
  * The drive's sync status with what it reports about files below R copies
