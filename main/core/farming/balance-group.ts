@@ -159,14 +159,10 @@ export class BalanceGroup {
     if (!(await this.#c.verifyCoin(req.proof)))
       return { s: 'refused', reason: "the coin's group does not agree it was spent so" }
     // a coin buys once: a second word of the same purchase is answered, not credited
-    if (!this.#c.db.purchase(req.proof.id, req.account, this.#prices.coinBytes) && !this.#boughtBy(req))
+    if (this.#c.db.purchase(req.proof.id, req.account, this.#prices.coinBytes) === 'taken')
       return { s: 'refused', reason: 'the coin bought storage already' }
     const row = this.#c.db.balance(req.account)!
     return { s: 'ok', used: row.used, allowance: row.allowance, bought: row.bought }
-  }
-
-  #boughtBy(req: Extract<FarmRequest, { t: 'buy' }>): boolean {
-    return this.#c.db.purchaseOf(req.proof.id) === req.account
   }
 
   async #memberRefusal(account: string, period: number): Promise<string | undefined> {

@@ -156,16 +156,16 @@ export class FarmDb {
   }
 
   /**
-   * Adds `bytes` bought with a coin to the account's allowance: false when
-   * that coin bought storage already (for this account or another).
+   * Adds `bytes` bought with a coin to the account's allowance, once per
+   * coin: 'new' when credited now, 'again' when the coin bought for this
+   * account already, 'taken' when it bought for another.
    */
-  purchase(coin: string, account: string, bytes: number): boolean {
-    return this.#db.transaction((): boolean => {
-      if (
-        this.#db.prepare('INSERT OR IGNORE INTO purchases VALUES (?, ?, ?)').run(coin, account, bytes)
-          .changes !== 1
-      )
-        return false
+  purchase(coin: string, account: string, bytes: number): 'new' | 'again' | 'taken' {
+    return this.#db.transaction((): 'new' | 'again' | 'taken' => {
+      const held = this.#db.prepare('SELECT account FROM purchases WHERE coin = ?').get(coin) as
+        { account: string } | undefined
+      if (held) return held.account === account ? 'again' : 'taken'
+      this.#db.prepare('INSERT INTO purchases VALUES (?, ?, ?)').run(coin, account, bytes)
       // a row made by a purchase has been credited for no period yet
       this.#db
         .prepare(
@@ -173,16 +173,8 @@ export class FarmDb {
            SET allowance = allowance + excluded.allowance, bought = bought + excluded.bought`,
         )
         .run(account, bytes, bytes)
-      return true
+      return 'new'
     })()
-  }
-
-  /** The account a coin bought storage for, if it did. */
-  purchaseOf(coin: string): string | undefined {
-    return (
-      this.#db.prepare('SELECT account FROM purchases WHERE coin = ?').get(coin) as
-        { account: string } | undefined
-    )?.account
   }
 
   /**

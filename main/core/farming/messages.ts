@@ -217,12 +217,8 @@ function receiptOf(r: WireReceipt | undefined): Receipt | undefined {
   const signature = hexOf(r.signature, 64)
   if (!chunk || !nonce || !signature || !isPeerId(r.vault) || !isPeerId(r.client)) return undefined
   if (!Number.isSafeInteger(r.at) || r.at <= 0 || r.slot >= MAX_SLOT) return undefined
-  const vouches = []
-  for (const v of r.vouches) {
-    const sig = hexOf(v.signature, 64)
-    if (!sig || !isPeerId(v.peer)) return undefined
-    vouches.push({ peer: v.peer, signature: sig })
-  }
+  const vouches = signaturesOf(r.vouches)
+  if (!vouches) return undefined
   const developer = r.developer === undefined ? undefined : hexOf(r.developer, 32)
   if (r.developer !== undefined && !developer) return undefined
   return {
@@ -243,13 +239,8 @@ function proofOf(p: WireProof | undefined): CoinProof | undefined {
   const id = hexOf(p.id, 32)
   const owner = hexOf(p.owner, 32)
   if (!id || !owner || !isSeq(p.seq)) return undefined
-  const signatures = []
-  for (const s of p.signatures) {
-    const signature = hexOf(s.signature, 64)
-    if (!signature || !isPeerId(s.peer)) return undefined
-    signatures.push({ peer: s.peer, signature })
-  }
-  return { id, owner, seq: p.seq, signatures }
+  const signatures = signaturesOf(p.signatures)
+  return signatures ? { id, owner, seq: p.seq, signatures } : undefined
 }
 
 export function decodeFarmRequest(body: Uint8Array): FarmRequest {
