@@ -21,7 +21,10 @@ import { AccountExistsError, AccountNetworkError, NoAccountError } from './error
 import { newAccountKeys, openPacket, sealPacket } from './session-packet.ts'
 import type { AccountKeys } from './session-packet.ts'
 
-export type PacketStore = Pick<NetworkRecordStore, 'get' | 'put'>
+export interface PacketStore extends Pick<NetworkRecordStore, 'get'> {
+  /** `payer`: the account whose storage pays for a new record's slot, where storage is paid. */
+  put(record: SignedRecord, payer: OwnerKey): Promise<unknown>
+}
 
 export interface OpenAccount {
   /** Hex of the account's public key: a password change makes a new one (every key rotates). */
@@ -72,7 +75,8 @@ export class Accounts {
     const held = await this.#get(derived.location, 'look up the account')
     if (held && held.payload.byteLength > 0) throw new AccountExistsError()
     const keys = newAccountKeys()
-    await this.#writePacket(derived, keys, (held?.version ?? 0n) + 1n)
+    // the new account pays for its own session packet, from the allowance its vault earns it
+    await this.#writePacket(derived, keys, (held?.version ?? 0n) + 1n, keys)
     return opened(keys)
   }
 
@@ -120,19 +124,23 @@ export class Accounts {
     const retired = opened(old.keys)
     await opts.beforeRotate?.(opened(copyKeys(old.keys)))
     const keys = newAccountKeys()
-    const moved = await this.#moveDrivePointers(old.keys, keys)
-    await this.#writePacket(next, keys, (held?.version ?? 0n) + 1n)
+    // the account as it was pays for the records of the one it becomes: the new one has earned nothing yet
+    const payer = OwnerKey.fromSeed(old.keys.accountSeed)
+    const moved = await this.#moveDrivePointers(old.keys, keys, payer)
+    await this.#writePacket(next, keys, (held?.version ?? 0n) + 1n, old.keys)
     await this.#put(
       signRecord(OwnerKey.fromSeed(old.derived.signSeed), {
         name: SESSION_RECORD,
         version: old.version + 1n,
       }),
       'retire the old password',
+      payer,
     )
     for (const name of moved)
       await this.#put(
         signRecord(OwnerKey.fromSeed(old.keys.driveOwnerSeed), { name, version: MAX_VERSION }),
         `retire the old drive's ${name}`,
+        payer,
       )
     return { account: opened(keys), retired }
   }
@@ -142,7 +150,7 @@ export class Accounts {
    * handle sealed with the drive key in a record of the drive owner — for the
    * new keys. Returns the names of those that existed (a new drive has none).
    */
-  async #moveDrivePointers(from: AccountKeys, to: AccountKeys): Promise<string[]> {
+  async #moveDrivePointers(from: AccountKeys, to: AccountKeys, payer: OwnerKey): Promise<string[]> {
     const owner = OwnerKey.fromSeed(from.driveOwnerSeed)
     const moved: string[] = []
     for (const name of DRIVE_POINTERS) {
@@ -156,6 +164,7 @@ export class Accounts {
           payload: sealRoot(to.driveKey, handle),
         }),
         `move the drive's ${name} to the new keys`,
+        payer,
       )
       moved.push(name)
     }
@@ -178,11 +187,18 @@ export class Accounts {
     return { ...found, derived }
   }
 
-  async #writePacket(derived: DerivedKeys, keys: AccountKeys, version: bigint): Promise<void> {
+  /** Seals `keys` at the credentials' location; the account of `payingKeys` pays for a new slot. */
+  async #writePacket(
+    derived: DerivedKeys,
+    keys: AccountKeys,
+    version: bigint,
+    payingKeys: AccountKeys,
+  ): Promise<void> {
     const payload = sealPacket(keys, derived.sealKey, derived.location)
     await this.#put(
       signRecord(OwnerKey.fromSeed(derived.signSeed), { name: SESSION_RECORD, version, payload }),
       'store the account',
+      OwnerKey.fromSeed(payingKeys.accountSeed),
     )
   }
 
@@ -196,10 +212,10 @@ export class Accounts {
   }
 
   /** Writes a record, retrying while no vault takes it (right after start, peers are still being met). */
-  async #put(record: SignedRecord, what: string): Promise<void> {
+  async #put(record: SignedRecord, what: string, payer: OwnerKey): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.#store.put(record)
+        await this.#store.put(record, payer)
         return
       } catch (err) {
         if (!(err instanceof RecordPutError)) throw err

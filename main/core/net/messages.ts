@@ -5,7 +5,7 @@
 // with MalformedMessage but never make it allocate or crash.
 import { ADDRESS_BYTES } from '../chunk-store.ts'
 import { PeerDriveError } from '../errors.ts'
-import { ChunkRequest, ChunkResponse } from './pb/chunk.js'
+import { ChunkRequest, ChunkResponse, StorageTicket as WireTicket } from './pb/chunk.js'
 import type { StorageTicket } from './pb/chunk.js'
 import { MAX_PATH, MAX_TICKET_LEAVES } from '../storage/ticket.ts'
 import type { Ticket } from '../storage/ticket.ts'
@@ -21,7 +21,7 @@ const MAX_PEER_ID_BYTES = 64
 /** Signatures a ticket may carry: the balance group's, with room to spare. */
 const MAX_TICKET_SIGNATURES = 8
 /** A ticket's largest encoding: its fields, signatures and path, with their tags. */
-const MAX_TICKET_BYTES = 64 + MAX_TICKET_SIGNATURES * (MAX_PEER_ID_BYTES + 64 + 8) + MAX_PATH * 34
+export const MAX_TICKET_BYTES = 64 + MAX_TICKET_SIGNATURES * (MAX_PEER_ID_BYTES + 64 + 8) + MAX_PATH * 34
 /** Protobuf's tags and length prefixes around the largest field, with room to spare. */
 const ENVELOPE_BYTES = 64
 /** Largest body any message may have; the framing layer refuses longer frames. */
@@ -265,6 +265,20 @@ function ticketOf(t: StorageTicket): Ticket {
     index: t.index,
     path: t.path,
   }
+}
+
+/** A ticket on its own, as messages other than the chunk protocol's carry it (a record PUT). */
+export function encodeTicket(t: Ticket): Uint8Array {
+  return WireTicket.encode(wireTicket(t))
+}
+
+export function decodeTicket(bytes: Uint8Array): Ticket {
+  if (bytes.length > MAX_TICKET_BYTES) throw new MalformedMessageError('ticket too large')
+  return ticketOf(
+    decodeWith(() =>
+      WireTicket.decode(bytes, { limits: { signatures: MAX_TICKET_SIGNATURES, path: MAX_PATH } }),
+    ),
+  )
 }
 
 function checkAddress(address: Uint8Array): Uint8Array {

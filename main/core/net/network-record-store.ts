@@ -21,8 +21,18 @@ import {
 import { checkFields } from '../records/format.ts'
 import type { SignedRecord } from '../records/format.ts'
 import { addressOf, compareRecords, verifyRecord } from '../records/record.ts'
+import { NOT_PAID } from '../storage/ticket.ts'
+import type { Ticket } from '../storage/ticket.ts'
 
 export type AskRecord = (peer: VaultPeer, req: RecordRequest) => Promise<RecordResponse>
+
+/** Pays for a new record's slot where storage is paid: the ticket a vault that does not hold it asks for. */
+export type RecordPayer = (address: Uint8Array) => Promise<Ticket>
+
+export interface RecordPutOptions {
+  /** Who pays for the record's slot, in place of the store's own payer. */
+  payer?: RecordPayer
+}
 
 export interface NetworkRecordStoreComponents {
   /** `self` is this node (absent for a store without a vault of its own); putCopies never counts it. */
@@ -52,6 +62,11 @@ interface Answer {
 
 export class NetworkRecordStore {
   readonly replicas: number
+  /**
+   * Where storage is paid, who pays for the slots of the new records this
+   * store puts; undefined puts without a ticket (refused there).
+   */
+  payer: RecordPayer | undefined = undefined
   /** Records stored with fewer than R copies (by putCopies: on other vaults) since this store was made. */
   degraded = 0
   /** Copies pushed by read repair. */
@@ -72,15 +87,20 @@ export class NetworkRecordStore {
    * place. Throws RecordStale when every member that answered holds a newer
    * version, RecordPutFailed when no vault took it.
    */
-  async put(record: SignedRecord): Promise<RecordPutResult> {
+  async put(record: SignedRecord, opts: RecordPutOptions = {}): Promise<RecordPutResult> {
     checkFields(record)
     const address = addressOf(record)
     if (!verifyRecord(record)) throw new RecordBadSignatureError(address)
     const candidates = await closestTo(this.#components.peers, address)
     if (candidates.length === 0) throw new RecordPutError(address, 'no vaults reachable')
     // A member holding a newer version keeps its slot, so a replay cannot slip past the group.
-    const placed = await placeCopies(candidates, this.replicas, (peer) => this.#offer(peer, address, record))
+    const offer = this.#offerer(address, record, opts)
+    const placed = await placeCopies(candidates, this.replicas, offer)
     const { holders, reasons, kept: stale } = placed
+    // a copy on this node alone is no storage the network was paid for: the reason is the user's to read
+    const unpaid = reasons.find((r) => r.startsWith(NOT_PAID))
+    if (unpaid && holders.every((h) => h.key === this.#components.peers.self?.key))
+      throw new RecordPutError(address, unpaid)
     if (holders.length === 0) {
       if (stale > 0) throw new RecordStaleError(address, record.version)
       throw new RecordPutError(address, `no vault accepted it (${[...new Set(reasons)].join(', ')})`)
@@ -98,16 +118,21 @@ export class NetworkRecordStore {
    * and some hold a newer version, RecordPutFailed when no vault, this one
    * included, took it.
    */
-  async putCopies(record: SignedRecord): Promise<number> {
+  async putCopies(record: SignedRecord, opts: RecordPutOptions = {}): Promise<number> {
     checkFields(record)
     const address = addressOf(record)
     if (!verifyRecord(record)) throw new RecordBadSignatureError(address)
     const ranked = await closestTo(this.#components.peers, address)
     if (ranked.length === 0) throw new RecordPutError(address, 'no vaults reachable')
     const selfKey = this.#components.peers.self?.key
-    const placed = await placeCopiesBeyondSelf(ranked, selfKey, this.replicas, (peer) =>
-      this.#offer(peer, address, record),
+    const placed = await placeCopiesBeyondSelf(
+      ranked,
+      selfKey,
+      this.replicas,
+      this.#offerer(address, record, opts),
     )
+    const unpaid = placed.reasons.find((r) => r.startsWith(NOT_PAID))
+    if (placed.holders.length === 0 && unpaid) throw new RecordPutError(address, unpaid)
     if (placed.holders.length === 0 && placed.self !== 'stored') {
       if (placed.kept > 0 || placed.self === 'kept') throw new RecordStaleError(address, record.version)
       const reasons = [...placed.reasons, ...(placed.self ? [placed.self] : [])]
@@ -118,10 +143,32 @@ export class NetworkRecordStore {
     return copies
   }
 
-  /** 'stored' when the vault holds this record now, 'kept' when it holds a newer (or a different same-version) one. */
-  async #offer(peer: VaultPeer, address: Uint8Array, record: SignedRecord): Promise<string> {
-    const res = await this.#components.ask(peer, { type: 'record-put', address, record })
-    return res.status === 'ok' ? 'stored' : res.status === 'stale' ? 'kept' : res.status
+  /**
+   * Offers the record to one vault at a time: 'stored' when the vault holds
+   * it now, 'kept' when it holds a newer (or a different same-version) one.
+   * A vault that does not hold it yet may ask for its slot to be paid for:
+   * the slot is paid once for the whole put, and offered again with the ticket.
+   */
+  #offerer(
+    address: Uint8Array,
+    record: SignedRecord,
+    opts: RecordPutOptions,
+  ): (peer: VaultPeer) => Promise<string> {
+    const payer = opts.payer ?? this.payer
+    let ticket: Promise<Ticket> | undefined
+    return async (peer) => {
+      let res = await this.#components.ask(peer, { type: 'record-put', address, record })
+      if (payer && res.status === 'bad-request' && res.reason.startsWith(NOT_PAID)) {
+        ticket ??= payer(address)
+        const paid = await ticket.catch((err: unknown) => err as Error)
+        if (paid instanceof Error) return paid.message
+        res = await this.#components.ask(peer, { type: 'record-put', address, record, ticket: paid })
+      }
+      if (res.status === 'ok') return 'stored'
+      if (res.status === 'stale') return 'kept'
+      // an unpaid record says why, in the words of the refusal
+      return res.status === 'bad-request' && res.reason.startsWith(NOT_PAID) ? res.reason : res.status
+    }
   }
 
   /**

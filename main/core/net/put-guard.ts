@@ -15,6 +15,7 @@ import type { VaultPeer } from './vault-peer.ts'
 import { addressOf } from '../records/index.ts'
 import type { RecordRequest, RecordResponse } from './record-messages.ts'
 import { answerRecordRequest } from './record-service.ts'
+import { RECORD_CHARGE_BYTES } from '../storage/ticket.ts'
 import type { RecordHolder } from './record-service.ts'
 
 export const NOT_IN_GROUP = 'not in the close group of this chunk: a vault keeps only chunks placed on it'
@@ -30,8 +31,10 @@ export const RECORD_NOT_IN_GROUP =
 
 /**
  * The same rule for a signed record, by the address its owner and name give:
- * a record this vault does not hold yet is kept only in its close group (a
- * newer version of one it holds is taken wherever the view has moved since).
+ * a record this vault does not hold yet is kept only in its close group, and
+ * where storage is paid only with a ticket for its slot (or from a vault of
+ * its group); a newer version of one it holds is taken wherever the view has
+ * moved since, at no cost.
  */
 export async function answerRecordPut(
   c: ReplicateComponents,
@@ -45,8 +48,12 @@ export async function answerRecordPut(
   } catch {
     return answerRecordRequest(holder, req)
   }
-  if (!(await holder.getRecord(address)) && !(await inCloseGroup(c, address, from.toString())))
+  if (await holder.getRecord(address)) return answerRecordRequest(holder, req)
+  if (!(await inCloseGroup(c, address, from.toString())))
     return { status: 'bad-request', reason: RECORD_NOT_IN_GROUP }
+  // a new record's slot is paid for once, at the largest size any version of it may take
+  const unpaid = await c.paid?.(address, RECORD_CHARGE_BYTES, req.ticket, from.toString())
+  if (unpaid) return { status: 'bad-request', reason: unpaid }
   return answerRecordRequest(holder, req)
 }
 

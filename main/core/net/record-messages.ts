@@ -6,17 +6,30 @@
 import { ADDRESS_BYTES } from '../chunk-store.ts'
 import { MAX_RECORD_BYTES, decodeRecord, encodeRecord } from '../records/format.ts'
 import type { SignedRecord } from '../records/format.ts'
-import { MAX_REASON_BYTES, MalformedMessageError, decodeWith, truncateReason } from './messages.ts'
+import type { Ticket } from '../storage/ticket.ts'
+import {
+  MAX_REASON_BYTES,
+  MAX_TICKET_BYTES,
+  MalformedMessageError,
+  decodeTicket,
+  decodeWith,
+  encodeTicket,
+  truncateReason,
+} from './messages.ts'
 import { RecordRequest as WireRequest, RecordResponse as WireResponse } from './pb/record.js'
 
 /** Protobuf's tags and length prefixes around the record, with room to spare. */
 const ENVELOPE_BYTES = 48
 /** Largest body any record message may have; the framing layer refuses longer frames. */
-export const MAX_RECORD_MESSAGE_BYTES = ADDRESS_BYTES + MAX_RECORD_BYTES + ENVELOPE_BYTES
+export const MAX_RECORD_MESSAGE_BYTES = ADDRESS_BYTES + MAX_RECORD_BYTES + MAX_TICKET_BYTES + ENVELOPE_BYTES
 
 export type RecordRequest =
-  /** Store this record at this address (the holder checks the two agree). */
-  | { type: 'record-put'; address: Uint8Array; record: SignedRecord }
+  /**
+   * Store this record at this address (the holder checks the two agree).
+   * `ticket`: where storage is paid, the proof that a record's slot was paid
+   * for, which a vault that does not hold the record asks for.
+   */
+  | { type: 'record-put'; address: Uint8Array; record: SignedRecord; ticket?: Ticket }
   | { type: 'record-get'; address: Uint8Array }
 
 /**
@@ -46,6 +59,7 @@ export function encodeRecordRequest(req: RecordRequest): Uint8Array {
     type: WireRequest.Type.PUT,
     address: req.address,
     record: encodeRecord(req.record),
+    ...(req.ticket ? { ticket: encodeTicket(req.ticket) } : {}),
   })
 }
 
@@ -56,11 +70,13 @@ export function decodeRecordRequest(body: Uint8Array): RecordRequest {
   if (m.address.length !== ADDRESS_BYTES)
     throw new MalformedMessageError(`address of ${m.address.length} bytes`)
   if (m.type === WireRequest.Type.GET) {
-    if (m.record !== undefined) throw new MalformedMessageError('trailing fields')
+    if (m.record !== undefined || m.ticket !== undefined) throw new MalformedMessageError('trailing fields')
     return { type: 'record-get', address: m.address }
   }
   if (m.record === undefined) throw new MalformedMessageError('no record')
-  return { type: 'record-put', address: m.address, record: parseRecord(m.record) }
+  const record = parseRecord(m.record)
+  if (m.ticket === undefined) return { type: 'record-put', address: m.address, record }
+  return { type: 'record-put', address: m.address, record, ticket: decodeTicket(m.ticket) }
 }
 
 export function encodeRecordResponse(res: RecordResponse): Uint8Array {

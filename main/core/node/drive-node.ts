@@ -112,7 +112,13 @@ export class DriveNode {
     this.opts = opts
     this.feed = feed
     this.storage = new StorageWatch((account) => node.storageBalance(account), opts.log ?? (() => {}))
-    this.accounts = new Accounts(node.records, opts.accounts)
+    this.accounts = new Accounts(
+      {
+        get: (address) => node.records.get(address),
+        put: (record, payer) => node.records.put(record, { payer: node.recordPayer(payer) }),
+      },
+      opts.accounts,
+    )
   }
 
   static async start(options: DriveNodeOptions): Promise<DriveNode> {

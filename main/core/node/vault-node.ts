@@ -8,6 +8,7 @@ import { Farmer } from '../farming/index.ts'
 import type { StorageBalance } from '../farming/index.ts'
 import { paidStorageCheck } from '../storage/paid-check.ts'
 import { TicketBatcher } from '../storage/payer.ts'
+import { RECORD_CHARGE_BYTES } from '../storage/ticket.ts'
 import { Bandwidth, throttledServing } from '../net/bandwidth.ts'
 import { answerChunkRequest } from '../net/chunk-service.ts'
 import type { ChunkHolder } from '../net/chunk-service.ts'
@@ -18,6 +19,7 @@ import { ReachabilityPolicy } from '../net/reachability-policy.ts'
 import type { NetworkReport } from '../net/reachability.ts'
 import type { Request, Response } from '../net/messages.ts'
 import { NetworkRecordStore } from '../net/network-record-store.ts'
+import type { RecordPayer } from '../net/network-record-store.ts'
 import { NetworkChunkStore } from '../net/network-store.ts'
 import { PeerScores } from '../net/peer-scores.ts'
 import { PeerTable } from '../net/peer-table.ts'
@@ -375,6 +377,7 @@ export class PeerDriveNode {
   payStorageAs(account: OwnerKey | undefined, onPaid?: () => void): void {
     if (!this.opts.paidStorage || !account) {
       this.network.payer = undefined
+      this.records.payer = undefined
       return
     }
     const batcher = new TicketBatcher(async (leaves) => {
@@ -383,6 +386,18 @@ export class PeerDriveNode {
       return tickets
     })
     this.network.payer = (address, size) => batcher.ticket(address, size)
+    this.records.payer = (address) => batcher.ticket(address, RECORD_CHARGE_BYTES)
+  }
+
+  /**
+   * Who pays, as `account`, for a record put outside the account this node
+   * pays as (the session packet of an account being made, or the new one a
+   * password change writes); undefined where storage is not paid.
+   */
+  recordPayer(account: OwnerKey): RecordPayer | undefined {
+    if (!this.opts.paidStorage) return undefined
+    return async (address) =>
+      (await this.farmer.balances.pay(account, [{ address, size: RECORD_CHARGE_BYTES }]))[0]!
   }
 
   /** The account's storage row as its balance group keeps it; undefined where storage is not paid or the group is silent. */

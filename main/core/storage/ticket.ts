@@ -9,6 +9,7 @@ import { ADDRESS_BYTES, toHex } from '../chunk-store.ts'
 import { COIN_QUORUM } from '../farming/coin.ts'
 import type { CoinSignature } from '../farming/coin.ts'
 import { validSigners } from '../farming/signing.ts'
+import { MAX_RECORD_BYTES } from '../records/format.ts'
 
 /** How every refusal of unpaid storage begins, wherever it is said. */
 export const NOT_PAID = 'storage is not paid for'
@@ -22,6 +23,13 @@ export const MAX_TICKET_LEAVES = 256
 export const LEAF_BYTES = ADDRESS_BYTES + 4
 /** A path from a leaf to the root of at most MAX_TICKET_LEAVES leaves. */
 export const MAX_PATH = 8
+
+/**
+ * What a record's slot costs, paid once when the record is first stored: a
+ * holder takes every newer version of it free, and any version may fill
+ * the record's largest size.
+ */
+export const RECORD_CHARGE_BYTES = MAX_RECORD_BYTES
 
 export interface Leaf {
   address: Uint8Array

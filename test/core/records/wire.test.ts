@@ -15,6 +15,7 @@ import {
   RecordResponse as WireResponse,
 } from '../../../main/core/net/pb/record.js'
 import type { RecordRequest, RecordResponse } from '../../../main/core/net/record-messages.ts'
+import { encodeTicket } from '../../../main/core/net/messages.ts'
 import { answerRecordRequest } from '../../../main/core/net/record-service.ts'
 import {
   MAX_PAYLOAD_BYTES,
@@ -32,10 +33,20 @@ const key = OwnerKey.generate()
 const record = signRecord(key, { name: 'root', version: 5, payload: randomBytes(200) })
 // decoded fields are plain Uint8Arrays; compare like with like
 const address = new Uint8Array(addressOf(record))
+const ticket = {
+  account: 'ab'.repeat(32),
+  size: MAX_RECORD_BYTES,
+  count: 1,
+  period: 472_222,
+  signatures: [{ peer: '12D3KooWA8fcQmP9hnNXD4df3HBcgtfyW5LBfSVyHfhi3tTe8qS5', signature: 'cd'.repeat(64) }],
+  index: 0,
+  path: [],
+}
 
 test('record requests and responses round-trip', () => {
   const requests: RecordRequest[] = [
     { type: 'record-put', address, record },
+    { type: 'record-put', address, record, ticket },
     { type: 'record-get', address },
   ]
   for (const req of requests) assert.deepEqual(decodeRecordRequest(encodeRecordRequest(req)), req)
@@ -55,9 +66,22 @@ test('record requests and responses round-trip', () => {
     version: 1,
     payload: new Uint8Array(MAX_PAYLOAD_BYTES),
   })
-  const body = encodeRecordRequest({ type: 'record-put', address: addressOf(largest), record: largest })
-  assert.ok(body.byteLength <= MAX_RECORD_MESSAGE_BYTES, 'the largest record fits the frame limit')
-  assert.ok(MAX_RECORD_MESSAGE_BYTES < MAX_RECORD_BYTES + 128, 'and the limit stays close to it')
+  // with the largest ticket: eight signatures and a full path
+  const fullTicket = {
+    ...ticket,
+    count: 256,
+    index: 255,
+    signatures: Array.from({ length: 8 }, () => ticket.signatures[0]!),
+    path: Array.from({ length: 8 }, () => new Uint8Array(32)),
+  }
+  const body = encodeRecordRequest({
+    type: 'record-put',
+    address: addressOf(largest),
+    record: largest,
+    ticket: fullTicket,
+  })
+  assert.ok(body.byteLength <= MAX_RECORD_MESSAGE_BYTES, 'the largest record and ticket fit the frame limit')
+  assert.ok(MAX_RECORD_MESSAGE_BYTES < MAX_RECORD_BYTES + 2048, 'and the limit stays close to them')
 })
 
 test('malformed record messages are refused as MalformedMessage', () => {
@@ -74,6 +98,10 @@ test('malformed record messages are refused as MalformedMessage', () => {
     raw({ type: Type.PUT, address, record: encoded.subarray(1) }),
     raw({ type: Type.PUT, address, record: Buffer.concat([encoded, Uint8Array.of(0)]) }),
     raw({ type: Type.PUT, address, record: Buffer.alloc(MAX_RECORD_BYTES + 1) }),
+    raw({ type: Type.GET, address, ticket: encodeTicket(ticket) }),
+    raw({ type: Type.PUT, address, record: encoded, ticket: Uint8Array.of(1, 2, 3) }),
+    raw({ type: Type.PUT, address, record: encoded, ticket: Buffer.alloc(4096) }),
+    raw({ type: Type.PUT, address, record: encoded, ticket: encodeTicket({ ...ticket, index: 1 }) }),
   ]
   for (const body of bad) assert.throws(() => decodeRecordRequest(body), { name: 'MalformedMessage' })
   const { Status } = WireResponse
@@ -90,7 +118,7 @@ test('malformed record messages are refused as MalformedMessage', () => {
 })
 
 test('fuzz: any bytes decode to a record message or a MalformedMessage error, never anything else', () => {
-  const put = encodeRecordRequest({ type: 'record-put', address, record })
+  const put = encodeRecordRequest({ type: 'record-put', address, record, ticket })
   const mutated = fc
     .tuple(fc.nat(put.length - 1), fc.integer({ min: 1, max: 255 }))
     .map(([at, xor]) => Uint8Array.from(put, (b, i) => (i === at ? b ^ xor : b)))

@@ -5,6 +5,7 @@ export interface RecordRequest {
   type: RecordRequest.Type
   address: Uint8Array
   record?: Uint8Array
+  ticket?: Uint8Array
 }
 export declare namespace RecordRequest {
   enum Type {
@@ -28,12 +29,21 @@ export declare namespace RecordRequest {
     field: '$.record'
     value: Uint8Array
   }
+  interface RecordRequestTicketFieldEvent {
+    field: '$.ticket'
+    value: Uint8Array
+  }
   function encode(obj: Partial<RecordRequest>): Uint8Array
   function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RecordRequest>): RecordRequest
   function stream(
     buf: Uint8Array | Uint8ArrayList,
     opts?: DecodeOptions<RecordRequest>,
-  ): Generator<RecordRequestTypeFieldEvent | RecordRequestAddressFieldEvent | RecordRequestRecordFieldEvent>
+  ): Generator<
+    | RecordRequestTypeFieldEvent
+    | RecordRequestAddressFieldEvent
+    | RecordRequestRecordFieldEvent
+    | RecordRequestTicketFieldEvent
+  >
 }
 export interface RecordResponse {
   status: RecordResponse.Status

@@ -40,6 +40,10 @@ export var RecordRequest
             w.uint32(26)
             w.bytes(obj.record)
           }
+          if (obj.ticket != null) {
+            w.uint32(34)
+            w.bytes(obj.ticket)
+          }
           if (opts.lengthDelimited !== false) {
             w.ldelim()
           }
@@ -63,6 +67,10 @@ export var RecordRequest
               }
               case 3: {
                 obj.record = reader.bytes()
+                break
+              }
+              case 4: {
+                obj.ticket = reader.bytes()
                 break
               }
               default: {
@@ -95,6 +103,13 @@ export var RecordRequest
               case 3: {
                 yield {
                   field: `${prefix}.record`,
+                  value: reader.bytes(),
+                }
+                break
+              }
+              case 4: {
+                yield {
+                  field: `${prefix}.ticket`,
                   value: reader.bytes(),
                 }
                 break
