@@ -17,8 +17,9 @@ import {
 } from '../records/index.ts'
 import { ACCOUNT_KDF, SESSION_RECORD, checkCredentials, checkPassword, deriveKeys } from './credentials.ts'
 import type { Credentials, DerivedKeys, KdfParams } from './credentials.ts'
-import { AccountExistsError, AccountNetworkError, NoAccountError } from './errors.ts'
+import { AccountExistsError, AccountNetworkError, AccountNotPaidError, NoAccountError } from './errors.ts'
 import { newAccountKeys, openPacket, sealPacket } from './session-packet.ts'
+import { NOT_PAID } from '../storage/ticket.ts'
 import type { AccountKeys } from './session-packet.ts'
 
 export interface PacketStore extends Pick<NetworkRecordStore, 'get'> {
@@ -220,6 +221,9 @@ export class Accounts {
       } catch (err) {
         if (!(err instanceof RecordPutError)) throw err
         const wait = this.#retryMs[attempt]
+        // refused as unpaid, the network answered: say why rather than "try again when online"
+        const unpaid = err.message.indexOf(NOT_PAID)
+        if (wait === undefined && unpaid >= 0) throw new AccountNotPaidError(what, err.message.slice(unpaid))
         if (wait === undefined) throw new AccountNetworkError(what, err)
         await sleep(wait)
       }

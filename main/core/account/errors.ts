@@ -24,6 +24,13 @@ export class AccountNetworkError extends PeerDriveError {
   }
 }
 
+/** The network refused the account's record as unpaid: the account has no storage allowance for it yet. */
+export class AccountNotPaidError extends PeerDriveError {
+  constructor(what: string, reason: string) {
+    super('AccountNotPaid', `could not ${what}: ${reason}`)
+  }
+}
+
 export class NotLoggedInError extends PeerDriveError {
   constructor() {
     super('NotLoggedIn', 'no account is open on this node: log in first')

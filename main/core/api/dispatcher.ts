@@ -174,6 +174,7 @@ const STATUS_BY_ERROR: Record<string, number> = {
   DegradedLogout: 409,
   NotLoggedIn: 409,
   AccountNetwork: 503,
+  AccountNotPaid: 402,
   WalletError: 409,
   ShareLinkError: 400,
   ShareRevoked: 410,

@@ -6,10 +6,12 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
+import { deriveKeys } from '../../../main/core/account/credentials.ts'
+import { closestFirst, kadKey } from '../../../main/core/placement/index.ts'
 import { OwnerKey } from '../../../main/core/records/index.ts'
 import { EVERY_GET_WINS, farm } from '../farming/support.ts'
 import { startNodes, waitFor } from '../net/support.ts'
-import { everyAddress, readDriveFile, startDriveNode, writeDriveFile } from '../account/support.ts'
+import { TEST_KDF, everyAddress, readDriveFile, startDriveNode, writeDriveFile } from '../account/support.ts'
 
 const EARN = 1024 * 1024
 const COIN_BYTES = 8 * 1024 * 1024
@@ -62,4 +64,32 @@ test("a new account's drive stores within its starter allowance; past it the fil
   )
   assert.ok(await drive.syncAll(180_000), 'the waiting file reached the network once storage was bought')
   assert.equal(desk.status().sync.errors.length, 0)
+})
+
+test('a node whose vault its neighbours have known only a moment cannot make an account yet: create says why and stores nothing', async (t) => {
+  // the vouching age of a real network (10 minutes)
+  const YOUNG = { paidStorage: true, farming: { proofIntervalMs: 3_600_000 } }
+  const vaults = await startNodes(t, 12, YOUNG)
+  const desk = await startDriveNode(t, everyAddress(vaults), YOUNG)
+  await waitFor(() => desk.node.peers.size >= 12, 30_000, 'the desk to know every vault')
+  // credentials whose packet's group the desk is far from (beyond 2R + 1): its own copy would pass as the group's
+  let creds = { keyword: 'too-soon-0', pin: '4242', password: 'not paid for yet' }
+  for (let i = 1; ; i++) {
+    const { location } = await deriveKeys(creds, TEST_KDF)
+    const near = closestFirst(kadKey(location), desk.node.trusted.withSelf()).slice(0, 9)
+    if (!near.some((p) => p.key === desk.node.peers.self.key)) break
+    creds = { ...creds, keyword: `too-soon-${i}` }
+  }
+  await assert.rejects(desk.create(creds), (err: Error) => {
+    assert.equal(err.name, 'AccountNotPaid')
+    assert.match(
+      err.message,
+      /^could not store the account: storage is not paid for: the account has no storage allowance yet/,
+    )
+    assert.match(err.message, /this node's vault backs no account yet/)
+    return true
+  })
+  assert.equal(desk.accountStatus().logged_in, false)
+  // nothing reached the network: the same credentials open no account
+  await assert.rejects(desk.login(creds), { name: 'NoAccount' })
 })
