@@ -16,7 +16,14 @@ import type { PeerDriveNode } from '../../../main/core/node/index.ts'
 import { closestFirst, kadKey } from '../../../main/core/placement/index.ts'
 import { OwnerKey } from '../../../main/core/records/index.ts'
 import { NO_TICKET } from '../../../main/core/storage/paid-check.ts'
-import { grantBytes, grantOf, purchaseOwner } from '../../../main/core/storage/ticket.ts'
+import {
+  balanceAddress,
+  encodeLeaves,
+  grantBytes,
+  grantOf,
+  grantRequestBytes,
+  purchaseOwner,
+} from '../../../main/core/storage/ticket.ts'
 import type { Ticket } from '../../../main/core/storage/ticket.ts'
 import { EVERY_GET_WINS, farm } from '../farming/support.ts'
 import { startNodes } from '../net/support.ts'
@@ -116,6 +123,29 @@ test('an account whose vault is backed stores within its allowance, and is refus
   assert.ok(balance, 'the balance group answers')
   assert.equal(balance.used, 3 * 100 * 1024)
   assert.ok(balance.allowance >= EARN)
+
+  // the same batch asked for again (a retry, or a replay) is signed again and charged nothing more
+  const leaves = chunks.map((c) => ({ address: c.address, size: c.bytes.length }))
+  assert.equal((await client.farmer.balances.pay(account, leaves)).length, 3)
+  assert.equal((await client.storageBalance(account))!.used, 3 * 100 * 1024)
+  // the account's request, replayed through another vault than the one it names, is refused by every member
+  const period = periodOf(Date.now())
+  const id = toHex(account.publicKey)
+  const grant = grantOf(id, leaves, period)
+  const auth = toHex(account.sign(grantRequestBytes(grant, client.peers.self.key)))
+  const replayer = nodes[0]!
+  const group = await replayer.farmer.validator.lookupGroup(toHex(balanceAddress(id)))
+  for (const member of group.filter((p) => p.key !== replayer.peers.self.key)) {
+    const res = await replayer.farmer.ask(member, {
+      t: 'grant',
+      account: id,
+      period,
+      leaves: encodeLeaves(leaves),
+      auth,
+      backs: [],
+    })
+    assert.deepEqual(res, { s: 'refused', reason: 'the request is not signed by the account' })
+  }
 
   // a chunk larger than what is left is refused by the balance group, and no vault keeps it
   for (let attempt = 0; ; attempt++) {
