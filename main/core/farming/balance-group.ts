@@ -122,6 +122,7 @@ export class BalanceGroup {
       !verifyBy(Buffer.from(req.account, 'hex'), grantRequestBytes(grant, from), Buffer.from(req.auth, 'hex'))
     )
       return { s: 'refused', reason: 'the request is not signed by the account' }
+    await this.#knowRow(req.account, req.period)
     await this.#credit(from, req.account, req.period, req.backs)
     if (!this.#c.db.debit(req.account, grant.root, grant.size, req.period, TICKET_PERIODS + 1)) {
       const row = this.#c.db.balance(req.account) ?? { used: 0, allowance: 0 }
@@ -145,6 +146,8 @@ export class BalanceGroup {
   async balance(from: string, req: Extract<FarmRequest, { t: 'balance' }>): Promise<FarmResponse> {
     const refusal = await this.#memberRefusal(req.account, req.period)
     if (refusal) return { s: 'refused', reason: refusal }
+    // asked with backs, by the account's node; without, it is another member asking for this row alone
+    if (req.backs.length > 0) await this.#knowRow(req.account, req.period)
     await this.#credit(from, req.account, req.period, req.backs)
     const row = this.#c.db.balance(req.account)
     return row ? { s: 'ok', used: row.used, allowance: row.allowance, bought: row.bought } : { s: 'unknown' }
@@ -171,6 +174,30 @@ export class BalanceGroup {
     if (!group.some((p) => p.key === this.#c.self().key))
       return "this vault is not in the account's balance group"
     return undefined
+  }
+
+  /**
+   * A member new to the account's group (it has no row) takes the row the
+   * other members keep, before it credits or pays anything: the median of
+   * theirs, and only from a majority of them (fewer could be ids made near
+   * the account). Its credit for this period counts as given, so churn
+   * neither restarts the account's use nor grants it an extra hour's share.
+   * Taken during a grant, the others may have charged that batch already:
+   * the newcomer then counts it twice, on the safe side.
+   */
+  async #knowRow(account: string, period: number): Promise<void> {
+    if (this.#c.db.balance(account)) return
+    const self = this.#c.self().key
+    const others = (await this.#c.validator.lookupGroup(toHex(balanceAddress(account)))).filter(
+      (p) => p.key !== self,
+    )
+    const answers = await Promise.all(
+      others.map((p) =>
+        this.#c.ask(p, { t: 'balance', account, period, backs: [] }, 5_000).catch(() => undefined),
+      ),
+    )
+    const row = medianRow(answers, COIN_QUORUM - 1)
+    if (row) this.#c.db.adoptBalance(account, row, period)
   }
 
   /** Grows the allowance once a period, when a quorum of the sending vault's neighbours say it backs the account. */
@@ -246,14 +273,7 @@ export class BalanceGroup {
         this.#c.ask(p, { t: 'balance', account: id, period, backs }, 5_000).catch(() => undefined),
       ),
     )
-    const rows = answers.flatMap((a) =>
-      a?.s === 'ok' && a.used !== undefined && a.allowance !== undefined
-        ? [{ used: a.used, allowance: a.allowance, bought: a.bought ?? 0 }]
-        : [],
-    )
-    if (rows.length === 0) return undefined
-    rows.sort((a, b) => a.allowance - b.allowance || b.used - a.used)
-    return rows[Math.floor((rows.length - 1) / 2)]
+    return medianRow(answers, 1)
   }
 
   /**
@@ -296,4 +316,20 @@ export class BalanceGroup {
     // a member's own refusal says more than a member that could not be reached
     return { signatures, reasons: [...reasons, ...failures] }
   }
+}
+
+/**
+ * The row most members agree on: the median of the rows answered (the
+ * smaller allowance, and then the larger use, on a tie), or undefined when
+ * fewer than `least` answered with one.
+ */
+function medianRow(answers: (FarmResponse | undefined)[], least: number): StorageBalance | undefined {
+  const rows = answers.flatMap((a) =>
+    a?.s === 'ok' && a.used !== undefined && a.allowance !== undefined
+      ? [{ used: a.used, allowance: a.allowance, bought: a.bought ?? 0 }]
+      : [],
+  )
+  if (rows.length === 0 || rows.length < least) return undefined
+  rows.sort((a, b) => a.allowance - b.allowance || b.used - a.used)
+  return rows[Math.floor((rows.length - 1) / 2)]
 }

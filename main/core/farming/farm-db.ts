@@ -143,6 +143,18 @@ export class FarmDb {
       .get(account) as BalanceRow | undefined
   }
 
+  /**
+   * Takes the row the rest of the account's balance group keeps, where this
+   * vault has none yet (it is new to the group): false if it has one.
+   */
+  adoptBalance(account: string, row: Omit<BalanceRow, 'credited'>, credited: number): boolean {
+    return (
+      this.#db
+        .prepare('INSERT OR IGNORE INTO balances VALUES (?, ?, ?, ?, ?)')
+        .run(account, row.used, row.allowance, credited, row.bought).changes === 1
+    )
+  }
+
   /** Adds `bytes` to the account's allowance for a period it was not yet credited for; false if it was. */
   credit(account: string, period: number, bytes: number): boolean {
     return (

@@ -26,7 +26,7 @@ import {
 } from '../../../main/core/storage/ticket.ts'
 import type { Ticket } from '../../../main/core/storage/ticket.ts'
 import { EVERY_GET_WINS, farm } from '../farming/support.ts'
-import { startNodes } from '../net/support.ts'
+import { startNodes, waitFor } from '../net/support.ts'
 
 const EARN = 600 * 1024
 const PAID = {
@@ -162,6 +162,54 @@ test('an account whose vault is backed stores within its allowance, and is refus
     assert.match(refused ?? '', /storage is not paid for: the storage allowance is used up/)
     for (const node of nodes) assert.equal(await node.vault.has(address), false)
     break
+  }
+})
+
+test("a vault new to an account's balance group takes the group's row: churn neither resets its use nor adds a credit", async (t) => {
+  const nodes = await startNodes(t, 10, PAID)
+  const client = nodes[9]!
+  const account = OwnerKey.generate()
+  const id = toHex(account.publicKey)
+  client.payStorageAs(account)
+  const CHUNK = 100 * 1024
+  const put = async () => {
+    const bytes = randomBytes(CHUNK)
+    assert.equal(await client.network.putCopies(chunkAddress(bytes), bytes), 4)
+  }
+  await put()
+  const groupOf = async () =>
+    (await client.farmer.validator.lookupGroup(toHex(balanceAddress(id)))).map((p) => p.key)
+  const before = await groupOf()
+  // a member leaves (not the client's own vault): the next closest vault joins the group, with no row
+  const leaving = nodes.find((n) => n !== client && before.includes(n.peers.self.key))!
+  await leaving.stop()
+  let after: string[] = []
+  await waitFor(
+    async () => {
+      client.trusted.relook?.(balanceAddress(id))
+      after = await groupOf()
+      return !after.includes(leaving.peers.self.key) && after.length === before.length
+    },
+    60_000,
+    'the group without the member that left',
+  )
+  const joined = nodes.find((n) => n.peers.self.key === after.find((k) => !before.includes(k)))!
+  assert.equal(joined.farmer.db.balance(id), undefined, 'the newcomer has no row yet')
+
+  await put()
+  const row = joined.farmer.db.balance(id)!
+  // the group's use, then the new chunk; the members it asked may have charged that chunk already
+  // (they pay the same batch at the same time), so the newcomer may count it twice, never not at all
+  assert.ok(
+    row.used === 2 * CHUNK || row.used === 3 * CHUNK,
+    `the newcomer took the group's use (${row.used} bytes used)`,
+  )
+  const kept = nodes
+    .filter((n) => n !== leaving && n !== joined && before.includes(n.peers.self.key))
+    .map((n) => n.farmer.db.balance(id)!)
+  for (const other of kept) {
+    assert.equal(other.used, 2 * CHUNK)
+    assert.equal(row.allowance, other.allowance, 'and no credit of its own on top')
   }
 })
 
