@@ -106,6 +106,11 @@ export class FarmDb {
     return this.#db.prepare('SELECT id, owner, seq FROM ledger WHERE id = ?').get(id) as LedgerRow | undefined
   }
 
+  /** The ids of every coin whose row this vault keeps. */
+  ledgerIds(): string[] {
+    return (this.#db.prepare('SELECT id FROM ledger').all() as { id: string }[]).map((r) => r.id)
+  }
+
   /** Records a new coin; false when the id is already known (a double mint). */
   mint(id: string, owner: string): boolean {
     return (

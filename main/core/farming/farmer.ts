@@ -41,6 +41,7 @@ import { ReceiptBatches } from './receipt-batches.ts'
 import { purchaseOwner } from '../storage/ticket.ts'
 import { TrustTable } from './trust.ts'
 import { BalanceGroup, DEFAULT_PRICES } from './balance-group.ts'
+import { LedgerHandOver } from './ledger-hand-over.ts'
 import type { StoragePrices } from './balance-group.ts'
 import { Validator } from './validator.ts'
 
@@ -146,6 +147,8 @@ export class Farmer {
   readonly inbox: CoinInbox
   /** Paid storage: accounts' balance rows kept here, and this node's account paying for its chunks. */
   readonly balances: BalanceGroup
+  /** Coin rows reach the vaults new to their groups. */
+  readonly ledger: LedgerHandOver
   readonly #c: FarmerComponents
   readonly #o: Required<Omit<FarmerOptions, 'log' | 'dir'>> & { log: (line: string) => void }
   #wallet!: OwnerKey
@@ -238,6 +241,13 @@ export class Farmer {
       },
       { ...DEFAULT_PRICES, ...this.#o.storagePrices },
     )
+    this.ledger = new LedgerHandOver({
+      self: () => components.peers.self,
+      db: this.db,
+      group: (hex) => this.validator.group(hex),
+      near: (hex, peer) => this.validator.near(hex, peer),
+      ask: (peer, req, timeoutMs) => this.ask(peer, req, timeoutMs),
+    })
     this.trust.onDistrust((peer, why) => this.#o.log(`vault ${peer} is no longer trusted: ${why}`))
   }
 
@@ -384,6 +394,9 @@ export class Farmer {
         return this.balances.balance(peer, req)
       case 'buy':
         return this.balances.buy(req)
+      case 'rows':
+        await this.ledger.take(req.ids, peer)
+        return { s: 'ok' }
     }
   }
 

@@ -13,6 +13,8 @@ import type { Receipt } from './receipt.ts'
 
 export const MAX_FARM_MESSAGE_BYTES = 16 * 1024
 const MAX_SIGNATURES = 8
+/** Coin ids one ROWS message may name. */
+export const MAX_HANDED_ROWS = 256
 /** Receipts one RECEIPTS message may carry: losing ones, about 250 bytes each. */
 export const MAX_BATCHED_RECEIPTS = 32
 /** Vouches a receipt may carry: the client's 2R nearest vaults, with room to spare. */
@@ -43,6 +45,8 @@ export type FarmRequest =
   | { t: 'balance'; account: string; period: number; backs: CoinSignature[] }
   /** A coin moved to the account's purchase owner (storage/ticket.ts): its proof buys storage. */
   | { t: 'buy'; account: string; proof: CoinProof }
+  /** Coins whose rows the sending member keeps, told to a vault new to their groups (ledger-hand-over.ts). */
+  | { t: 'rows'; ids: string[] }
 
 export type FarmResponse =
   | {
@@ -84,6 +88,7 @@ const TYPES: Record<FarmRequest['t'], WireRequest.Type> = {
   grant: Type.GRANT,
   balance: Type.BALANCE,
   buy: Type.BUY,
+  rows: Type.ROWS,
 }
 const { Status } = WireResponse
 
@@ -163,6 +168,8 @@ export function encodeFarmRequest(m: FarmRequest): Uint8Array {
       })
     case 'buy':
       return WireRequest.encode({ type, account: bytes(m.account), proof: wireProof(m.proof) })
+    case 'rows':
+      return WireRequest.encode({ type, ids: m.ids.map(bytes) })
     case 'balance':
       return WireRequest.encode({
         type,
@@ -252,6 +259,7 @@ export function decodeFarmRequest(body: Uint8Array): FarmRequest {
         backs: MAX_VOUCHES,
         receipts: MAX_BATCHED_RECEIPTS,
         receipts$: { vouches: 0 },
+        ids: MAX_HANDED_ROWS,
       },
     }),
   )
@@ -305,6 +313,11 @@ export function decodeFarmRequest(body: Uint8Array): FarmRequest {
     case Type.VOUCH:
       if (m.period > 0) return { t: 'vouch', period: m.period }
       break
+    case Type.ROWS: {
+      const ids = m.ids.map((id) => hexOf(id, 32))
+      if (ids.length > 0 && ids.every((id) => id !== undefined)) return { t: 'rows', ids: ids as string[] }
+      break
+    }
     case Type.BUY: {
       const account = hexOf(m.account, 32)
       const proof = proofOf(m.proof)

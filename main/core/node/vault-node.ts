@@ -307,16 +307,19 @@ export class PeerDriveNode {
   }
 
   /**
-   * Coin deliveries and share offers this vault keeps for an inbox group
-   * reach the members new to it (a vault that joined, the next closest after
-   * a loss), so they outlive the members that first kept them.
+   * Coin deliveries and share offers this vault keeps for an inbox group,
+   * and the coin rows it keeps for a coin's group, reach the members new to
+   * it (a vault that joined, the next closest after a loss), so they outlive
+   * the members that first kept them.
    */
   private async handOverInboxes(): Promise<void> {
     if (this.stopped) return
     const log = this.opts.log ?? (() => {})
-    await Promise.all([this.farmer.inbox.handOver(), this.shareInbox.handOver()]).catch((err) =>
-      log(`handing inboxes over failed: ${(err as Error).message}`),
-    )
+    await Promise.all([
+      this.farmer.inbox.handOver(),
+      this.shareInbox.handOver(),
+      this.farmer.ledger.handOver(),
+    ]).catch((err) => log(`handing inboxes and coin rows over failed: ${(err as Error).message}`))
   }
 
   /** Runs an audit a second from now, unless one is due sooner: several vaults joining at once cause one. */

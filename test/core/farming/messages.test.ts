@@ -11,7 +11,11 @@ import {
   encodeFarm,
 } from '../../../main/core/farming/index.ts'
 import type { FarmRequest, FarmResponse } from '../../../main/core/farming/index.ts'
-import { MAX_BATCHED_RECEIPTS, MAX_FARM_MESSAGE_BYTES } from '../../../main/core/farming/messages.ts'
+import {
+  MAX_BATCHED_RECEIPTS,
+  MAX_HANDED_ROWS,
+  MAX_FARM_MESSAGE_BYTES,
+} from '../../../main/core/farming/messages.ts'
 import {
   FarmRequest as WireRequest,
   FarmResponse as WireResponse,
@@ -68,6 +72,7 @@ const valid: FarmRequest[] = [
     backs: [{ peer, signature: '1e'.repeat(64) }],
   },
   { t: 'balance', account: '1f'.repeat(32), period: 472_222, backs: [] },
+  { t: 'rows', ids: ['2a'.repeat(32), '2b'.repeat(32)] },
 ]
 
 function onlyNamedErrors(fn: () => unknown): void {
@@ -103,6 +108,20 @@ test('a grant whose batch is not whole leaves, or too many, is malformed', () =>
     assert.throws(() => decodeFarmRequest(encodeFarm({ ...grant, leaves })), FarmMessageError)
   const back = WireRequest.encode({ type: WireRequest.Type.BACK, period: 1, account: new Uint8Array(31) })
   assert.throws(() => decodeFarmRequest(back), FarmMessageError)
+})
+
+test('a hand-over of coin rows names 1 to 256 ids of 32 bytes', () => {
+  const { ROWS } = WireRequest.Type
+  for (const ids of [[], [new Uint8Array(31)], [new Uint8Array(32), new Uint8Array(33)]])
+    assert.throws(() => decodeFarmRequest(WireRequest.encode({ type: ROWS, ids })), FarmMessageError)
+  const most = Array.from({ length: MAX_HANDED_ROWS }, (_, i) => i.toString(16).padStart(64, '0'))
+  const encoded = encodeFarm({ t: 'rows', ids: most })
+  assert.ok(encoded.byteLength <= MAX_FARM_MESSAGE_BYTES, `${encoded.byteLength} bytes`)
+  assert.equal((decodeFarmRequest(encoded) as { ids: string[] }).ids.length, MAX_HANDED_ROWS)
+  assert.throws(
+    () => decodeFarmRequest(encodeFarm({ t: 'rows', ids: [...most, 'ff'.repeat(32)] })),
+    FarmMessageError,
+  )
 })
 
 test('a receipt whose developer wallet is not 32 bytes is malformed', () => {

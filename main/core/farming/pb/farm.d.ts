@@ -155,6 +155,7 @@ export interface FarmRequest {
   leaves: Uint8Array
   backs: CoinSignature[]
   receipts: Receipt[]
+  ids: Uint8Array[]
 }
 export declare namespace FarmRequest {
   enum Type {
@@ -173,6 +174,7 @@ export declare namespace FarmRequest {
     BALANCE = 'BALANCE',
     RECEIPTS = 'RECEIPTS',
     BUY = 'BUY',
+    ROWS = 'ROWS',
   }
   namespace Type {
     const codec: () => Codec<Type>
@@ -350,6 +352,11 @@ export declare namespace FarmRequest {
     value: Uint8Array
     index: number
   }
+  interface FarmRequestIdsFieldEvent {
+    field: '$.ids[]'
+    index: number
+    value: Uint8Array
+  }
   function encode(obj: Partial<FarmRequest>): Uint8Array
   function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FarmRequest>): FarmRequest
   function stream(
@@ -395,6 +402,7 @@ export declare namespace FarmRequest {
     | FarmRequestReceiptsVouchesPeerFieldEvent
     | FarmRequestReceiptsVouchesSignatureFieldEvent
     | FarmRequestReceiptsDeveloperFieldEvent
+    | FarmRequestIdsFieldEvent
   >
 }
 export interface FarmResponse {

@@ -494,6 +494,7 @@ export var FarmRequest
     Type['BALANCE'] = 'BALANCE'
     Type['RECEIPTS'] = 'RECEIPTS'
     Type['BUY'] = 'BUY'
+    Type['ROWS'] = 'ROWS'
   })((Type = FarmRequest.Type || (FarmRequest.Type = {})))
   let __TypeValues
   ;(function (__TypeValues) {
@@ -512,6 +513,7 @@ export var FarmRequest
     __TypeValues[(__TypeValues['BALANCE'] = 12)] = 'BALANCE'
     __TypeValues[(__TypeValues['RECEIPTS'] = 13)] = 'RECEIPTS'
     __TypeValues[(__TypeValues['BUY'] = 14)] = 'BUY'
+    __TypeValues[(__TypeValues['ROWS'] = 15)] = 'ROWS'
   })(__TypeValues || (__TypeValues = {}))
   ;(function (Type) {
     Type.codec = () => {
@@ -594,6 +596,12 @@ export var FarmRequest
               Receipt.codec().encode(value, w)
             }
           }
+          if (obj.ids != null && obj.ids.length > 0) {
+            for (const value of obj.ids) {
+              w.uint32(138)
+              w.bytes(value)
+            }
+          }
           if (opts.lengthDelimited !== false) {
             w.ldelim()
           }
@@ -614,6 +622,7 @@ export var FarmRequest
             leaves: uint8ArrayAlloc(0),
             backs: [],
             receipts: [],
+            ids: [],
           }
           const end = length == null ? reader.len : reader.pos + length
           while (reader.pos < end) {
@@ -701,6 +710,13 @@ export var FarmRequest
                 )
                 break
               }
+              case 17: {
+                if (opts.limits?.ids != null && obj.ids.length === opts.limits.ids) {
+                  throw new MaxLengthError('Decode error - repeated field "ids" had too many elements')
+                }
+                obj.ids.push(reader.bytes())
+                break
+              }
               default: {
                 reader.skipType(tag & 7)
                 break
@@ -713,6 +729,7 @@ export var FarmRequest
           const obj = {
             backs: 0,
             receipts: 0,
+            ids: 0,
           }
           const end = length == null ? reader.len : reader.pos + length
           while (reader.pos < end) {
@@ -846,6 +863,20 @@ export var FarmRequest
                   }
                 }
                 obj.receipts++
+                break
+              }
+              case 17: {
+                if (opts.limits?.ids != null && obj.ids === opts.limits.ids) {
+                  throw new MaxLengthError(
+                    'Streaming decode error - repeated field "ids" had too many elements',
+                  )
+                }
+                yield {
+                  field: `${prefix}.ids[]`,
+                  index: obj.ids,
+                  value: reader.bytes(),
+                }
+                obj.ids++
                 break
               }
               default: {
