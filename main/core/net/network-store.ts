@@ -82,17 +82,25 @@ export class NetworkChunkStore implements ChunkStore {
     const { peers } = this.components
     const ranked = await closestTo(peers, address)
     if (ranked.length === 0) throw new NetworkPutError(address, 'no vaults reachable')
-    const ticket = await this.#ticket(address, bytes.length)
-    const placed = await uploadOnce(
-      ranked,
-      peers.self.key,
-      this.replicas,
-      this.components.ask,
-      address,
-      bytes,
-      this.avoidedNear(address),
-      ticket,
-    )
+    const upload = (ticket?: Ticket) =>
+      uploadOnce(
+        ranked,
+        peers.self.key,
+        this.replicas,
+        this.components.ask,
+        address,
+        bytes,
+        this.avoidedNear(address),
+        ticket,
+      )
+    // a chunk the network holds already costs nothing again: its group places any missing copy itself
+    const held = this.payer !== undefined && (await this.#heldByGroup(ranked, address))
+    let placed = await upload(held ? undefined : await this.#ticket(address, bytes.length))
+    if (held && placed.holders.length < this.replicas && placed.reasons.some((r) => r.startsWith(NOT_PAID))) {
+      // the member that held it did not take it after all: pay, and place it as a new chunk
+      this.uploadedBytes += placed.sentBytes
+      placed = await upload(await this.#ticket(address, bytes.length))
+    }
     this.putBytes += bytes.length
     this.uploadedBytes += placed.sentBytes
     const selfHolds = placed.self === 'stored'
@@ -108,6 +116,14 @@ export class NetworkChunkStore implements ChunkStore {
     const copies = Math.min(placed.holders.length, this.replicas)
     if (copies < this.replicas) this.degraded++
     return { copies, holders: placed.holders, selfHolds }
+  }
+
+  /** Whether the closest member other than this node says it holds the chunk (one question, no bytes). */
+  async #heldByGroup(ranked: VaultPeer[], address: Uint8Array): Promise<boolean> {
+    const first = ranked.find((p) => p.key !== this.components.peers.self.key)
+    if (!first) return false
+    const res = await this.components.ask(first, { type: 'has', address }).catch(() => undefined)
+    return res?.status === 'ok'
   }
 
   async #ticket(address: Uint8Array, size: number): Promise<Ticket | undefined> {

@@ -124,6 +124,15 @@ test('an account whose vault is backed stores within its allowance, and is refus
   assert.equal(balance.used, 3 * 100 * 1024)
   assert.ok(balance.allowance >= EARN)
 
+  // a chunk the network holds already is stored again at no charge: no grant is asked for
+  const grantsBefore = client.network.payer
+  let asked = 0
+  client.network.payer = (address, size) => (asked++, grantsBefore!(address, size))
+  assert.equal(await client.network.putCopies(chunks[0]!.address, chunks[0]!.bytes), 4)
+  assert.equal(asked, 0, 'no ticket asked for a chunk the group holds')
+  client.network.payer = grantsBefore
+  assert.equal((await client.storageBalance(account))!.used, 3 * 100 * 1024)
+
   // the same batch asked for again (a retry, or a replay) is signed again and charged nothing more
   const leaves = chunks.map((c) => ({ address: c.address, size: c.bytes.length }))
   assert.equal((await client.farmer.balances.pay(account, leaves)).length, 3)
