@@ -367,7 +367,7 @@ export class Farmer {
         return answers.find((a) => a.s === 'ok') ?? answers[0]!
       }
       case 'claim':
-        return this.validator.claim(req.receipt, req.owner, peer)
+        return this.validator.claim(req.receipt, req.owner, peer, req.vouches)
       case 'transfer':
         return this.validator.transfer(req.id, req.to, req.seq, req.auth)
       case 'coin':
@@ -531,9 +531,11 @@ export class Farmer {
   async claim(receipt: Receipt, owner: string): Promise<{ minted: boolean; refusals: string[] }> {
     const id = coinIdOf(receipt)
     const group = await this.validator.lookupGroup(id)
+    // a vault mints only once its own neighbours vouch that it has been among them for the minimum age
+    const vouches = await this.vouchesFor(periodOf(receipt.at))
     const answers = await Promise.all(
       group.map((peer) =>
-        this.ask(peer, { t: 'claim', receipt, owner }).then(
+        this.ask(peer, { t: 'claim', receipt, owner, vouches }).then(
           (res) => ({ peer: peer.key, res }),
           (err: Error) => ({ peer: peer.key, res: { s: 'refused', reason: err.message } as FarmResponse }),
         ),

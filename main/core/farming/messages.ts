@@ -32,7 +32,8 @@ export type FarmRequest =
   | { t: 'receipt'; receipt: Receipt }
   /** Receipts sent together to the vault that served them; a winning one (with vouches) goes alone. */
   | { t: 'receipts'; receipts: Receipt[] }
-  | { t: 'claim'; receipt: Receipt; owner: string }
+  /** `vouches`: the claimant vault's neighbours' word that it has been a vault among them for the minimum age. */
+  | { t: 'claim'; receipt: Receipt; owner: string; vouches: CoinSignature[] }
   | { t: 'transfer'; id: string; to: string; seq: number; auth: string }
   | { t: 'coin'; id: string }
   | { t: 'deliver'; proof: CoinProof }
@@ -143,7 +144,12 @@ export function encodeFarmRequest(m: FarmRequest): Uint8Array {
     case 'receipts':
       return WireRequest.encode({ type, receipts: m.receipts.map(wireReceipt) })
     case 'claim':
-      return WireRequest.encode({ type, receipt: wireReceipt(m.receipt), owner: bytes(m.owner) })
+      return WireRequest.encode({
+        type,
+        receipt: wireReceipt(m.receipt),
+        owner: bytes(m.owner),
+        backs: m.vouches.map(wireSignature),
+      })
     case 'transfer':
       return WireRequest.encode({ type, id: bytes(m.id), to: bytes(m.to), seq: m.seq, auth: bytes(m.auth) })
     case 'coin':
@@ -284,7 +290,8 @@ export function decodeFarmRequest(body: Uint8Array): FarmRequest {
     case Type.CLAIM: {
       const receipt = receiptOf(m.receipt)
       const owner = hexOf(m.owner, 32)
-      if (receipt && owner) return { t: 'claim', receipt, owner }
+      const vouches = signaturesOf(m.backs)
+      if (receipt && owner && vouches) return { t: 'claim', receipt, owner, vouches }
       break
     }
     case Type.TRANSFER: {

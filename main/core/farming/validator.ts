@@ -13,7 +13,7 @@ import { closestTo } from '../net/router.ts'
 import type { RoutedPeers } from '../net/router.ts'
 import type { OwnerKey } from '../records/index.ts'
 import { COIN_QUORUM, proofHasQuorum, statementBytes, transferSignedByOwner } from './coin.ts'
-import type { CoinProof } from './coin.ts'
+import type { CoinProof, CoinSignature } from './coin.ts'
 import type { FarmDb } from './farm-db.ts'
 import type { FarmRequest, FarmResponse } from './messages.ts'
 import {
@@ -84,7 +84,12 @@ export class Validator {
   }
 
   /** Checks a vault's claim of the coin its receipt won; signs (id, owner, 1) if every check passes. */
-  async claim(receipt: Receipt, owner: string, from: string): Promise<FarmResponse> {
+  async claim(
+    receipt: Receipt,
+    owner: string,
+    from: string,
+    vaultVouches: CoinSignature[] = [],
+  ): Promise<FarmResponse> {
     const refuse = (reason: string): FarmResponse => ({ s: 'refused', reason })
     const hash = attemptHash(receipt)
     const id = coinIdOf(receipt)
@@ -108,6 +113,10 @@ export class Validator {
     if (receipt.slot >= this.#o.clientSlots)
       return refuse('the client has made vaults earn its limit this period')
     if (!(await this.#vouched(receipt))) return refuse('the client is not vouched for by the vaults near it')
+    if (!(await this.#vaultVouched(receipt, vaultVouches)))
+      return refuse(
+        'the vault is not vouched for by the vaults near it: a vault mints once its neighbours have known it for the minimum age',
+      )
     if (!(await this.#held(receipt.chunk, chunkGroup, from)))
       return refuse('the chunk is not held by its close group')
     if (!this.#c.db.mint(id, owner)) return refuse('this coin was minted already')
@@ -163,6 +172,18 @@ export class Validator {
   }
 
   /** Whether a quorum of the client's neighbours (by this vault's lookup, the serving vault left out) vouch for it. */
+  /**
+   * A new vault ages before it mints: a quorum of the claimant's own
+   * neighbours (the client left out) must vouch that it has been a vault
+   * among them for the minimum age in the receipt's period, as a client's do.
+   */
+  async #vaultVouched(receipt: Receipt, vouches: CoinSignature[]): Promise<boolean> {
+    const near = new Set((await this.clientNeighbours(receipt.vault)).map((p) => p.key))
+    near.delete(receipt.client)
+    const vouchers = validVouchers(receipt.vault, periodOf(receipt.at), vouches, (p) => near.has(p))
+    return vouchers.size >= COIN_QUORUM
+  }
+
   async #vouched(receipt: Receipt): Promise<boolean> {
     const near = new Set((await this.clientNeighbours(receipt.client)).map((p) => p.key))
     near.delete(receipt.vault)

@@ -188,3 +188,27 @@ test('a vault new to its neighbours is not vouched for until it has been among t
     claim.refusals.join('; '),
   )
 })
+
+test('a vault new to its neighbours mints nothing until they have known it for the minimum age', async (t) => {
+  const nodes = await startNodes(t, 6, { farming: { ...FARMING, target: 1, clientMinAgeMs: 3_600_000 } })
+  const reader = nodes[5]!
+  // every vault has known the reader for two hours, and the others only since they started
+  for (const n of nodes) n.farmer.db.sawPeers([reader.peers.self.key], Date.now() - 2 * 3_600_000)
+  const period = periodOf(Date.now())
+  assert.ok((await reader.farmer.vouchesFor(period)).length >= 3, 'the reader is vouched for')
+
+  const bytes = randomBytes(4096)
+  const address = chunkAddress(bytes)
+  await nodes[0]!.network.put(address, bytes)
+  const group = closeGroup(address, nodes[0]!.peers.withSelf(), 4)
+  const earner = nodes.find((n) => group.some((p) => p.key === n.peers.self.key) && n !== reader)!
+  assert.ok((await earner.farmer.vouchesFor(period)).length < 3, 'the earner is too new to be vouched for')
+  const receipt = await reader.farmer.receiptFor(earner.peers.self.key, toHex(address))
+  const claim = await earner.farmer.claim(receipt, earner.farmer.walletId)
+  assert.equal(claim.minted, false)
+  assert.ok(
+    claim.refusals.some((r) => r.startsWith('the vault is not vouched for by the vaults near it')),
+    claim.refusals.join('; '),
+  )
+  assert.equal(earner.farmer.balance().coins, 0)
+})

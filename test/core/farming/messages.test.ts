@@ -42,8 +42,13 @@ const valid: FarmRequest[] = [
       { ...receipt, slot: 4, vouches: [] },
     ],
   },
-  { t: 'claim', receipt, owner: '02'.repeat(32) },
-  { t: 'claim', receipt: { ...receipt, developer: '1d'.repeat(32) }, owner: '1d'.repeat(32) },
+  { t: 'claim', receipt, owner: '02'.repeat(32), vouches: [] },
+  {
+    t: 'claim',
+    receipt: { ...receipt, developer: '1d'.repeat(32) },
+    owner: '1d'.repeat(32),
+    vouches: [{ peer, signature: '1e'.repeat(64) }],
+  },
   { t: 'transfer', id: '03'.repeat(32), to: '04'.repeat(32), seq: 2, auth: '05'.repeat(64) },
   { t: 'coin', id: '06'.repeat(32) },
   {
