@@ -19,8 +19,8 @@ import { ACCOUNT_KDF, SESSION_RECORD, checkCredentials, checkPassword, deriveKey
 import type { Credentials, DerivedKeys, KdfParams } from './credentials.ts'
 import { AccountExistsError, AccountNetworkError, AccountNotPaidError, NoAccountError } from './errors.ts'
 import { newAccountKeys, openPacket, sealPacket } from './session-packet.ts'
-import { NOT_PAID } from '../storage/ticket.ts'
 import type { AccountKeys } from './session-packet.ts'
+import { NOT_PAID } from '../storage/ticket.ts'
 
 export interface PacketStore extends Pick<NetworkRecordStore, 'get'> {
   /** `payer`: the account whose storage pays for a new record's slot, where storage is paid. */

@@ -10,6 +10,7 @@ import type { VaultPeer } from '../net/vault-peer.ts'
 import type { FarmDb } from './farm-db.ts'
 import { MAX_HANDED_ROWS } from './messages.ts'
 import type { FarmRequest, FarmResponse } from './messages.ts'
+
 /** Rows asked for at once while taking a hand-over: each costs a question to every other member. */
 const TAKE_CONCURRENCY = 8
 

@@ -171,7 +171,6 @@ export class Validator {
     return undefined
   }
 
-  /** Whether a quorum of the client's neighbours (by this vault's lookup, the serving vault left out) vouch for it. */
   /**
    * A new vault ages before it mints: a quorum of the claimant's own
    * neighbours (the client left out) must vouch that it has been a vault
@@ -184,6 +183,7 @@ export class Validator {
     return vouchers.size >= COIN_QUORUM
   }
 
+  /** Whether a quorum of the client's neighbours (by this vault's lookup, the serving vault left out) vouch for it. */
   async #vouched(receipt: Receipt): Promise<boolean> {
     const near = new Set((await this.clientNeighbours(receipt.client)).map((p) => p.key))
     near.delete(receipt.vault)
