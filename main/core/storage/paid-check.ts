@@ -3,7 +3,7 @@
 // group (a repair, a hand-over, a member placing the group's copies) needs no
 // ticket: that vault took the chunk when it was paid for. Anything else must
 // carry a ticket signed by a quorum of the account's balance group, as this
-// vault finds that group by lookup.
+// vault finds that group by lookup: 3 of the R + 1 nearest its balance address.
 import { periodOf } from '../farming/receipt.ts'
 import { closestFirst, kadKey } from '../placement/index.ts'
 import { closestTo } from '../net/router.ts'
@@ -30,8 +30,10 @@ export function paidStorageCheck(c: PaidCheckComponents): PaidCheck {
     const kept = groups.get(account)
     if (kept && now - kept.at < GROUP_CACHE_MS) return kept.members
     for (const [key, g] of groups) if (now - g.at >= GROUP_CACHE_MS) groups.delete(key)
-    // signers among the 2R nearest the balance address: views differ, and members come and go
-    const found = await closestTo(c.peers, balanceAddress(account), 2 * c.replicas)
+    // signers among the R + 1 nearest the balance address: a quorum of 3 is then a majority of
+    // them (ids ground near the address must outnumber the honest members, not just be among the
+    // 2R), with room for one member that views differ on or that came or went
+    const found = await closestTo(c.peers, balanceAddress(account), c.replicas + 1)
     const set = new Set(found.map((p) => p.key))
     groups.set(account, { members: set, at: now })
     return set

@@ -104,6 +104,38 @@ test('where storage is paid, a PUT without a ticket or with a forged one is refu
   })
   assert.equal(await vault.vault.has(forged.address), false)
   for (const node of nodes) assert.equal(await node.vault.has(forged.address), false)
+
+  // signed by three real vaults near the account's balance address, but not among its R + 1 nearest:
+  // where ids ground near an address would sit without outnumbering its group. Refused
+  const near = toHex(OwnerKey.generate().publicKey)
+  const outer = closestFirst(kadKey(balanceAddress(near)), vault.trusted.withSelf())
+    .slice(5, 8)
+    .map((p) => nodes.find((n) => n.peers.self.key === p.key)!)
+  const third = chunkFor(vault, client)
+  const grantNear = grantOf(
+    near,
+    [{ address: third.address, size: third.bytes.length }],
+    periodOf(Date.now()),
+  )
+  const { root: _r, ...paidNear } = grantNear
+  const outerTicket: Ticket = {
+    ...paidNear,
+    signatures: outer.map((n) => ({
+      peer: n.peers.self.key,
+      signature: toHex(n.identity.sign(grantBytes(grantNear))),
+    })),
+    index: 0,
+    path: [],
+  }
+  assert.deepEqual(
+    await requestChunk(client.host, target.id, { type: 'put', ...third, ticket: outerTicket }),
+    {
+      status: 'bad-request',
+      reason:
+        "storage is not paid for: the ticket is not signed by the account's balance group for this chunk",
+    },
+  )
+  for (const node of nodes) assert.equal(await node.vault.has(third.address), false)
 })
 
 test('an account whose vault is backed stores within its allowance, and is refused past it', async (t) => {
