@@ -13,6 +13,10 @@ import type { FarmRequest, FarmResponse } from './messages.ts'
 
 /** Rows asked for at once while taking a hand-over: each costs a question to every other member. */
 const TAKE_CONCURRENCY = 8
+/** A coin asked about is not asked about again this soon: told of it again, the vault does nothing. */
+const RETRY_AFTER_MS = 60_000
+/** Coins remembered as asked about; past this, the memory starts over. */
+const MAX_TRIED = 8192
 
 export interface LedgerHandOverComponents {
   self: () => VaultPeer
@@ -26,6 +30,7 @@ export interface LedgerHandOverComponents {
 export class LedgerHandOver {
   readonly #c: LedgerHandOverComponents
   readonly #handed = new HandOverMemory()
+  readonly #tried = new Map<string, number>()
 
   constructor(components: LedgerHandOverComponents) {
     this.#c = components
@@ -65,10 +70,17 @@ export class LedgerHandOver {
    */
   async take(ids: string[], from: string): Promise<number> {
     const self = this.#c.self().key
+    const now = Date.now()
     const wanted = ids.filter(
       (id) =>
-        !this.#c.db.ledgerRow(id) && this.#c.near(id, from) && this.#c.group(id).some((p) => p.key === self),
+        !this.#c.db.ledgerRow(id) &&
+        now - (this.#tried.get(id) ?? -Infinity) >= RETRY_AFTER_MS &&
+        this.#c.near(id, from) &&
+        this.#c.group(id).some((p) => p.key === self),
     )
+    // a peer that tells the same coins again and again costs one round of questions a minute
+    if (this.#tried.size + wanted.length > MAX_TRIED) this.#tried.clear()
+    for (const id of wanted) this.#tried.set(id, now)
     let taken = 0
     for (let at = 0; at < wanted.length; at += TAKE_CONCURRENCY) {
       const done = await Promise.all(wanted.slice(at, at + TAKE_CONCURRENCY).map((id) => this.#takeOne(id)))

@@ -108,6 +108,13 @@ test('a row is taken only when a majority of the other members hold it, and neve
   )
   assert.equal(await m.handOver.take([id], 'a'), 0)
   assert.deepEqual(rows.get(id), { owner: 'o1', seq: 3 })
+  // told of the same coin again at once, the vault asks nobody again
+  rows = new Map()
+  m = twin(rows, new Map([['a', at('o1', 3)]]))
+  assert.equal(await m.handOver.take([id], 'a'), 0)
+  const asked = m.asked.length
+  assert.equal(await m.handOver.take([id], 'b'), 0)
+  assert.equal(m.asked.length, asked, 'no second round of questions within the minute')
   // a teller that is not near the coin is not even followed up
   rows = new Map()
   m = twin(
