@@ -13,6 +13,7 @@ import { OwnerKey, addressOf, signRecord } from '../../../main/core/records/inde
 import { NO_TICKET } from '../../../main/core/storage/paid-check.ts'
 import { RECORD_CHARGE_BYTES } from '../../../main/core/storage/ticket.ts'
 import { startNodes, waitFor } from '../net/support.ts'
+import { farthestClient, itemFor } from './support.ts'
 
 const PAID = {
   paidStorage: true,
@@ -20,15 +21,13 @@ const PAID = {
 }
 
 /** A record under a throwaway key whose group `vault` heads, far from `client` (beyond 2R + 1). */
-function recordFor(vault: PeerDriveNode, client: PeerDriveNode) {
-  for (let tries = 0; tries < 100_000; tries++) {
-    const record = signRecord(OwnerKey.generate(), { name: 'free', version: 1n, payload: randomBytes(4096) })
-    const ranked = closestFirst(kadKey(addressOf(record)), vault.trusted.withSelf())
-    const clientAt = ranked.findIndex((p) => p.key === client.peers.self.key)
-    if (ranked[0]?.key === vault.peers.self.key && (clientAt < 0 || clientAt > 8)) return record
-  }
-  throw new Error(`no record address fits (the vault knows ${vault.trusted.withSelf().length} vaults)`)
-}
+const recordFor = (vault: PeerDriveNode, client: PeerDriveNode) =>
+  itemFor(
+    vault,
+    client,
+    () => signRecord(OwnerKey.generate(), { name: 'free', version: 1n, payload: randomBytes(4096) }),
+    addressOf,
+  )
 
 /** How many of the nodes hold the record at `version`. */
 async function holdersAt(nodes: PeerDriveNode[], address: Uint8Array, version: bigint): Promise<number> {
@@ -39,13 +38,7 @@ async function holdersAt(nodes: PeerDriveNode[], address: Uint8Array, version: b
 test('where storage is paid, a record under a throwaway key is refused and kept nowhere', async (t) => {
   const nodes = await startNodes(t, 12, PAID)
   const vault = nodes[0]!
-  const client = closestFirst(
-    vault.peers.self.kadId,
-    nodes.slice(1).map((n) => n.peers.self),
-  )
-    .map((p) => nodes.find((n) => n.peers.self.key === p.key)!)
-    .at(-1)!
-  const target = client.peers.list().find((p) => p.key === vault.peers.self.key)!
+  const { client, target } = farthestClient(nodes, vault)
 
   const record = recordFor(vault, client)
   const address = addressOf(record)

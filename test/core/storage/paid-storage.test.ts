@@ -27,6 +27,7 @@ import {
 import type { Ticket } from '../../../main/core/storage/ticket.ts'
 import { EVERY_GET_WINS, farm } from '../farming/support.ts'
 import { startNodes, waitFor } from '../net/support.ts'
+import { farthestClient, itemFor } from './support.ts'
 
 const EARN = 600 * 1024
 const PAID = {
@@ -39,30 +40,22 @@ const PAID = {
  * 2R + 1, by the vault's view): the vault would keep it if it were paid for,
  * and the client is no vault of its group sending a repair.
  */
-function chunkFor(vault: PeerDriveNode, client: PeerDriveNode) {
-  for (let tries = 0; tries < 100_000; tries++) {
-    const bytes = randomBytes(64 * 1024)
-    const address = chunkAddress(bytes)
-    // the view a vault judges PUTs by: the vaults it is linked to and the ones near it it found
-    const ranked = closestFirst(kadKey(address), vault.trusted.withSelf())
-    const clientAt = ranked.findIndex((p) => p.key === client.peers.self.key)
-    if (ranked[0]?.key === vault.peers.self.key && (clientAt < 0 || clientAt > 8)) return { address, bytes }
-  }
-  throw new Error(`no chunk address fits (the vault knows ${vault.trusted.withSelf().length} vaults)`)
-}
+const chunkFor = (vault: PeerDriveNode, client: PeerDriveNode) =>
+  itemFor(
+    vault,
+    client,
+    () => {
+      const bytes = randomBytes(64 * 1024)
+      return { address: chunkAddress(bytes), bytes }
+    },
+    (c) => c.address,
+  )
 
 test('where storage is paid, a PUT without a ticket or with a forged one is refused and nothing is kept', async (t) => {
   // twelve: a chunk's group (and the 2R + 1 whose copies pass as repairs) leaves some vaults out
   const nodes = await startNodes(t, 12, PAID)
   const vault = nodes[0]!
-  // the vault farthest from it in XOR space: rarely in a group the vault heads
-  const client = closestFirst(
-    vault.peers.self.kadId,
-    nodes.slice(1).map((n) => n.peers.self),
-  )
-    .map((p) => nodes.find((n) => n.peers.self.key === p.key)!)
-    .at(-1)!
-  const target = client.peers.list().find((p) => p.key === vault.peers.self.key)!
+  const { client, target } = farthestClient(nodes, vault)
 
   // no ticket: a client that is no vault of the chunk's group, and has no account paying
   const free = chunkFor(vault, client)
