@@ -13,3 +13,17 @@ export class UsageError extends PeerDriveError {
     super('UsageError', message)
   }
 }
+
+/**
+ * What a failure is called where only its name is kept (a refusal list, a
+ * log line): the error's name. A stream can also fail with something that is
+ * no Error (an abort's Event), or with nothing at all; that is named too,
+ * never left undefined.
+ */
+export function failureName(err: unknown): string {
+  if (err instanceof Error) return err.name
+  const name = (err as { name?: unknown } | null | undefined)?.name
+  if (typeof name === 'string' && name !== '') return name
+  if (err === undefined || err === null) return 'unknown failure'
+  return typeof err === 'object' ? (err.constructor?.name ?? 'Object') : String(err)
+}

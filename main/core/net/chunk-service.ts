@@ -1,6 +1,7 @@
 // Answers chunk requests from peers out of the local vault. Pure request →
 // response logic; the stream handling around it lives in the protocol file.
 import type { ChunkStore } from '../chunk-store.ts'
+import { failureName } from '../errors.ts'
 import type { Request, Response } from './messages.ts'
 import { encodeAddressList } from './messages.ts'
 
@@ -27,7 +28,7 @@ export async function answerChunkRequest(vault: ChunkHolder, req: Request): Prom
         return { status: 'bad-request', reason: 'replicate is not served here' }
     }
   } catch (err) {
-    const name = (err as Error).name
+    const name = failureName(err)
     if (name === 'VaultFull') return { status: 'full', reason: (err as Error).message }
     if (name === 'ChunkMissing' || name === 'ChunkCorrupt') return { status: 'not-found', reason: name }
     if (name === 'ChunkHashMismatch') return { status: 'bad-hash', reason: (err as Error).message }

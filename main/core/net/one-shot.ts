@@ -6,6 +6,7 @@
 // connection is closed. One whose request is still arriving at the deadline only loses the stream.
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { pbStream } from '@libp2p/utils'
+import { failureName } from '../errors.ts'
 import type { Host } from './host.ts'
 import type { PeerScores } from './peer-scores.ts'
 import { closeStream } from './stream-close.ts'
@@ -73,7 +74,7 @@ export async function serveOneShot<Req, Res>(
         req = await requests.read({ signal: AbortSignal.timeout(readTimeoutMs) })
       } catch (err) {
         stream.abort(err as Error)
-        const reason = (err as Error).name
+        const reason = failureName(err)
         // A request still arriving at the deadline is a slow link or a loaded machine, not a
         // stalling peer: its stream is let go without a strike (honest writers of 1 MiB
         // chunks were banned under load, and their PUTs failed). One that sent nothing is struck.

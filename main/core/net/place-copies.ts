@@ -2,6 +2,7 @@
 // lane moving on to the next closest vault when one declines or fails. Shared
 // by chunk and record PUTs, which differ only in what they send and what an
 // answer means.
+import { failureName } from '../errors.ts'
 import type { VaultPeer } from './vault-peer.ts'
 
 /** 'stored': the vault holds it now; 'kept': it keeps something that takes the slot; anything else: declined, why. */
@@ -32,7 +33,7 @@ export async function placeCopies(
         else if (outcome === 'kept') placed.kept++
         else placed.reasons.push(outcome)
       } catch (err) {
-        placed.reasons.push((err as Error).name)
+        placed.reasons.push(failureName(err))
       } finally {
         pending--
       }
@@ -63,7 +64,7 @@ export async function placeCopiesBeyondSelf(
   const self = ranked.find((p) => p.key === selfKey)
   const others = ranked.filter((p) => p !== self)
   const offerSelf = (peer: VaultPeer): Promise<CopyOutcome> =>
-    offer(peer).catch((err: unknown) => (err as Error).name)
+    offer(peer).catch(failureName)
   const inGroup = self !== undefined && ranked.slice(0, replicas).includes(self)
   const [placed, early] = await Promise.all([
     placeCopies(others, replicas, offer),

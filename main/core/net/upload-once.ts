@@ -5,6 +5,7 @@
 // counted as before: only vaults other than this node, at most R.
 import { peerIdFromBytes } from './peer-messages.ts'
 import type { Request, Response } from './messages.ts'
+import { failureName } from '../errors.ts'
 import { placeCopies } from './place-copies.ts'
 import type { CopyOutcome, PlacedBeyondSelf } from './place-copies.ts'
 import { vaultPeer } from './vault-peer.ts'
@@ -46,7 +47,7 @@ export async function uploadOnce(
     return res.status === 'ok' ? 'stored' : refusal(res)
   }
   const offerSelf = (peer: VaultPeer): Promise<CopyOutcome> =>
-    put(peer).catch((err: unknown) => (err as Error).name)
+    put(peer).catch(failureName)
   const inGroup = self !== undefined && ranked.slice(0, replicas).includes(self)
   const early = inGroup ? offerSelf(self) : undefined
 
@@ -79,7 +80,7 @@ export async function uploadOnce(
       }
       break
     } catch (err) {
-      reasons.push((err as Error).name)
+      reasons.push(failureName(err))
     }
   }
   if (holders.size < replicas) {
