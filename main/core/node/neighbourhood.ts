@@ -11,6 +11,7 @@ import type { Connection } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { compareDistance } from '../placement/index.ts'
 import type { Host } from '../net/host.ts'
+import { PING_PROTOCOL } from '../net/liveness.ts'
 import { servePeerList } from '../net/peer-exchange.ts'
 import type { PeerTable, VaultPeer } from '../net/peer-table.ts'
 import type { Router } from '../net/router.ts'
@@ -215,6 +216,11 @@ export class Neighbourhood {
   }
 }
 
+/**
+ * A link carrying no stream but the heartbeat's: both sides ping every link
+ * every interval, and on a loaded machine a ping stream stays open long
+ * enough that a link counted busy by it would never be seen idle.
+ */
 function idle(conn: Connection): boolean {
-  return conn.streams.length === 0
+  return conn.streams.every((s) => s.protocol === PING_PROTOCOL)
 }
