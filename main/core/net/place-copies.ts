@@ -63,8 +63,7 @@ export async function placeCopiesBeyondSelf(
 ): Promise<PlacedBeyondSelf> {
   const self = ranked.find((p) => p.key === selfKey)
   const others = ranked.filter((p) => p !== self)
-  const offerSelf = (peer: VaultPeer): Promise<CopyOutcome> =>
-    offer(peer).catch(failureName)
+  const offerSelf = (peer: VaultPeer): Promise<CopyOutcome> => offer(peer).catch(failureName)
   const inGroup = self !== undefined && ranked.slice(0, replicas).includes(self)
   const [placed, early] = await Promise.all([
     placeCopies(others, replicas, offer),

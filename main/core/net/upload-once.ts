@@ -46,8 +46,7 @@ export async function uploadOnce(
     const res = await ask(peer, { type: 'put', address, bytes, ...paid })
     return res.status === 'ok' ? 'stored' : refusal(res)
   }
-  const offerSelf = (peer: VaultPeer): Promise<CopyOutcome> =>
-    put(peer).catch(failureName)
+  const offerSelf = (peer: VaultPeer): Promise<CopyOutcome> => put(peer).catch(failureName)
   const inGroup = self !== undefined && ranked.slice(0, replicas).includes(self)
   const early = inGroup ? offerSelf(self) : undefined
 
