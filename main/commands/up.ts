@@ -77,7 +77,10 @@ export const upCommand: Command = {
         // the network's vaults keep only chunks paid for; this node's account pays for its drive
         paidStorage: !freeStorage,
         // on its own local network this vault prices storage as the local vaults do
-        ...(local ? { farming: { storagePrices: { earnBytes: parseSize(LOCAL_STORAGE_EARN) } } } : {}),
+        // the user's own vaults: every backed hour earns the whole share, whatever they hold
+        ...(local
+          ? { farming: { storagePrices: { earnBytes: parseSize(LOCAL_STORAGE_EARN), heldShare: null } } }
+          : {}),
         apiPort: values['api-port'] === undefined ? undefined : intOption(values, 'api-port', 0, 1),
         journalLimitBytes: journal === undefined ? undefined : parseSize(journal),
         dashboardDir: values.dashboard === true ? ensureDashboardBuilt() : undefined,

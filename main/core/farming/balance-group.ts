@@ -26,7 +26,7 @@ import type { Leaf, Ticket } from '../storage/ticket.ts'
 import { COIN_QUORUM } from './coin.ts'
 import type { CoinProof, CoinSignature } from './coin.ts'
 import type { FarmDb } from './farm-db.ts'
-import type { FarmRequest, FarmResponse } from './messages.ts'
+import type { Back, FarmRequest, FarmResponse } from './messages.ts'
 import { periodOf } from './receipt.ts'
 import { validSigners, verifyBy } from './signing.ts'
 import type { Validator } from './validator.ts'
@@ -43,22 +43,30 @@ export const ACCOUNTS_PER_VAULT = 2
 
 export interface StoragePrices {
   /**
-   * Bytes an account may store more for each farming period a vault backs
-   * it; the first period's is the starter allowance. A vault backs at most
-   * ACCOUNTS_PER_VAULT accounts a period, so this bounds what a vault-hour
-   * buys (docs/SECURITY.md).
+   * The most an account may store more for each farming period a vault backs
+   * it; the first period's is the starter allowance, given whole. A vault
+   * backs at most ACCOUNTS_PER_VAULT accounts a period, so this bounds what a
+   * vault-hour buys (docs/SECURITY.md).
    */
   earnBytes: number
+  /**
+   * After the starter, a period earns this share of the bytes the backing
+   * vault holds for others (by its neighbours' audits), up to `earnBytes`;
+   * null: every backed period earns `earnBytes` (a network of one's own vaults).
+   */
+  heldShare: number | null
   /** Bytes one coin spent on an account's storage adds to its allowance. */
   coinBytes: number
 }
 
 /**
- * 16 MiB for each hour a vault backs the account (after the vouching age):
- * 384 MiB a day; 1 GiB for a coin, about what a vault serves to mint one at
- * the default target (1,024 GETs of chunks up to 1 MiB).
+ * 16 MiB for each hour a vault backs the account (after the vouching age),
+ * once it holds 64 MiB for others (a quarter of it an hour: what it holds
+ * pays for a quarter as much at R = 4 copies): up to 384 MiB a day; 1 GiB
+ * for a coin, about what a vault serves to mint one at the default target
+ * (1,024 GETs of chunks up to 1 MiB).
  */
-export const DEFAULT_PRICES: StoragePrices = { earnBytes: 16 * 2 ** 20, coinBytes: 2 ** 30 }
+export const DEFAULT_PRICES: StoragePrices = { earnBytes: 16 * 2 ** 20, heldShare: 0.25, coinBytes: 2 ** 30 }
 
 export interface BalanceGroupComponents {
   self: () => VaultPeer
@@ -68,6 +76,8 @@ export interface BalanceGroupComponents {
   ask: (peer: VaultPeer, req: FarmRequest, timeoutMs?: number) => Promise<FarmResponse>
   /** Whether the coin's group agrees, by quorum, that the proof states the coin's owner now. */
   verifyCoin: (proof: CoinProof) => Promise<boolean>
+  /** Bytes this vault's audits found `peer` holding of what it holds too (replication/holdings.ts). */
+  heldFor: (peer: string) => number
 }
 
 export interface StorageBalance {
@@ -85,14 +95,15 @@ export class StorageRefusedError extends PeerDriveError {
 
 const accountOf = (key: OwnerKey): string => toHex(key.publicKey)
 
-export function backBytes(vault: string, account: string, period: number): Buffer {
-  return Buffer.from(JSON.stringify(['peerdrive/backs/v1', vault, account, period]))
+/** What a neighbour signs to back a vault's account in a period: with the bytes it found the vault holding. */
+export function backBytes(vault: string, account: string, period: number, held: number): Buffer {
+  return Buffer.from(JSON.stringify(['peerdrive/backs/v2', vault, account, period, held]))
 }
 
 export class BalanceGroup {
   readonly #c: BalanceGroupComponents
   readonly #prices: StoragePrices
-  readonly #backs = new Map<string, CoinSignature[]>()
+  readonly #backs = new Map<string, Back[]>()
 
   constructor(components: BalanceGroupComponents, prices: StoragePrices) {
     this.#c = components
@@ -106,8 +117,9 @@ export class BalanceGroup {
     if (refusal) return { s: 'refused', reason: refusal }
     if (!this.#c.db.back(from, period, account, ACCOUNTS_PER_VAULT))
       return { s: 'refused', reason: 'the vault backs other accounts this period' }
-    const signature = this.#c.identity.sign(backBytes(from, account, period))
-    return { s: 'ok', signature: toHex(signature) }
+    const held = this.#c.heldFor(from)
+    const signature = this.#c.identity.sign(backBytes(from, account, period, held))
+    return { s: 'ok', signature: toHex(signature), held }
   }
 
   // --- as a member of an account's balance group --------------------------
@@ -200,21 +212,43 @@ export class BalanceGroup {
     if (row) this.#c.db.adoptBalance(account, row, period)
   }
 
-  /** Grows the allowance once a period, when a quorum of the sending vault's neighbours say it backs the account. */
-  async #credit(from: string, account: string, period: number, backs: CoinSignature[]): Promise<void> {
+  /**
+   * Grows the allowance once a period, when a quorum of the sending vault's
+   * neighbours say it backs the account. The first credit is the starter
+   * allowance; after it, a period earns in proportion to what the vault holds
+   * for others: the bytes that at least a quorum of its vouchers found it
+   * holding, times `heldShare`, up to `earnBytes`. A vault the network placed
+   * nothing on earns its account nothing after the starter.
+   */
+  async #credit(from: string, account: string, period: number, backs: Back[]): Promise<void> {
     if (backs.length < COIN_QUORUM) return
     const row = this.#c.db.balance(account)
     if (row && row.credited >= period) return
     const near = new Set((await this.#c.validator.clientNeighbours(from)).map((p) => p.key))
-    const vouchers = validSigners(backBytes(from, account, period), backs, (p) => p !== from && near.has(p))
-    if (vouchers.size < COIN_QUORUM) return
-    this.#c.db.credit(account, period, this.#prices.earnBytes)
+    const held = new Map<string, number>()
+    for (const back of backs) {
+      if (back.peer === from || !near.has(back.peer) || held.has(back.peer)) continue
+      if (validSigners(backBytes(from, account, period, back.held), [back], () => true).size === 1)
+        held.set(back.peer, back.held)
+    }
+    if (held.size < COIN_QUORUM) return
+    // the most that a quorum of vouchers each found, at least: fewer cannot raise it
+    const attested = [...held.values()].sort((a, b) => b - a)[COIN_QUORUM - 1]!
+    const earnedBefore = row ? row.allowance - row.bought : 0
+    this.#c.db.credit(account, period, earnedBefore > 0 ? this.#earned(attested) : this.#prices.earnBytes)
+  }
+
+  /** What a period of backing earns once the starter is given: a share of what the vault holds for others. */
+  #earned(held: number): number {
+    const { earnBytes, heldShare } = this.#prices
+    if (heldShare === null) return earnBytes
+    return Math.min(earnBytes, Math.floor(held * heldShare))
   }
 
   // --- as the vault of an account's node: paying for its chunks -----------
 
   /** This vault's neighbours' word that it backs the account this period, asked for once a period. */
-  async backsFor(account: string, period: number): Promise<CoinSignature[]> {
+  async backsFor(account: string, period: number): Promise<Back[]> {
     const key = `${period}/${account}`
     const kept = this.#backs.get(key)
     if (kept) return kept
@@ -222,7 +256,10 @@ export class BalanceGroup {
     const answers = await Promise.all(
       near.map((peer) =>
         this.#c.ask(peer, { t: 'back', account, period }, 5_000).then(
-          (res) => (res.s === 'ok' && res.signature ? [{ peer: peer.key, signature: res.signature }] : []),
+          (res) =>
+            res.s === 'ok' && res.signature
+              ? [{ peer: peer.key, signature: res.signature, held: res.held ?? 0 }]
+              : [],
           () => [],
         ),
       ),

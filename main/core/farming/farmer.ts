@@ -85,6 +85,8 @@ export interface FarmerComponents {
   }
   identity: OwnerKey
   scores: PeerScores
+  /** Bytes a neighbour was found holding of what this vault holds (its audits): what backing it is worth. */
+  heldFor?: (peer: string) => number
 }
 
 export interface FarmerOptions {
@@ -238,6 +240,7 @@ export class Farmer {
         validator: this.validator,
         ask: (peer, req, timeoutMs) => this.ask(peer, req, timeoutMs),
         verifyCoin: (proof) => this.verify(proof),
+        heldFor: (peer) => components.heldFor?.(peer) ?? 0,
       },
       { ...DEFAULT_PRICES, ...this.#o.storagePrices },
     )

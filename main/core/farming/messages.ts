@@ -27,6 +27,11 @@ export const MAX_INBOX_PROOFS = 12
 /** Paging stops here: an inbox keeps no more than this many deliveries for one wallet. */
 export const MAX_INBOX_SKIP = 1024
 
+/** A neighbour's word that a vault backs an account this period, and the bytes it found that vault holding. */
+export interface Back extends CoinSignature {
+  held: number
+}
+
 export type FarmRequest =
   | { t: 'prove'; chunk: string; nonce: string }
   | { t: 'receipt'; receipt: Receipt }
@@ -42,8 +47,8 @@ export type FarmRequest =
   | { t: 'vouch'; period: number }
   | { t: 'back'; account: string; period: number }
   /** `leaves`: the batch on the wire (storage/ticket.ts); `auth`: the account's signature of the request. */
-  | { t: 'grant'; account: string; period: number; leaves: Uint8Array; auth: string; backs: CoinSignature[] }
-  | { t: 'balance'; account: string; period: number; backs: CoinSignature[] }
+  | { t: 'grant'; account: string; period: number; leaves: Uint8Array; auth: string; backs: Back[] }
+  | { t: 'balance'; account: string; period: number; backs: Back[] }
   /** A coin moved to the account's purchase owner (storage/ticket.ts): its proof buys storage. */
   | { t: 'buy'; account: string; proof: CoinProof }
   /** Coins whose rows the sending member keeps, told to a vault new to their groups (ledger-hand-over.ts). */
@@ -62,6 +67,8 @@ export type FarmResponse =
       allowance?: number
       /** Of the allowance, bytes bought with coin. */
       bought?: number
+      /** A back: the bytes the vouching vault found the backing vault holding. */
+      held?: number
     }
   | { s: 'missing' }
   | { s: 'unknown' }
@@ -119,8 +126,25 @@ const wireSignature = (s: CoinSignature): { peer: string; signature: Uint8Array 
   signature: bytes(s.signature),
 })
 
+const wireBack = (b: Back): { peer: string; signature: Uint8Array; held: number } => ({
+  ...wireSignature(b),
+  held: b.held,
+})
+
+/** A byte count on the wire: a whole number below 2^53. */
+const isByteCount = (v: number): boolean => Number.isSafeInteger(v) && v >= 0
+
 function wireProof(p: CoinProof): WireProof {
   return { id: bytes(p.id), owner: bytes(p.owner), seq: p.seq, signatures: p.signatures.map(wireSignature) }
+}
+
+/** Backs: signatures with the bytes each voucher found held (none, for an older voucher: 0), or undefined when one is malformed. */
+function backsOf(list: { peer: string; signature: Uint8Array; held?: number }[]): Back[] | undefined {
+  const signatures = signaturesOf(list)
+  if (!signatures) return undefined
+  const held = list.map((s) => s.held ?? 0)
+  if (!held.every(isByteCount)) return undefined
+  return signatures.map((s, i) => ({ ...s, held: held[i]! }))
 }
 
 /** Signatures by peers, or undefined when one is malformed. */
@@ -170,7 +194,7 @@ export function encodeFarmRequest(m: FarmRequest): Uint8Array {
         account: bytes(m.account),
         leaves: m.leaves,
         auth: bytes(m.auth),
-        backs: m.backs.map(wireSignature),
+        backs: m.backs.map(wireBack),
       })
     case 'buy':
       return WireRequest.encode({ type, account: bytes(m.account), proof: wireProof(m.proof) })
@@ -181,7 +205,7 @@ export function encodeFarmRequest(m: FarmRequest): Uint8Array {
         type,
         period: m.period,
         account: bytes(m.account),
-        backs: m.backs.map(wireSignature),
+        backs: m.backs.map(wireBack),
       })
   }
 }
@@ -205,6 +229,7 @@ export function encodeFarmResponse(m: FarmResponse): Uint8Array {
         ...(m.used !== undefined ? { used: m.used } : {}),
         ...(m.allowance !== undefined ? { allowance: m.allowance } : {}),
         ...(m.bought !== undefined ? { bought: m.bought } : {}),
+        ...(m.held !== undefined ? { held: m.held } : {}),
       })
   }
 }
@@ -335,7 +360,7 @@ export function decodeFarmRequest(body: Uint8Array): FarmRequest {
     case Type.GRANT:
     case Type.BALANCE: {
       const account = hexOf(m.account, 32)
-      const backs = signaturesOf(m.backs)
+      const backs = backsOf(m.backs)
       if (!account || !backs || m.period === 0) break
       if (m.type === Type.BACK) {
         if (backs.length === 0) return { t: 'back', account, period: m.period }
@@ -375,10 +400,10 @@ export function decodeFarmResponse(body: Uint8Array): FarmResponse {
         if (!isSeq(m.seq)) throw new FarmMessageError('bad seq')
         out.seq = m.seq
       }
-      for (const field of ['used', 'allowance', 'bought'] as const) {
+      for (const field of ['used', 'allowance', 'bought', 'held'] as const) {
         const value = m[field]
         if (value === undefined) continue
-        if (!Number.isSafeInteger(value) || value < 0) throw new FarmMessageError(`bad ${field}`)
+        if (!isByteCount(value)) throw new FarmMessageError(`bad ${field}`)
         out[field] = value
       }
       if (m.proofs.length > 0) {

@@ -34,6 +34,7 @@ import { serveThroughputSink } from '../net/throughput-protocol.ts'
 import { DEFAULT_REPLICAS, kadKey, xorDistance } from '../placement/index.ts'
 import type { OwnerKey } from '../records/index.ts'
 import type { SignedRecord } from '../records/format.ts'
+import { HoldingsTally } from '../replication/holdings.ts'
 import { Repairer } from '../replication/repairer.ts'
 import type { Vault } from '../vault/index.ts'
 import { ShareInbox } from '../share/inbox.ts'
@@ -70,6 +71,8 @@ export class PeerDriveNode {
   /** Signed mutable records in the network (drive roots, session packets, coins). */
   readonly records: NetworkRecordStore
   readonly repairer: Repairer
+  /** What this vault's audits found each neighbour holding: its account's allowance grows with it. */
+  readonly holdings = new HoldingsTally()
   /** Storage proofs, receipts, coin claims and the wallet; set once the node is wired. */
   farmer!: Farmer
   /** Shares sent to accounts: kept here for the accounts whose inbox group this vault is in, and sent and collected. */
@@ -168,6 +171,7 @@ export class PeerDriveNode {
       addresses: () => [...vault.addresses()],
       get: (a: Uint8Array) => vault.get(a),
       delete: (a: Uint8Array) => vault.delete(a),
+      sizeOf: (a: Uint8Array) => vault.sizeOf(a),
     }
     const heldRecords = {
       recordAddresses: () => [...vault.recordAddresses()],
@@ -190,6 +194,7 @@ export class PeerDriveNode {
         ask,
         unreachable,
         records: { held: heldRecords, ask: askRecord },
+        holdings: this.holdings,
       },
       { replicas, log: opts.log },
     )
@@ -232,6 +237,7 @@ export class PeerDriveNode {
         },
         identity: this.identity,
         scores: this.scores,
+        heldFor: (peer) => this.holdings.heldBy(peer),
       },
       { ...this.opts.farming, dir: vault.dir, replicas: this.opts.replicas, log },
     )

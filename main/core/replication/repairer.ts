@@ -14,6 +14,7 @@ import { ensureRecord } from './record-repair.ts'
 import type { HeldRecords } from './record-repair.ts'
 import { rankForRepair } from './rank.ts'
 import type { RankingPeers } from './rank.ts'
+import type { HoldingsTally } from './holdings.ts'
 import { leadsRepair, passOver, wasInGroup } from './repair-rule.ts'
 
 export interface RepairComponents {
@@ -22,8 +23,12 @@ export interface RepairComponents {
     addresses(): Uint8Array[]
     get(address: Uint8Array): Promise<Uint8Array>
     delete(address: Uint8Array): Promise<boolean>
+    /** A held chunk's size, for the holdings tally. */
+    sizeOf?(address: Uint8Array): number | undefined
   }
   ask: Ask
+  /** Told, during each audit, which other members hold each chunk held here. */
+  holdings?: HoldingsTally
   /**
    * Whether a vault that failed a request is out of reach: a fresh dial to it
    * fails outright (refused, no route), not by a timeout. Without it, a
@@ -73,13 +78,20 @@ export class Repairer {
     return a + b
   }
 
-  /** Checks every held chunk and record. */
+  /** Checks every held chunk and record; what the other members hold is tallied. */
   async audit(): Promise<number> {
-    const [a, b] = await Promise.all([
-      this.ensureAll(this.components.vault.addresses()),
-      this.ensureAllRecords(this.heldRecordAddresses()),
-    ])
-    return a + b
+    const holdings = this.components.holdings
+    holdings?.begin()
+    try {
+      const [a, b] = await Promise.all([
+        this.ensureAll(this.components.vault.addresses(), holdings),
+        this.ensureAllRecords(this.heldRecordAddresses()),
+      ])
+      holdings?.end()
+      return a + b
+    } finally {
+      holdings?.abandon()
+    }
   }
 
   /**
@@ -169,10 +181,10 @@ export class Repairer {
     }
   }
 
-  private async ensureAll(addresses: Uint8Array[]): Promise<number> {
+  private async ensureAll(addresses: Uint8Array[], holdings?: HoldingsTally): Promise<number> {
     let made = 0
     await this.forEach(addresses, async (address) => {
-      made += await this.ensure(address, true).then(
+      made += await this.ensure(address, true, holdings).then(
         (copies) => copies,
         () => 0,
       )
@@ -185,8 +197,9 @@ export class Repairer {
    * part of the group and only the closest holder pushes; without, the group
    * is computed as if this vault had gone and this vault pushes.
    * Returns how many vaults besides this one hold the chunk afterwards.
+   * An audit passes its `holdings` tally: the members that hold the chunk are counted in it.
    */
-  private async ensure(address: Uint8Array, selfCounts: boolean): Promise<number> {
+  private async ensure(address: Uint8Array, selfCounts: boolean, holdings?: HoldingsTally): Promise<number> {
     const hex = toHex(address)
     if (this.inFlight.has(hex)) return 0
     this.inFlight.add(hex)
@@ -205,6 +218,10 @@ export class Repairer {
         }),
       )
       const holders = others.filter((_, i) => held[i] === true)
+      holdings?.add(
+        holders.map((p) => p.key),
+        this.components.vault.sizeOf?.(address) ?? 0,
+      )
       // Another holder is closer: it leads. Outside the group this vault leads only if no member holds it.
       if (selfCounts && !leadsRepair(group, self, holders)) return holders.length
       // A member that gave no answer may be slow and hold the item: copying on its behalf to the

@@ -198,6 +198,13 @@ export class Vault implements ChunkStore {
     return this.#db.row(address) !== undefined
   }
 
+  /** A held chunk's size in bytes, from the index (no disk read); undefined when it is not held. */
+  sizeOf(address: Uint8Array): number | undefined {
+    checkAddress(address)
+    this.#checkOpen()
+    return this.#db.row(address)?.size
+  }
+
   async delete(address: Uint8Array): Promise<boolean> {
     const hex = checkAddress(address)
     return this.#track(() =>

@@ -74,9 +74,15 @@ const valid: FarmRequest[] = [
     period: 472_222,
     leaves: new Uint8Array(36 * 3).fill(7),
     auth: '1c'.repeat(64),
-    backs: [{ peer, signature: '1e'.repeat(64) }],
+    backs: [{ peer, signature: '1e'.repeat(64), held: 3 * 2 ** 40 + 17 }],
   },
   { t: 'balance', account: '1f'.repeat(32), period: 472_222, backs: [] },
+  {
+    t: 'balance',
+    account: '1f'.repeat(32),
+    period: 472_222,
+    backs: [{ peer, signature: '1d'.repeat(64), held: 0 }],
+  },
   { t: 'rows', ids: ['2a'.repeat(32), '2b'.repeat(32)] },
 ]
 
@@ -155,6 +161,7 @@ test('well-formed farm responses round-trip', () => {
     { s: 'ok', digest: '0a'.repeat(32) },
     { s: 'ok', signature: '0b'.repeat(64), owner: '0c'.repeat(32), seq: 3 },
     { s: 'ok', signature: '0b'.repeat(64), used: 3 * 2 ** 30, allowance: 2 ** 40 },
+    { s: 'ok', signature: '0b'.repeat(64), held: 5 * 2 ** 32 },
     { s: 'missing' },
     { s: 'unknown' },
     { s: 'refused', reason: 'not in the coin group' },
@@ -240,6 +247,15 @@ test('random bytes and mutated messages give only FarmMessageInvalid', () => {
     }),
     WireRequest.encode({ type: Type.INBOX, owner: new Uint8Array(31) }),
     WireRequest.encode({ type: Type.INBOX, owner: new Uint8Array(32), skip: 5000 }),
+    // a back's held bytes that are no byte count
+    ...[-1, 0.5, 2 ** 53, Number.NaN].map((held) =>
+      WireRequest.encode({
+        type: Type.BALANCE,
+        account: new Uint8Array(32),
+        period: 5,
+        backs: [{ peer, signature: new Uint8Array(64), held }],
+      }),
+    ),
   ]
   for (const body of hostile) assert.throws(() => decodeFarmRequest(body), FarmMessageError)
   const manyProofs = Array.from({ length: 13 }, () => ({ ...proof, signatures: [] }))
@@ -247,6 +263,7 @@ test('random bytes and mutated messages give only FarmMessageInvalid', () => {
   for (const body of [
     WireResponse.encode({ status: Status.OK, digest: new Uint8Array(31) }),
     WireResponse.encode({ status: Status.OK, seq: 0 }),
+    WireResponse.encode({ status: Status.OK, held: -5 }),
     WireResponse.encode({ status: Status.REFUSED, reason: 'x'.repeat(201) }),
     Uint8Array.of(0x08, 9),
     // more proofs than an inbox page holds, and a proof that is not one

@@ -249,6 +249,57 @@ test("a vault new to an account's balance group takes the group's row: churn nei
   }
 })
 
+test('after the starter, a vault earns its account in proportion to what it holds for others, and nothing for holding nothing', async (t) => {
+  // audits every second: the neighbours' tallies of what each vault holds follow the puts soon
+  const nodes = await startNodes(t, 8, { ...PAID, auditIntervalMs: 1_000 })
+  const period = periodOf(Date.now())
+  const nextHour = async (node: PeerDriveNode, account: OwnerKey) => {
+    const id = toHex(account.publicKey)
+    const backs = await node.farmer.balances.backsFor(id, period + 1)
+    assert.ok(backs.length >= 3, `backs for the next hour: ${backs.length}`)
+    const group = await node.farmer.validator.lookupGroup(toHex(balanceAddress(id)))
+    for (const member of group)
+      await node.farmer.ask(member, { t: 'balance', account: id, period: period + 1, backs })
+    return { backs, row: await groupRow(nodes, id) }
+  }
+
+  // a vault the network has placed nothing on: the starter, and nothing the hour after
+  const idle = nodes[6]!
+  const idleAccount = OwnerKey.generate()
+  assert.equal((await idle.storageBalance(idleAccount))!.allowance, EARN, 'the starter allowance')
+  const unheld = await nextHour(idle, idleAccount)
+  assert.ok(
+    unheld.backs.every((b) => b.held === 0),
+    'its neighbours found it holding nothing',
+  )
+  assert.equal(unheld.row.allowance, EARN, 'holding nothing earns nothing more')
+
+  // another account stores chunks: vault 7 holds its share of them for others
+  const writer = nodes[0]!
+  writer.payStorageAs(OwnerKey.generate())
+  for (let i = 0; i < 8; i++) {
+    const bytes = randomBytes(64 * 1024)
+    assert.equal(await writer.network.putCopies(chunkAddress(bytes), bytes), 4)
+  }
+  const holder = nodes[7]!
+  const holderKey = holder.peers.self.key
+  const heldThere = [...holder.vault.addresses()].length
+  assert.ok(heldThere > 0, 'vault 7 holds chunks for the writer')
+  await waitFor(
+    () => nodes.filter((n) => n.holdings.heldBy(holderKey) >= 64 * 1024).length >= 3,
+    60_000,
+    "three neighbours' audits to find vault 7 holding chunks",
+  )
+  const account = OwnerKey.generate()
+  assert.equal((await holder.storageBalance(account))!.allowance, EARN)
+  const { backs, row } = await nextHour(holder, account)
+  // a quorum of vouchers found at least this much: the third largest figure of those signed
+  const attested = backs.map((b) => b.held).sort((a, b) => b - a)[2]!
+  assert.ok(attested > 0 && attested <= heldThere * 64 * 1024, `attested ${attested} bytes held`)
+  assert.equal(row.allowance, EARN + Math.min(EARN, Math.floor(attested / 4)))
+  assert.ok(row.allowance > EARN, 'holding for others earned more')
+})
+
 test('a vault its neighbours have known only a moment earns its account nothing yet, and the put says why', async (t) => {
   // the vouching age of a real network: neighbours back a vault they have known for 10 minutes
   const nodes = await startNodes(t, 8, { paidStorage: true, farming: { proofIntervalMs: 3_600_000 } })

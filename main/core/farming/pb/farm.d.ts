@@ -52,6 +52,11 @@ export declare namespace Receipt {
     value: Uint8Array
     index: number
   }
+  interface ReceiptVouchesHeldFieldEvent {
+    field: '$.vouches[].held'
+    value: number
+    index: number
+  }
   interface ReceiptDeveloperFieldEvent {
     field: '$.developer'
     value: Uint8Array
@@ -71,12 +76,14 @@ export declare namespace Receipt {
     | ReceiptSlotFieldEvent
     | ReceiptVouchesPeerFieldEvent
     | ReceiptVouchesSignatureFieldEvent
+    | ReceiptVouchesHeldFieldEvent
     | ReceiptDeveloperFieldEvent
   >
 }
 export interface CoinSignature {
   peer: string
   signature: Uint8Array
+  held?: number
 }
 export declare namespace CoinSignature {
   const codec: () => Codec<CoinSignature>
@@ -88,12 +95,16 @@ export declare namespace CoinSignature {
     field: '$.signature'
     value: Uint8Array
   }
+  interface CoinSignatureHeldFieldEvent {
+    field: '$.held'
+    value: number
+  }
   function encode(obj: Partial<CoinSignature>): Uint8Array
   function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CoinSignature>): CoinSignature
   function stream(
     buf: Uint8Array | Uint8ArrayList,
     opts?: DecodeOptions<CoinSignature>,
-  ): Generator<CoinSignaturePeerFieldEvent | CoinSignatureSignatureFieldEvent>
+  ): Generator<CoinSignaturePeerFieldEvent | CoinSignatureSignatureFieldEvent | CoinSignatureHeldFieldEvent>
 }
 export interface CoinProof {
   id: Uint8Array
@@ -125,6 +136,11 @@ export declare namespace CoinProof {
     value: Uint8Array
     index: number
   }
+  interface CoinProofSignaturesHeldFieldEvent {
+    field: '$.signatures[].held'
+    value: number
+    index: number
+  }
   function encode(obj: Partial<CoinProof>): Uint8Array
   function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CoinProof>): CoinProof
   function stream(
@@ -136,6 +152,7 @@ export declare namespace CoinProof {
     | CoinProofSeqFieldEvent
     | CoinProofSignaturesPeerFieldEvent
     | CoinProofSignaturesSignatureFieldEvent
+    | CoinProofSignaturesHeldFieldEvent
   >
 }
 export interface FarmRequest {
@@ -230,6 +247,11 @@ export declare namespace FarmRequest {
     value: Uint8Array
     index: number
   }
+  interface FarmRequestReceiptVouchesHeldFieldEvent {
+    field: '$.receipt.vouches[].held'
+    value: number
+    index: number
+  }
   interface FarmRequestReceiptDeveloperFieldEvent {
     field: '$.receipt.developer'
     value: Uint8Array
@@ -276,6 +298,11 @@ export declare namespace FarmRequest {
     value: Uint8Array
     index: number
   }
+  interface FarmRequestProofSignaturesHeldFieldEvent {
+    field: '$.proof.signatures[].held'
+    value: number
+    index: number
+  }
   interface FarmRequestSkipFieldEvent {
     field: '$.skip'
     value: number
@@ -300,6 +327,11 @@ export declare namespace FarmRequest {
   interface FarmRequestBacksSignatureFieldEvent {
     field: '$.backs[].signature'
     value: Uint8Array
+    index: number
+  }
+  interface FarmRequestBacksHeldFieldEvent {
+    field: '$.backs[].held'
+    value: number
     index: number
   }
   interface FarmRequestReceiptsChunkFieldEvent {
@@ -347,6 +379,11 @@ export declare namespace FarmRequest {
     value: Uint8Array
     index: number
   }
+  interface FarmRequestReceiptsVouchesHeldFieldEvent {
+    field: '$.receipts[].vouches[].held'
+    value: number
+    index: number
+  }
   interface FarmRequestReceiptsDeveloperFieldEvent {
     field: '$.receipts[].developer'
     value: Uint8Array
@@ -375,6 +412,7 @@ export declare namespace FarmRequest {
     | FarmRequestReceiptSlotFieldEvent
     | FarmRequestReceiptVouchesPeerFieldEvent
     | FarmRequestReceiptVouchesSignatureFieldEvent
+    | FarmRequestReceiptVouchesHeldFieldEvent
     | FarmRequestReceiptDeveloperFieldEvent
     | FarmRequestOwnerFieldEvent
     | FarmRequestIdFieldEvent
@@ -386,12 +424,14 @@ export declare namespace FarmRequest {
     | FarmRequestProofSeqFieldEvent
     | FarmRequestProofSignaturesPeerFieldEvent
     | FarmRequestProofSignaturesSignatureFieldEvent
+    | FarmRequestProofSignaturesHeldFieldEvent
     | FarmRequestSkipFieldEvent
     | FarmRequestPeriodFieldEvent
     | FarmRequestAccountFieldEvent
     | FarmRequestLeavesFieldEvent
     | FarmRequestBacksPeerFieldEvent
     | FarmRequestBacksSignatureFieldEvent
+    | FarmRequestBacksHeldFieldEvent
     | FarmRequestReceiptsChunkFieldEvent
     | FarmRequestReceiptsVaultFieldEvent
     | FarmRequestReceiptsClientFieldEvent
@@ -401,6 +441,7 @@ export declare namespace FarmRequest {
     | FarmRequestReceiptsSlotFieldEvent
     | FarmRequestReceiptsVouchesPeerFieldEvent
     | FarmRequestReceiptsVouchesSignatureFieldEvent
+    | FarmRequestReceiptsVouchesHeldFieldEvent
     | FarmRequestReceiptsDeveloperFieldEvent
     | FarmRequestIdsFieldEvent
   >
@@ -416,6 +457,7 @@ export interface FarmResponse {
   used?: number
   allowance?: number
   bought?: number
+  held?: number
 }
 export declare namespace FarmResponse {
   enum Status {
@@ -477,6 +519,11 @@ export declare namespace FarmResponse {
     value: Uint8Array
     index: number
   }
+  interface FarmResponseProofsSignaturesHeldFieldEvent {
+    field: '$.proofs[].signatures[].held'
+    value: number
+    index: number
+  }
   interface FarmResponseUsedFieldEvent {
     field: '$.used'
     value: number
@@ -487,6 +534,10 @@ export declare namespace FarmResponse {
   }
   interface FarmResponseBoughtFieldEvent {
     field: '$.bought'
+    value: number
+  }
+  interface FarmResponseHeldFieldEvent {
+    field: '$.held'
     value: number
   }
   function encode(obj: Partial<FarmResponse>): Uint8Array
@@ -506,8 +557,10 @@ export declare namespace FarmResponse {
     | FarmResponseProofsSeqFieldEvent
     | FarmResponseProofsSignaturesPeerFieldEvent
     | FarmResponseProofsSignaturesSignatureFieldEvent
+    | FarmResponseProofsSignaturesHeldFieldEvent
     | FarmResponseUsedFieldEvent
     | FarmResponseAllowanceFieldEvent
     | FarmResponseBoughtFieldEvent
+    | FarmResponseHeldFieldEvent
   >
 }

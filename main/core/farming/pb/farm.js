@@ -254,6 +254,10 @@ export var CoinSignature
             w.uint32(18)
             w.bytes(obj.signature)
           }
+          if (obj.held != null) {
+            w.uint32(25)
+            w.double(obj.held)
+          }
           if (opts.lengthDelimited !== false) {
             w.ldelim()
           }
@@ -273,6 +277,10 @@ export var CoinSignature
               }
               case 2: {
                 obj.signature = reader.bytes()
+                break
+              }
+              case 3: {
+                obj.held = reader.double()
                 break
               }
               default: {
@@ -299,6 +307,13 @@ export var CoinSignature
                 yield {
                   field: `${prefix}.signature`,
                   value: reader.bytes(),
+                }
+                break
+              }
+              case 3: {
+                yield {
+                  field: `${prefix}.held`,
+                  value: reader.double(),
                 }
                 break
               }
@@ -974,6 +989,10 @@ export var FarmResponse
             w.uint32(81)
             w.double(obj.bought)
           }
+          if (obj.held != null) {
+            w.uint32(89)
+            w.double(obj.held)
+          }
           if (opts.lengthDelimited !== false) {
             w.ldelim()
           }
@@ -1033,6 +1052,10 @@ export var FarmResponse
               }
               case 10: {
                 obj.bought = reader.double()
+                break
+              }
+              case 11: {
+                obj.held = reader.double()
                 break
               }
               default: {
@@ -1127,6 +1150,13 @@ export var FarmResponse
               case 10: {
                 yield {
                   field: `${prefix}.bought`,
+                  value: reader.double(),
+                }
+                break
+              }
+              case 11: {
+                yield {
+                  field: `${prefix}.held`,
                   value: reader.double(),
                 }
                 break
