@@ -22,6 +22,7 @@ import type { ApiEvent } from '../core/api/index.ts'
 import { DriveNode, currentSettings, driveNodeHandlers } from '../core/node/index.ts'
 import { defaultHome, defaultVaultDir } from '../core/paths.ts'
 import { desktopListen } from '../core/net/host.ts'
+import { DEFAULT_ID_WORK_BITS } from '../core/net/id-work.ts'
 import { probeMount } from '../../native/mount-point.ts'
 import { CALL_CHANNEL, EVENT_CHANNEL, SHOW_CHANNEL, handleCall, showablePath } from './ipc.ts'
 import { keychainSealer } from './keychain-sealer.ts'
@@ -45,6 +46,8 @@ async function main(): Promise<void> {
     home,
     // the network's vaults keep only chunks paid for; this node's account pays for its drive
     paidStorage: true,
+    // joining a network of strangers, this vault's id carries the work that prices its place
+    idWorkBits: bootstrap.length > 0 ? DEFAULT_ID_WORK_BITS : 0,
     mount: CAN_MOUNT ? join(homedir(), 'PeerDrive') : undefined,
     dashboardDir: ensureDashboardBuilt(),
     bootstrap,

@@ -8,6 +8,8 @@ import { benchFarm } from '../core/testnet/bench-farm.ts'
 import { benchFuse } from '../core/testnet/bench-fuse.ts'
 import { benchScale } from '../core/testnet/bench-scale.ts'
 import { benchMemory } from '../core/testnet/bench-memory.ts'
+import { benchIdWork } from '../core/net/id-work-bench.ts'
+import { DEFAULT_ID_WORK_BITS } from '../core/net/id-work.ts'
 import type { Command, OptionValues } from './command.ts'
 import { intOption, printFigures, stringOption } from './command.ts'
 
@@ -135,6 +137,21 @@ export const benchCommands: Command[] = [
       const idleSeconds = intOption(values, 'idle', 30)
       printFigures(
         { ...(await benchMemory({ idleSeconds, log: progress(values.json === true) })) },
+        values.json === true,
+      )
+    },
+  },
+  {
+    path: ['bench', 'id-work'],
+    usage: 'bench id-work [--bits <B>] [--ids <K>] [--json]',
+    positionals: 0,
+    options: { bits: { type: 'string' }, ids: { type: 'string' }, json },
+    async run(values) {
+      const bits = intOption(values, 'bits', DEFAULT_ID_WORK_BITS, 0)
+      if (bits > 24) throw new UsageError(`--bits is at most 24 here, got ${bits}`)
+      const ids = intOption(values, 'ids', 5)
+      printFigures(
+        { ...(await benchIdWork({ bits, ids, log: progress(values.json === true) })) },
         values.json === true,
       )
     },

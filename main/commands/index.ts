@@ -76,10 +76,9 @@ export const commandModules: CommandModule[] = [
     load: () => import('./net.ts').then((m) => m.netCommands),
   },
   {
-    paths: ['selfenc', 'vault', 'net', 'account', 'farm', 'fuse', 'memory', 'scale', 'all'].map((b) => [
-      'bench',
-      b,
-    ]),
+    paths: ['selfenc', 'vault', 'net', 'account', 'farm', 'fuse', 'memory', 'id-work', 'scale', 'all'].map(
+      (b) => ['bench', b],
+    ),
     load: () => import('./bench.ts').then((m) => m.benchCommands),
   },
   { paths: [['sim']], load: () => import('./sim.ts').then((m) => one(m.simCommand)) },

@@ -13,6 +13,7 @@ import { keepNewFilesPrivate } from '../core/home.ts'
 import { VaultGroup } from '../core/testnet/vault-group.ts'
 import type { Command } from './command.ts'
 import { intOption, listOption, stringOption, untilSignal, targetOption } from './command.ts'
+import { idWorkOption } from './id-work-option.ts'
 import { trimHeapWhileIdle } from './heap-trim.ts'
 import { whenParentGone } from './parent-watch.ts'
 
@@ -49,7 +50,7 @@ function obeyControlLines(group: VaultGroup): void {
 export const nodeCommand: Command = {
   path: ['node', 'run'],
   usage:
-    'node run [--vault <dir>…] [--donate <size>] [--bootstrap <multiaddr>…] [--listen <multiaddr>…] [--events] [--farming-target <p>] [--proof-ms <ms>] [--vouch-age-ms <ms>] [--free-storage] [--storage-earn <size>]',
+    'node run [--vault <dir>…] [--donate <size>] [--bootstrap <multiaddr>…] [--listen <multiaddr>…] [--events] [--farming-target <p>] [--proof-ms <ms>] [--vouch-age-ms <ms>] [--free-storage] [--storage-earn <size>] [--id-work <bits>]',
   positionals: 0,
   options: {
     vault: { type: 'string', multiple: true },
@@ -67,6 +68,7 @@ export const nodeCommand: Command = {
     'vouch-age-ms': { type: 'string' },
     'free-storage': { type: 'boolean' },
     'storage-earn': { type: 'string' },
+    'id-work': { type: 'string' },
   },
   async run(values) {
     keepNewFilesPrivate()
@@ -93,6 +95,8 @@ export const nodeCommand: Command = {
         benchmark: values.benchmark === true,
         // a network of bare clients (benchmarks) stores without tickets; every other is paid for
         paidStorage: values['free-storage'] !== true,
+        // the work every vault's id carries on this network; a machine's own testnet asks none
+        idWorkBits: idWorkOption(values),
         auditIntervalMs: intOption(values, 'audit-ms', 30_000, 100),
         heartbeatMs: intOption(values, 'heartbeat-ms', 2000, 200),
         farming: {

@@ -12,6 +12,7 @@ import { keepNewFilesPrivate } from '../core/home.ts'
 import { desktopListen } from '../core/net/host.ts'
 import type { Command } from './command.ts'
 import { intOption, listOption, stringOption, untilSignal } from './command.ts'
+import { idWorkOption } from './id-work-option.ts'
 import { readCredentials } from './credentials-input.ts'
 import { LOCAL_STORAGE_EARN, peersOrLocalNetwork, say } from './local-network.ts'
 
@@ -25,7 +26,7 @@ function launcherGone(): Promise<void> {
 export const upCommand: Command = {
   path: ['up'],
   usage:
-    'up --vault <dir> --mount <dir> [--donate <size>] [--bootstrap <multiaddr>…] [--local-nodes <N>] [--listen <multiaddr>… | --loopback] [--api-port <port>] [--login | --create] [--remember] [--dashboard] [--free-storage]',
+    'up --vault <dir> --mount <dir> [--donate <size>] [--bootstrap <multiaddr>…] [--local-nodes <N>] [--listen <multiaddr>… | --loopback] [--api-port <port>] [--login | --create] [--remember] [--dashboard] [--free-storage] [--id-work <bits>]',
   positionals: 0,
   options: {
     vault: { type: 'string' },
@@ -42,6 +43,7 @@ export const upCommand: Command = {
     remember: { type: 'boolean' },
     dashboard: { type: 'boolean' },
     'free-storage': { type: 'boolean' },
+    'id-work': { type: 'string' },
   },
   async run(values) {
     keepNewFilesPrivate()
@@ -76,6 +78,8 @@ export const upCommand: Command = {
         mount: resolve(mount),
         // the network's vaults keep only chunks paid for; this node's account pays for its drive
         paidStorage: !freeStorage,
+        // a network of strangers prices a vault's place with work on its id; the user's own asks none
+        idWorkBits: local ? 0 : idWorkOption(values),
         // on its own local network this vault prices storage as the local vaults do
         // the user's own vaults: every backed hour earns the whole share, whatever they hold
         ...(local

@@ -60,14 +60,20 @@ export async function connectClient(opts: {
   timeoutMs?: number
   /** Told of every lookup the client makes (for measurements). */
   onLookup?: KadRouterOptions['onLookup']
+  /** The work a vault's id must carry on this network (net/id-work.ts); default 0, as testnets ask. */
+  idWorkBits?: number
 }): Promise<NetworkClient> {
   const bootstrap = parseBootstrap(opts.bootstrap)
   const host = await createHost({ privateKey: await generateKeyPair('Ed25519') })
-  const peers = new PeerTable(host, { selfIsVault: false })
+  const peers = new PeerTable(host, { selfIsVault: false, idWorkBits: opts.idWorkBits })
   const ask = (peer: VaultPeer, req: Request): Promise<Response> => requestChunk(host, peer.id, req)
   const replicas = opts.replicas ?? DEFAULT_REPLICAS
   // groups beyond the vaults this client is connected to are found by lookups
-  const router = new KadRouter(host, () => peers.list(), undefined, { replicas, onLookup: opts.onLookup })
+  const router = new KadRouter(host, () => peers.list(), undefined, {
+    replicas,
+    onLookup: opts.onLookup,
+    idWorkBits: opts.idWorkBits,
+  })
   const routed = {
     self: peers.self,
     withSelf: () => peers.withSelf(),

@@ -1,10 +1,12 @@
 // The live vault peers this node knows, with their place in the key space.
-// A peer joins the table when identify shows it serves chunks, and leaves it
+// A peer joins the table when identify shows it serves chunks (and its id
+// carries the work the network asks, id-work.ts), and leaves it
 // the moment its last connection closes — a killed process closes at once,
 // a frozen or cut-off one when the heartbeat (liveness.ts) gives up on it.
 import type { PeerId } from '@libp2p/interface'
 import { CHUNK_PROTOCOL } from './chunk-protocol.ts'
 import type { Host } from './host.ts'
+import { hasIdWork } from './id-work.ts'
 import { vaultPeer } from './vault-peer.ts'
 import type { VaultPeer } from './vault-peer.ts'
 
@@ -25,9 +27,13 @@ export class PeerTable {
   /** Whether this node is itself a vault (a client only stores on others). */
   readonly selfIsVault: boolean
 
-  constructor(host: Host, opts: { selfIsVault?: boolean } = {}) {
+  /** The work a peer id must carry to count as a vault. */
+  readonly idWorkBits: number
+
+  constructor(host: Host, opts: { selfIsVault?: boolean; idWorkBits?: number } = {}) {
     this.host = host
     this.selfIsVault = opts.selfIsVault ?? true
+    this.idWorkBits = opts.idWorkBits ?? 0
     this.self = vaultPeer(host.peerId)
     host.addEventListener('peer:identify', (e) => {
       if (e.detail.protocols.includes(CHUNK_PROTOCOL)) this.add(e.detail.peerId)
@@ -37,7 +43,7 @@ export class PeerTable {
 
   add(id: PeerId): void {
     const key = id.toString()
-    if (this.peers.has(key) || key === this.self.key) return
+    if (this.peers.has(key) || key === this.self.key || !hasIdWork(id, this.idWorkBits)) return
     const peer = vaultPeer(id)
     this.peers.set(key, peer)
     for (const listener of this.joinedListeners) listener(peer)

@@ -10,6 +10,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import { closestFirst, kadKey } from '../placement/index.ts'
 import { CHUNK_PROTOCOL } from './chunk-protocol.ts'
 import type { Host } from './host.ts'
+import { hasIdWork } from './id-work.ts'
 import { vaultPeer } from './vault-peer.ts'
 import type { VaultPeer } from './vault-peer.ts'
 
@@ -52,6 +53,8 @@ export interface KadRouterOptions {
   replicas?: number
   /** Told of every lookup (for measurements). */
   onLookup?: (stats: LookupStats) => void
+  /** The work a peer id must carry to count as a vault (id-work.ts); default 0. */
+  idWorkBits?: number
 }
 
 interface Cached {
@@ -84,7 +87,7 @@ export class KadRouter implements Router {
     this.host = host
     this.known = known
     this.self = self
-    this.opts = { ttlMs: 5_000, lookupTimeoutMs: 5_000, replicas: 4, ...opts }
+    this.opts = { ttlMs: 5_000, lookupTimeoutMs: 5_000, replicas: 4, idWorkBits: 0, ...opts }
   }
 
   async closestPeers(key: Uint8Array, count = Infinity): Promise<VaultPeer[]> {
@@ -200,9 +203,12 @@ export class KadRouter implements Router {
     return vaults
   }
 
-  /** A peer that serves chunks, or one whose protocols identify has not told yet (a failing request passes it over). */
+  /**
+   * A peer whose id carries the network's work and that serves chunks, or
+   * one whose protocols identify has not told yet (a failing request passes it over).
+   */
   private async isVault(id: PeerId): Promise<boolean> {
-    if (id.equals(this.host.peerId)) return false
+    if (id.equals(this.host.peerId) || !hasIdWork(id, this.opts.idWorkBits)) return false
     try {
       const { protocols } = await this.host.peerStore.get(id)
       return protocols.length === 0 || protocols.includes(CHUNK_PROTOCOL)

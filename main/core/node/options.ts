@@ -48,6 +48,14 @@ export interface NodeOptions {
    * must agree; the `peerdrive` commands turn it on.
    */
   paidStorage?: boolean
+  /**
+   * The work every vault's identity carries (net/id-work.ts): this node makes
+   * its own identity with it, and counts as vaults only peers whose ids carry
+   * it. A network parameter that every node of a network must agree on: 0 (the
+   * default) on one's own and test networks, DEFAULT_ID_WORK_BITS on a network
+   * of strangers, where the `peerdrive` commands ask for it.
+   */
+  idWorkBits?: number
 }
 
 export interface DriveNodeOptions extends NodeOptions {

@@ -24,7 +24,7 @@ export async function openNodeParts(opts: NodeOptions): Promise<NodeParts> {
     opts.capacity === undefined ? {} : { capacity: opts.capacity },
   )
   try {
-    const privateKey = await loadOrCreateKey(join(opts.vaultDir, 'identity.key'))
+    const privateKey = await loadOrCreateKey(join(opts.vaultDir, 'identity.key'), opts.idWorkBits, opts.log)
     const identity = identitySigner(privateKey)
     const host = await createHost({
       privateKey,

@@ -105,11 +105,12 @@ export class PeerDriveNode {
     this.vault = vault
     this.identity = identity
     this.opts = opts
-    this.peers = new PeerTable(host)
+    this.peers = new PeerTable(host, { idWorkBits: opts.idWorkBits })
     const peers = this.peers
     const replicas = opts.replicas ?? DEFAULT_REPLICAS
     this.router = new KadRouter(host, () => peers.list(), peers.self, {
       replicas,
+      idWorkBits: opts.idWorkBits,
       onLookup: opts.onLookup,
       ...(opts.lookupTimeoutMs ? { lookupTimeoutMs: opts.lookupTimeoutMs } : {}),
     })

@@ -62,6 +62,8 @@ export interface TestnetOptions {
   freeStorage?: boolean
   /** What a vault backing an account earns it an hour, as the CLI takes it (e.g. "1GiB"); default 16 MiB. */
   storageEarn?: string
+  /** The work each vault's id carries (net/id-work.ts); default 0: one machine's own network needs none. */
+  idWorkBits?: number
   onEvent?: (e: NodeEvent) => void
   /** Told each time a vault is ready, while the testnet starts. */
   onProgress?: (started: number, total: number) => void
@@ -165,6 +167,7 @@ export class Testnet {
     if (this.opts.freeStorage) args.push('--free-storage')
     if (this.opts.storageEarn) args.push('--storage-earn', this.opts.storageEarn)
     if (this.opts.heartbeatMs) args.push('--heartbeat-ms', String(this.opts.heartbeatMs))
+    args.push('--id-work', String(this.opts.idWorkBits ?? 0))
     // Own process group, so a Ctrl-C meant for the parent does not kill the
     // nodes before it stops them in order; the stdin pipe ends them if the parent dies.
     const child = spawn(process.execPath, args, {

@@ -31,6 +31,8 @@ const natPeer = join(repoRoot, 'test', 'core', 'net', 'nat-peer.ts')
 const creds = { PEERDRIVE_KEYWORD: 'lighthouse', PEERDRIVE_PIN: '4711', PEERDRIVE_PASSWORD: 'far shore 9' }
 const unavailable = netnsUnavailable()
 const MiB = 2 ** 20
+/** The work every vault's id carries on this test's internet (net/id-work.ts): 256 keys each. */
+const ID_WORK = 8
 
 interface Proc {
   child: ChildProcess
@@ -88,6 +90,9 @@ test(
         '256MiB',
         '--with-parent',
         '--free-storage',
+        // a network of strangers: every vault's id carries work, lighter than the default to start quickly
+        '--id-work',
+        String(ID_WORK),
       ]
       for (const l of listen) args.push('--listen', l)
       for (const b of bootstrap) args.push('--bootstrap', b)
@@ -139,6 +144,8 @@ test(
         '--donate',
         '256MiB',
         '--free-storage',
+        '--id-work',
+        String(ID_WORK),
       ]
       for (const b of boot) args.push('--bootstrap', b)
       const proc = follow(
