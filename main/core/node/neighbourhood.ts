@@ -217,9 +217,9 @@ export class Neighbourhood {
 }
 
 /**
- * A link carrying no stream but the heartbeat's: both sides ping every link
- * every interval, and on a loaded machine a ping stream stays open long
- * enough that a link counted busy by it would never be seen idle.
+ * A link carrying no stream but the heartbeat's. Over yamux the heartbeat is
+ * a muxer frame, no stream; over QUIC it is a ping stream on every link each
+ * interval, and a link counted busy by it would seldom be seen idle.
  */
 function idle(conn: Connection): boolean {
   return conn.streams.every((s) => s.protocol === PING_PROTOCOL)
