@@ -154,8 +154,12 @@ export class Testnet {
   private spawn(count: number): Promise<TestnetNode[]> {
     const first = this.nodes.length
     const vaults = Array.from({ length: count }, (_, i) => join(this.dir, `node-${first + i}`))
-    // a small young generation: it is most of an idle vault process's memory otherwise
-    const args = ['--max-semi-space-size=2', BIN, 'node', 'run', '--events', '--with-parent']
+    // One vault: a small young generation, which is most of an idle vault process's memory
+    // otherwise. Several: a larger one, which costs the process no more memory (the vaults' old
+    // generations dominate) and spares it most of its scavenges: at 2 MiB, garbage collection was
+    // 38% of the CPU twenty idle vaults used, at 16 MiB 15%, and the whole process's CPU 26% less.
+    const semiSpaceMiB = count > 1 ? 16 : 2
+    const args = [`--max-semi-space-size=${semiSpaceMiB}`, BIN, 'node', 'run', '--events', '--with-parent']
     for (const vault of vaults) args.push('--vault', vault)
     for (const b of sample(this.bootstrap, 3)) args.push('--bootstrap', b)
     if (this.opts.donate) args.push('--donate', this.opts.donate)
