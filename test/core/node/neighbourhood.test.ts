@@ -14,6 +14,20 @@ function dialledToOthers(node: PeerDriveNode): number {
   }).length
 }
 
+/** Each link a node dialled to a non-neighbour: how long open, and the protocol and state of each stream on it. */
+function linksToOthers(node: PeerDriveNode) {
+  return node.host
+    .getConnections()
+    .filter((conn) => {
+      const peer = node.peers.get(conn.remotePeer.toString())
+      return conn.direction === 'outbound' && peer !== undefined && !node.neighbourhood.isNeighbour(peer)
+    })
+    .map((conn) => ({
+      openMs: Date.now() - conn.timeline.open,
+      streams: conn.streams.map((s) => `${s.protocol ?? '?'} ${s.direction} ${s.status}`),
+    }))
+}
+
 test('under its link budget a vault keeps idle links to vaults that are not its neighbours', async (t) => {
   // eight vaults, two neighbours each: the full mesh startNodes makes leaves every vault idle links to others
   const nodes = await startNodes(t, 8, { neighbours: 2, idleLinkMs: 300, linkBudget: 32 })
@@ -45,7 +59,12 @@ test('over its link budget a vault closes the idle links it dialled to vaults th
     // generous: on a loaded machine streams stay open longer, so links are seldom idle at a trim round
     300_000,
     'idle links to non-neighbours closed down to the budget',
-  )
+  ).catch((err: unknown) => {
+    // what kept the untrimmed vaults' links busy: the streams on each link they dialled to a non-neighbour
+    for (const n of nodes.filter((n) => !trimmed.has(n)))
+      t.diagnostic(`${n.peers.self.key}: ${JSON.stringify(linksToOthers(n))}`)
+    throw err
+  })
   // neighbours keep their links whatever the budget
   for (const node of nodes)
     for (const peer of node.neighbourhood.neighbours())
