@@ -30,6 +30,7 @@ import { uPnPNAT } from '@libp2p/upnp-nat'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { liveness } from './liveness.ts'
+import type { Liveness } from './liveness.ts'
 
 export const DHT_PROTOCOL = '/peerdrive/kad/1.0.0'
 
@@ -71,7 +72,7 @@ export const RELAY_LIMITS = {
 /** How many relays a node that listens beyond loopback keeps a reservation on. */
 const RELAY_RESERVATIONS = 2
 
-export type Host = Libp2p<{ identify: Identify; ping: Ping; dht: SingleKadDHT }>
+export type Host = Libp2p<{ identify: Identify; ping: Ping; dht: SingleKadDHT; liveness: Liveness }>
 
 /** The parts a node has only when it listens beyond loopback. */
 export interface NetworkServices {

@@ -284,6 +284,11 @@ export class PeerDriveNode {
         .then(() => this.handOverInboxes())
     }, every)
     this.auditTimer.unref()
+    // the heartbeat beats on neighbours' links and clients', not on every vault's this one talked to
+    this.host.services.liveness.watchOnly((conn) => {
+      const peer = this.peers.get(conn.remotePeer.toString())
+      return peer === undefined || this.neighbourhood.isNeighbour(peer)
+    })
     this.neighbourhood.start()
   }
 

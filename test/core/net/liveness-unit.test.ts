@@ -131,3 +131,19 @@ test('stop ends pending pings and further heartbeats', async () => {
   live.tick()
   assert.equal(link.abortedWith(), undefined)
 })
+
+test('links the heartbeat is told not to watch get no pings, and one watched again starts afresh', async () => {
+  const link = fakeLink()
+  const pings = manualPings()
+  const beat = heartbeat(link, pings)
+  let watched = false
+  beat.watchOnly(() => watched)
+  for (let i = 0; i < 5; i++) beat.tick()
+  assert.equal(pings.count(), 0, 'no ping on an unwatched link')
+  assert.equal(link.abortedWith(), undefined, 'and it is never dropped')
+  watched = true
+  beat.tick()
+  assert.equal(pings.count(), 1)
+  assert.deepEqual(beat.linkOf(link.conn), { misses: 0, pinging: true })
+  beat.stop()
+})
