@@ -41,6 +41,8 @@ export interface ScaleRun {
   conns_p50: number
   conns_max: number
   rss_mib_per_node: number
+  /** CPU the vault processes used over 30 s once started, before any file, per vault (% of one core). */
+  idle_cpu_pct_per_node: number
   /** Chunk puts that failed and were tried again (as the drive's sync would), counted in put_ms. */
   put_retries: number
   put_ms_p50: number
@@ -88,6 +90,8 @@ async function scaleRun(n: number, opts: ScaleOptions): Promise<ScaleRun> {
       },
     })
     const startSeconds = (performance.now() - started) / 1000
+    log('  measuring idle CPU for 30 s')
+    const idleCpu = await cpuPctPerNode(net, 30_000)
     const hops: number[] = []
     client = await connectClient({ bootstrap: sample(net.bootstrap, 3), onLookup: (l) => hops.push(l.hops) })
     const c = client
@@ -158,6 +162,7 @@ async function scaleRun(n: number, opts: ScaleOptions): Promise<ScaleRun> {
       conns_p50: percentile(counts, 50),
       conns_max: Math.max(0, ...counts),
       rss_mib_per_node: rss,
+      idle_cpu_pct_per_node: idleCpu,
       put_retries: putting.retries,
       put_ms_p50: percentile(putMs, 50),
       put_ms_p99: percentile(putMs, 99),
@@ -187,6 +192,28 @@ async function rssMiBPerNode(net: Testnet): Promise<number> {
     kb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
   }
   return live.length ? kb / 1024 / live.length : 0
+}
+
+/** CPU time (user + system) of every vault process over `ms`, shared out over the vaults, in % of one core. */
+async function cpuPctPerNode(net: Testnet, ms: number): Promise<number> {
+  const pids = [...new Set(net.live().map((n) => n.pid))]
+  const ticks = async () => {
+    let sum = 0
+    for (const pid of pids) {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
+      // the fields after the command name (which may hold spaces): utime and stime are the 12th and 13th
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      sum += Number(fields[11] ?? 0) + Number(fields[12] ?? 0)
+    }
+    return sum
+  }
+  const before = await ticks()
+  const t = performance.now()
+  await new Promise((r) => setTimeout(r, ms))
+  const seconds = (performance.now() - t) / 1000
+  // clock ticks are 1/100 s on Linux
+  const cpuSeconds = ((await ticks()) - before) / 100
+  return net.live().length ? (cpuSeconds / seconds / net.live().length) * 100 : 0
 }
 
 /**
