@@ -16,11 +16,12 @@ import type { PeerId, PrivateKey } from '@libp2p/interface'
 
 /**
  * The work the peerdrive commands ask of every vault on a network of
- * strangers: about 65,000 keys, 9 s of one core here once, while a place among
- * a chosen address's four nearest in a network of a thousand vaults takes
- * about 2^24 keys, some 40 minutes of a core for each id.
+ * strangers: about 262,000 keys, 11 s of one core here once, while a place
+ * among a chosen address's four nearest in a network of a thousand vaults
+ * takes about 2^26 keys, some 46 minutes of a core for each id
+ * (`peerdrive bench id-work`).
  */
-export const DEFAULT_ID_WORK_BITS = 16
+export const DEFAULT_ID_WORK_BITS = 18
 
 const TAG = Buffer.from('peerdrive/id-work/v1')
 

@@ -28,6 +28,10 @@ export interface ScaleOptions {
   killShare?: number
   /** How long repair may take before the run gives up on it. */
   repairTimeoutMs?: number
+  /** How long the started network is left to settle (its first lookups) before its idle CPU is measured; default 60 s. */
+  idleSettleMs?: number
+  /** How long idle CPU is measured; default 30 s. */
+  idleMeasureMs?: number
   log?: (line: string) => void
 }
 
@@ -41,7 +45,7 @@ export interface ScaleRun {
   conns_p50: number
   conns_max: number
   rss_mib_per_node: number
-  /** CPU the vault processes used over 30 s once started, before any file, per vault (% of one core). */
+  /** CPU the vault processes used while idle (after settling, before any file), per vault (% of one core). */
   idle_cpu_pct_per_node: number
   /** Chunk puts that failed and were tried again (as the drive's sync would), counted in put_ms. */
   put_retries: number
@@ -90,8 +94,11 @@ async function scaleRun(n: number, opts: ScaleOptions): Promise<ScaleRun> {
       },
     })
     const startSeconds = (performance.now() - started) / 1000
-    log('  measuring idle CPU for 30 s')
-    const idleCpu = await cpuPctPerNode(net, 30_000)
+    const settleMs = opts.idleSettleMs ?? 60_000
+    const measureMs = opts.idleMeasureMs ?? 30_000
+    log(`  settling ${settleMs / 1000} s, then measuring idle CPU for ${measureMs / 1000} s`)
+    await new Promise((r) => setTimeout(r, settleMs))
+    const idleCpu = await cpuPctPerNode(net, measureMs)
     const hops: number[] = []
     client = await connectClient({ bootstrap: sample(net.bootstrap, 3), onLookup: (l) => hops.push(l.hops) })
     const c = client
