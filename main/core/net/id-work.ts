@@ -40,8 +40,8 @@ export function idWorkOf(id: PeerId): number {
 }
 
 /** Whether the peer id carries at least `bits` of work (any id does at 0). */
-export function hasIdWork(id: PeerId, bits: number): boolean {
-  return bits <= 0 || idWorkOf(id) >= bits
+export function hasIdWork(id: PeerId, bits: number | undefined): boolean {
+  return bits === undefined || bits <= 0 || idWorkOf(id) >= bits
 }
 
 /**

@@ -87,7 +87,14 @@ export class KadRouter implements Router {
     this.host = host
     this.known = known
     this.self = self
-    this.opts = { ttlMs: 5_000, lookupTimeoutMs: 5_000, replicas: 4, idWorkBits: 0, ...opts }
+    // an option passed as undefined means its default too
+    this.opts = {
+      ttlMs: opts.ttlMs ?? 5_000,
+      lookupTimeoutMs: opts.lookupTimeoutMs ?? 5_000,
+      replicas: opts.replicas ?? 4,
+      idWorkBits: opts.idWorkBits ?? 0,
+      onLookup: opts.onLookup,
+    }
   }
 
   async closestPeers(key: Uint8Array, count = Infinity): Promise<VaultPeer[]> {

@@ -28,6 +28,7 @@ test("an id's work is the zero bits its work hash begins with", async () => {
     const bits = [...digest].map((b) => b.toString(2).padStart(8, '0')).join('')
     assert.equal(idWorkOf(id), bits.indexOf('1'))
     assert.ok(hasIdWork(id, 0), 'no work asked: every id passes')
+    assert.ok(hasIdWork(id, undefined), 'an option left out asks no work either')
   }
   const worked = peerIdFromPrivateKey(await keyWithWork(10))
   assert.ok(idWorkOf(worked) >= 10)
