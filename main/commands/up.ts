@@ -80,8 +80,8 @@ export const upCommand: Command = {
         paidStorage: !freeStorage,
         // a network of strangers prices a vault's place with work on its id; the user's own asks none
         idWorkBits: local ? 0 : idWorkOption(values),
-        // on its own local network this vault prices storage as the local vaults do
-        // the user's own vaults: every backed hour earns the whole share, whatever they hold
+        // on its own local network this vault prices storage as the local vaults do: every backed
+        // hour earns the whole share, whatever the vault holds (they are all the user's own)
         ...(local
           ? { farming: { storagePrices: { earnBytes: parseSize(LOCAL_STORAGE_EARN), heldShare: null } } }
           : {}),
